@@ -1,0 +1,6 @@
+"""robustbook: the helper package of an executable companion to five robustness papers."""
+__version__ = "0.1.0"
+
+from .config import PROFILES, Profile, Settings, setup  # noqa: E402
+
+__all__ = ["PROFILES", "Profile", "Settings", "__version__", "setup"]

@@ -1,0 +1,41 @@
+"""Per-example attack losses: each maps (logits, labels) to a vector of losses to *maximize*."""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy per example."""
+    return F.cross_entropy(logits, y, reduction="none")
+
+
+def margin(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Carlini-Wagner margin: the largest wrong logit minus the true logit (positive = misclassified)."""
+    true = logits.gather(1, y[:, None]).squeeze(1)
+    wrong = logits.masked_fill(F.one_hot(y, logits.shape[1]).bool(), float("-inf")).amax(1)
+    return wrong - true
+
+
+def dlr(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Difference of logits ratio (Croce & Hein 2020), scale invariant; needs at least 3 classes."""
+    if logits.shape[1] < 3:
+        raise ValueError("dlr needs at least 3 classes")
+    srt = logits.sort(1).values
+    return margin(logits, y) / (srt[:, -1] - srt[:, -3] + 1e-12)
+
+
+LOSSES: dict[str, LossFn] = {"ce": cross_entropy, "margin": margin, "dlr": dlr}
+
+
+def get_loss(loss: str | LossFn) -> LossFn:
+    """A loss by name ('ce', 'margin', 'dlr') or the callable itself."""
+    if callable(loss):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"invalid loss={loss!r}: choose one of {', '.join(LOSSES)} or pass a callable")
+    return LOSSES[loss]

@@ -1,0 +1,147 @@
+"""Profiles (smoke / cpu / gpu) and `setup()`, the first call of every notebook."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+
+DATASETS = ("digits32", "digits32_source", "digits32_target", "rotated_digits", "cifar10", "cifar100", "mnist")
+ARCHS = ("smallcnn", "mlp", "linear", "preact_resnet18", "resnet20", "resnet34", "resnet56", "resnet110",
+         "wrn28_10", "wrn34_10")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The budget of one run: how much data, how long to train, how hard to attack."""
+
+    name: str
+    dataset: str
+    arch: str
+    train_size: int | None  # None: the whole training split
+    test_size: int | None  # None: the whole test split
+    epochs: int
+    batch_size: int
+    lr: float
+    attack_steps: int
+    eval_batch_size: int = 256
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile("smoke", "digits32", "smallcnn", train_size=256, test_size=64, epochs=1,
+                     batch_size=64, lr=0.05, attack_steps=3),
+    "cpu": Profile("cpu", "digits32", "smallcnn", train_size=None, test_size=None, epochs=12,
+                   batch_size=64, lr=0.05, attack_steps=10),
+    "gpu": Profile("gpu", "cifar10", "preact_resnet18", train_size=None, test_size=None, epochs=200,
+                   batch_size=128, lr=0.1, attack_steps=10, eval_batch_size=512),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved parameters of a run: the profile's fields, overrides applied, plus notebook knobs."""
+
+    profile: Profile
+    seed: int
+    device: torch.device
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        # Profile fields and notebook knobs read as attributes: `cfg.epochs`, `cfg.eps_grid`.
+        if name in ("profile", "extra"):
+            raise AttributeError(name)
+        if name in self.extra:
+            return self.extra[name]
+        if hasattr(self.profile, name):
+            return getattr(self.profile, name)
+        raise AttributeError(f"Settings has no parameter {name!r}")
+
+    @property
+    def smoke(self) -> bool:
+        """True at the smoke profile, where runs prove only that the code executes."""
+        return self.profile.name == "smoke"
+
+    def as_dict(self) -> dict[str, Any]:
+        """All parameters as one flat dict (for tables and cache keys)."""
+        d = dataclasses.asdict(self.profile)
+        d.update(seed=self.seed, device=str(self.device), **dict(self.extra))
+        return d
+
+
+def _fail(name: str, value: Any, valid: str) -> None:
+    raise ValueError(f"invalid parameter {name}={value!r}: {valid}")
+
+
+NONNEGATIVE_PREFIXES = ("eps", "sigma", "alpha", "lr", "weight_decay", "lambda", "beta", "radius")
+POSITIVE_SUFFIXES = ("_size", "_steps", "_epochs", "epochs", "steps")
+POSITIVE_PREFIXES = ("n_", "num_")
+
+
+def _check_number(name: str, value: Any) -> None:
+    """Generic rules by name: eps/sigma/alpha/lr/... are >= 0; sizes, steps, epochs and counts are > 0."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        if name.startswith(NONNEGATIVE_PREFIXES) and v < 0:
+            _fail(name, value, "must be >= 0")
+        if (name.endswith(POSITIVE_SUFFIXES) or name.startswith(POSITIVE_PREFIXES)) and v <= 0:
+            _fail(name, value, "must be a positive number")
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """'auto' -> cuda if available, else cpu; a named device must exist."""
+    name = str(device)
+    kind = name.split(":")[0]
+    if kind not in DEVICES:
+        _fail("device", device, f"choose one of {', '.join(DEVICES)}")
+    if kind == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if kind == "cuda" and not torch.cuda.is_available():
+        _fail("device", device, "CUDA is not available on this machine; use 'cpu' or 'auto'")
+    if kind == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        _fail("device", device, "MPS is not available on this machine; use 'cpu' or 'auto'")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch (CPU and CUDA)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+
+
+def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides: Any) -> Settings:
+    """Validate a notebook's parameters, seed everything, pick the device; return the resolved Settings.
+
+    Overrides that name a profile field replace it (`epochs=3`); any other keyword is a notebook knob,
+    kept in `Settings.extra` and checked by generic rules (eps >= 0, sizes > 0, known data sets and models).
+    """
+    if profile not in PROFILES:
+        _fail("profile", profile, f"choose one of {', '.join(PROFILES)}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        _fail("seed", seed, "must be a non-negative integer")
+    dev = resolve_device(device)
+    base = PROFILES[profile]
+    fields = {f.name for f in dataclasses.fields(Profile)} - {"name"}
+    prof_over = {k: v for k, v in overrides.items() if k in fields}
+    extra = {k: v for k, v in overrides.items() if k not in fields}
+    for name, value in overrides.items():
+        if name == "dataset" or name.endswith("_dataset"):
+            if value not in DATASETS:
+                _fail(name, value, f"choose one of {', '.join(DATASETS)}")
+        elif name == "arch" or name.endswith("_arch"):
+            if value not in ARCHS:
+                _fail(name, value, f"choose one of {', '.join(ARCHS)}")
+        elif name in ("train_size", "test_size") and value is None:
+            continue
+        else:
+            _check_number(name, value)
+    seed_everything(seed)
+    return Settings(dataclasses.replace(base, **prof_over), seed, dev, extra)
