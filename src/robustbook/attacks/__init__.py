@@ -2,6 +2,7 @@
 from .base import NORMS, batch_norm, clip_to_box, frozen, in_threat_set, project, random_start
 from .losses import LOSSES, cross_entropy, dlr, get_loss, margin
 from .pgd import FGSM, PGD
+from .representation import RepresentationPGD, representation_shift  # nern2023
 
 
 def make_attack(name: str, model, eps: float, norm: str = "linf", steps: int = 10, alpha: float | None = None,
