@@ -6,6 +6,8 @@ Output: x_adv of the same shape, inside the threat set.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import nn
 
@@ -62,7 +64,9 @@ class PGD:
             return None
         return torch.Generator(device=x.device).manual_seed(self.seed)
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def __call__(self, x: torch.Tensor, y: torch.Tensor,
+                 on_step: Callable[[int, torch.Tensor], None] | None = None) -> torch.Tensor:
+        """Return x_adv; `on_step(k, per_example_loss)` (if given) sees the loss before each step k."""
         x = x.detach()
         if self.eps == 0:
             return x.clone()
@@ -70,11 +74,13 @@ class PGD:
         with frozen(self.model, self.model_mode), torch.enable_grad():
             delta = (random_start(x, self.eps, self.norm, self._generator(x)) if self.random_start
                      else torch.zeros_like(x))
-            for _ in range(self.steps):
+            for k in range(self.steps):
                 delta.requires_grad_(True)
-                loss = self.loss(self.model(x + delta), y).sum()
+                losses = self.loss(self.model(x + delta), y)
+                if on_step is not None:
+                    on_step(k, losses.detach())
                 # autograd.grad touches only delta: the parameters' .grad stay as they were.
-                (grad,) = torch.autograd.grad(sign * loss, delta)
+                (grad,) = torch.autograd.grad(sign * losses.sum(), delta)
                 step = steepest_direction(grad, self.norm) if self.ascent == "sign" else grad
                 delta = delta.detach() + self.alpha * step
                 delta = clip_to_box(x, project(delta, self.eps, self.norm))

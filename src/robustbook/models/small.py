@@ -48,6 +48,10 @@ class SmallCNN(nn.Module):
             nn.Flatten(), nn.Linear(2 * w * 8 * 8, 256), nn.ReLU(),
         )
         self.head = nn.Linear(256, num_classes)
+        for m in self.features:  # He initialisation: without it this plain ReLU stack trains slowly
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))

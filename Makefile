@@ -1,0 +1,32 @@
+# Two commands for a fresh machine with Python 3.11: `make book` and `make test`.
+comma := ,
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+EXTRAS ?= book,test
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+PROFILE ?= cpu
+
+.PHONY: book test venv bench clean
+
+venv: $(STAMP)
+
+# (Re)install when pyproject.toml or the pinned constraints change.
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 not found: install it or pass PYTHON=/path/to/python3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt -e ".[$(EXTRAS)]"
+	@touch $@
+
+book: $(STAMP)
+	$(BIN)/robustbook build --profile $(PROFILE)
+
+test: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+bench:
+	$(MAKE) venv EXTRAS=book,test,dev
+	$(BIN)/python bench/pgd.py
+
+clean:
+	-$(BIN)/robustbook clean
