@@ -42,7 +42,7 @@ def _zero(expr: sp.Expr, what: str, subs_samples: list[dict] | None = None) -> N
     if simplified == 0:
         return
     for s in subs_samples or []:  # numeric fallback where simplify stalls; any miss is a failure
-        val = complex(sp.N(expr.subs(s), 30))
+        val = complex(sp.N(expr.subs(s), 30))  # every free symbol is given a value by _samples
         assert abs(val) < 1e-20, f"{what}: nonzero ({val}) at {s}"
     if not subs_samples:
         raise AssertionError(f"{what}: {simplified} != 0")
@@ -51,7 +51,8 @@ def _zero(expr: sp.Expr, what: str, subs_samples: list[dict] | None = None) -> N
 def _samples() -> list[dict]:
     rng = np.random.default_rng(0)
     return [{pA: sp.Rational(int(rng.integers(51, 99)), 100), sigma: sp.Rational(int(rng.integers(1, 40)), 10),
-             d: sp.Rational(int(rng.integers(1, 30)), 10), c: sp.Rational(int(rng.integers(1, 9)), 10)}
+             d: sp.Rational(int(rng.integers(1, 30)), 10), c: sp.Rational(int(rng.integers(1, 9)), 10),
+             pB: sp.Rational(int(rng.integers(1, 50)), 100)}
             for _ in range(5)]
 
 
