@@ -1,0 +1,86 @@
+"""wen2020's measurements of adversarial robustness as a regularizer: the rows of Tables 3-6 for one
+trained model (accuracy and loss on train and test, their gaps, PGD accuracy on originally-correct test
+points), the singular-value summary of App. B.2, and loss variation (App. B.5)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from ..attacks import PGD
+from .margins import accuracy_on_correct, loss_variation, per_example
+
+
+def gap_row(model: nn.Module, train: Dataset, test: Dataset, pgd_eps: float = 8 / 255, pgd_alpha: float = 2 / 255,
+            pgd_steps: int = 10, device: torch.device | str = "cpu", seed: int = 0) -> dict[str, float]:
+    """Train/test accuracy (%) and mean CE loss, their gaps, and PGD accuracy (%) on correct test points."""
+    tr, te = per_example(model, train, device=device), per_example(model, test, device=device)
+    row = {"trn_acc": 100 * tr["correct"].mean(), "test_acc": 100 * te["correct"].mean()}
+    row["d_acc"] = row["trn_acc"] - row["test_acc"]
+    row.update(trn_loss=tr["loss"].mean(), test_loss=te["loss"].mean())
+    row["d_loss"] = row["test_loss"] - row["trn_loss"]
+    attack = PGD(model, pgd_eps, pgd_alpha, pgd_steps, "linf", seed=seed)
+    row["pgd"] = 100 * accuracy_on_correct(model, test, attack, device=device)
+    return {k: float(v) for k, v in row.items()}
+
+
+def loss_variation_summary(model: nn.Module, data: Dataset, eps_grid: Sequence[float], steps: int = 10,
+                           device: torch.device | str = "cpu", seed: int = 0) -> pd.DataFrame:
+    """Mean and std over `data` of the largest loss increase PGD finds within each L_inf radius."""
+    rows = []
+    for e in eps_grid:
+        lv = loss_variation(model, data, PGD(model, e, e / 4, steps, "linf", seed=seed), device=device)
+        rows.append({"eps": e, "mean": float(np.mean(lv)), "std": float(np.std(lv))})
+    return pd.DataFrame(rows)
+
+
+def std_difference_summary(std_low: Sequence[float], std_high: Sequence[float]) -> dict[str, float]:
+    """App. B.2: layers whose singular-value std fell from AR low to AR high vs those where it rose
+    (sum and mean of the differences in each group)."""
+    lo, hi = np.asarray(std_low, float), np.asarray(std_high, float)
+    if lo.shape != hi.shape:
+        raise ValueError("the two networks must have the same layers")
+    d = lo - hi
+    fell, rose = d[d > 0], -d[d < 0]
+    return {"n_fell": int(len(fell)), "sum_fell": float(fell.sum()), "mean_fell": float(fell.mean()) if len(fell) else 0.0,
+            "n_rose": int(len(rose)), "sum_rose": float(rose.sum()), "mean_rose": float(rose.mean()) if len(rose) else 0.0}
+
+
+def trained_model(arch: str, depth: int, width: int, train_set: Dataset, train_spec: dict, cfg,
+                  channels: int, num_classes: int, normalize: str | None, clip: float | None = None,
+                  seed: int = 0, device: torch.device | str = "cpu", progress: bool = False) -> nn.Module:
+    """A CIFAR ResNet ('bn': with batch norm, 'fixup': without) of `depth`/`width` trained with the
+    TrainConfig `cfg` (spectral norms clipped to `clip` after every epoch when given), from the zoo.
+
+    `train_spec` must identify `train_set` (data set, split, size, seed)."""
+    import dataclasses
+
+    from ..models import MEAN_STD, Normalized
+    from ..models.fixup import fixup_resnet, narrow_cifar_resnet
+    from ..train import fit, zoo
+    from .spectral import SpectralClip
+
+    if arch not in ("bn", "fixup"):
+        raise ValueError(f"invalid arch={arch!r}: choose 'bn' or 'fixup'")
+    x0, _ = train_set[0]
+    spec = {"chapter": "wen2020", "arch": arch, "depth": depth, "width": width, "data": train_spec,
+            "train": dataclasses.asdict(cfg), "clip": clip, "seed": seed, "channels": channels,
+            "classes": num_classes, "normalize": normalize, "clip_version": 1}
+
+    def build() -> nn.Module:
+        torch.manual_seed(seed)
+        make = fixup_resnet if arch == "fixup" else narrow_cifar_resnet
+        net = make(depth, channels, num_classes, width)
+        if normalize is None:
+            return net
+        mean, std = MEAN_STD[normalize]
+        if len(mean) != channels:
+            mean, std = mean[:1] * channels, std[:1] * channels
+        return Normalized(net, mean, std)
+
+    callbacks = [SpectralClip(clip, tuple(x0.shape))] if clip is not None else []
+    return zoo.get_or_train(spec, build, lambda m: fit(m, train_set, cfg, device, seed, callbacks, progress), device)
