@@ -1,0 +1,187 @@
+"""The experiments of yi2021's chapter: per-profile settings, the zoo recipes of Std / Adv-l2 / Adv-linf
+(Algorithm 1 in mini-batch form, Sec. 5.1.1 and App. C), the Table 1 corruption table, the App. D ablations
+(perturbation size, training-set size) and the paper's numbers to compare with.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+from torch import nn
+
+from ..train import zoo
+from ..train.algorithm1 import algorithm1_config
+from ..train.loop import TrainConfig
+
+
+@dataclass(frozen=True)
+class Yi2021Settings:
+    """Everything the chapter's experiments depend on at one profile."""
+
+    dataset: str
+    arch: str
+    channels: int
+    epochs: int
+    batch_size: int
+    lr: float
+    milestones: tuple[float, ...]
+    inner_steps: int
+    r_l2: float
+    r_linf: float
+    test_size: int | None
+    train_size: int | None
+    grid_l2: tuple[int, ...]  # x of r = 2^x / 12
+    grid_linf: tuple[int, ...]  # x of r = 2^x / 255
+    fractions: tuple[float, ...]  # App. D.2 training-set fractions
+    fraction_norms: tuple[str, ...]
+    conv_steps: int  # Algorithm 1 on the quadratic problem
+    conv_seeds: int
+
+
+SETTINGS: dict[str, Yi2021Settings] = {
+    "smoke": Yi2021Settings("digits32", "smallcnn", 3, 1, 64, 0.05, (0.3, 0.6, 0.8), 2, 2 / 12, 2 / 255, 32, 128,
+                            (1, 4), (1, 4), (0.5, 1.0), ("linf",), 300, 8),
+    # cpu: digits32 in 3 channels, 8 epochs, K = 4 (2 cores); the schedule (x0.2 at 30/60/80% of training)
+    # mirrors 60/120/160 of 200; the grids keep the ends and the Table 1 radius (x = 1) of App. D.1's grids
+    "cpu": Yi2021Settings("digits32", "smallcnn", 3, 8, 64, 0.05, (0.3, 0.6, 0.8), 4, 2 / 12, 2 / 255, None,
+                          None, (-2, 1, 4), (-2, 1, 4), (0.25, 0.5, 1.0), ("linf",), 10_000, 64),
+    # gpu: the paper's own settings (App. C, Table 4): ResNet-34 on CIFAR-10, full grids of App. D
+    "gpu": Yi2021Settings("cifar10", "resnet34", 3, 200, 128, 0.1, (60, 120, 160), 8, 2 / 12, 2 / 255, None, None,
+                          tuple(range(-5, 8)), tuple(range(-4, 5)), (0.2, 0.4, 0.6, 0.8, 1.0), ("l2", "linf"),
+                          10_000, 200),
+}
+
+METHODS = ("Std", "Adv-l2", "Adv-linf")
+
+
+def settings(profile: str) -> Yi2021Settings:
+    """The chapter's settings at `profile`."""
+    if profile not in SETTINGS:
+        raise ValueError(f"invalid profile={profile!r}: choose one of {', '.join(SETTINGS)}")
+    return SETTINGS[profile]
+
+
+def radius(norm: str, x: float) -> float:
+    """App. D.1's grid: 2^x / 12 for l2, 2^x / 255 for l_inf."""
+    return 2.0 ** x / (12 if norm == "l2" else 255)
+
+
+def train_config(s: Yi2021Settings, method: str, r: float | None = None) -> TrainConfig:
+    """Table 4's hyperparameters (SGD, momentum 0.9, wd 5e-4, lr x0.2 at the milestones); step size r/4."""
+    base = dict(epochs=s.epochs, batch_size=s.batch_size, lr=s.lr, momentum=0.9, weight_decay=5e-4,
+                schedule="multistep", milestones=s.milestones, gamma=0.2)
+    if method == "Std":
+        return TrainConfig(objective="standard", **base)
+    if method not in METHODS:
+        raise ValueError(f"invalid method={method!r}: choose one of {', '.join(METHODS)}")
+    norm = "l2" if method == "Adv-l2" else "linf"
+    r = (s.r_l2 if norm == "l2" else s.r_linf) if r is None else r
+    return algorithm1_config(norm, r, r / 4, s.inner_steps, **base)
+
+
+def recipe(s: Yi2021Settings, method: str, seed: int = 0, r: float | None = None,
+           train_size: int | None = None) -> zoo.Recipe:
+    """The zoo recipe of one trained model of the chapter."""
+    return zoo.Recipe(s.arch, s.dataset, train_config(s, method, r), seed,
+                      train_size if train_size is not None else s.train_size, s.channels)
+
+
+def get_model(s: Yi2021Settings, method: str, device: torch.device | str, seed: int = 0, r: float | None = None,
+              train_size: int | None = None) -> nn.Module:
+    """The model of `recipe(...)`, from the zoo or trained now."""
+    return zoo.get(recipe(s, method, seed, r, train_size), device, progress=False)
+
+
+# Table 1 of the paper (CIFAR10-C, severity 5; accuracy in %), columns in CORRUPTIONS order.
+PAPER_TABLE1 = pd.DataFrame(
+    [[94.82, 34.75, 40.43, 25.45, 59.85, 48.95, 67.58, 63.85, 73.31, 62.87, 67.03, 90.69, 36.83, 76.00, 42.89, 75.84,
+      57.75],
+     [94.93, 70.39, 74.24, 45.17, 72.77, 71.34, 73.51, 80.26, 83.28, 81.36, 51.08, 89.37, 19.49, 83.39, 79.78, 89.52,
+      71.00],
+     [93.48, 80.18, 80.80, 62.73, 77.71, 77.10, 75.46, 82.47, 83.45, 82.32, 41.00, 88.15, 16.10, 83.82, 85.98, 89.36,
+      73.78]],
+    index=list(METHODS),
+    columns=["Clean", "gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur", "motion_blur",
+             "zoom_blur", "snow", "frost", "fog", "brightness", "contrast", "elastic_transform", "pixelate",
+             "jpeg_compression", "Avg"])
+
+# The directions the paper reports on CIFAR10-C (AT vs Std): + helps, - hurts.
+PAPER_DIRECTIONS = {"noise": "+", "blur": "+", "fog": "-", "brightness": "-", "contrast": "-", "Avg": "+"}
+
+
+def flat_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """Drop a (family, corruption) column MultiIndex to corruption names."""
+    if isinstance(table.columns, pd.MultiIndex):
+        table = table.copy()
+        table.columns = [c[-1] for c in table.columns]
+    return table
+
+
+def severity_row(table: pd.DataFrame, severity: int = 5) -> pd.Series:
+    """The row of a corruption table at one severity (tables index rows by severity and an average)."""
+    table = flat_columns(table)
+    for key in (severity, str(severity), f"severity {severity}"):
+        if key in table.index:
+            return table.loc[key]
+    if len(table) == 1:
+        return table.iloc[0]
+    raise KeyError(f"no row for severity {severity} in {list(table.index)}")
+
+
+def direction_verdicts(ours: pd.DataFrame, families: dict[str, tuple[str, ...]], scale: float = 1.0) -> pd.DataFrame:
+    """For each AT method and each effect the paper reports, the paper's direction, ours and a verdict."""
+    rows = []
+    for method in ("Adv-l2", "Adv-linf"):
+        for key, want in PAPER_DIRECTIONS.items():
+            cols = families.get(key, (key,))
+            diff = float(ours.loc[method, list(cols)].mean() - ours.loc["Std", list(cols)].mean()) * scale
+            paper = float(PAPER_TABLE1.loc[method, list(cols)].mean() - PAPER_TABLE1.loc["Std", list(cols)].mean())
+            got = "+" if diff > 0 else "-" if diff < 0 else "0"
+            rows.append({"method": method, "effect": key, "paper (AT - Std, %)": round(paper, 2),
+                         "here (AT - Std, %)": round(diff, 2), "paper direction": want, "here direction": got,
+                         "verdict": "agrees" if got == want else "disagrees"})
+    return pd.DataFrame(rows)
+
+
+def replace(s: Yi2021Settings, **changes) -> Yi2021Settings:
+    """A copy of the settings with some fields changed (notebook knobs)."""
+    return dataclasses.replace(s, **changes)
+
+
+def test_set(s: Yi2021Settings, seed: int = 0):
+    """The clean test split of the chapter's data set (subset at smoke)."""
+    from ..data import images
+    return images.subset(images.load(s.dataset, "test", s.channels), s.test_size, seed)
+
+
+def corruption_row(model: nn.Module, s: Yi2021Settings, severity: int = 5, device: torch.device | str = "cpu",
+                   seed: int = 0, batch_size: int = 256) -> pd.Series:
+    """Accuracy (%) clean, under each of the 15 corruptions at `severity`, and their average.
+
+    CIFAR-10 uses the official CIFAR-10-C arrays (Hendrycks & Dietterich); other data sets are corrupted
+    on the fly by `robustbook.data.corruptions` with the same constants.
+    """
+    from ..data.corruptions import CORRUPTIONS
+    from ..evaluate.accuracy import accuracy
+    from ..evaluate.corruption import corruption_table
+    test = test_set(s, seed)
+    if s.dataset in ("cifar10", "cifar100"):
+        from ..data.corruption_sets import cifar_c
+        row = {"Clean": 100 * accuracy(model, test, batch_size=batch_size, device=device)}
+        for c in CORRUPTIONS:
+            row[c] = 100 * accuracy(model, cifar_c(s.dataset, c, severity), batch_size=batch_size, device=device)
+        out = pd.Series(row)
+        out["Avg"] = out[list(CORRUPTIONS)].mean()
+        return out
+    table = corruption_table(model, test, severities=(severity,), device=device, batch_size=batch_size, seed=seed)
+    return severity_row(table, severity)[["Clean", *CORRUPTIONS, "Avg"]]
+
+
+def inner_loop_reach(model: nn.Module, cfg: TrainConfig, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Mean ||delta_{K+1}|| / r of the training attack of `cfg` on a batch: how far the inner loop moves."""
+    from ..attacks.base import batch_norm
+    from ..train.objectives import train_attack
+    x_adv = train_attack(model, cfg)(x, y)
+    return float(batch_norm(x_adv - x, cfg.norm).mean()) / cfg.eps
