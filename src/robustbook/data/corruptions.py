@@ -325,14 +325,16 @@ def _disk_kernel(radius: float, alias_blur: float) -> np.ndarray:
 
 
 def _defocus_blur(x, c, g):
+    # cv2.filter2D with BORDER_REFLECT_101; the (symmetric) kernel is split by SVD into a few
+    # separable terms, each applied as row/column matrices with the same border (exact, and fast).
     k = _disk_kernel(*c)
-    r = k.shape[0] // 2
-    n, ch, h, w = x.shape
-    if r >= min(h, w):
-        raise ValueError(f"defocus kernel radius {r} too large for a {h}x{w} image")
-    xp = F.pad(x.reshape(n * ch, 1, h, w), (r, r, r, r), mode="reflect")  # = cv2 BORDER_REFLECT_101
-    kt = torch.as_tensor(k, dtype=x.dtype, device=x.device)[None, None]
-    return F.conv2d(xp, kt).reshape(n, ch, h, w).clamp(0, 1)
+    h, w = x.shape[-2:]
+    u, sv, vt = np.linalg.svd(k)
+    out = torch.zeros_like(x)
+    for i in range(int((sv > 1e-9 * sv[0]).sum())):
+        out += float(sv[i]) * _separable(x, _filter_matrix(h, u[::-1, i], "mirror"),
+                                         _filter_matrix(w, vt[i, ::-1], "mirror"))
+    return out.clamp(0, 1)
 
 
 def _glass_blur(x, c, g):
@@ -369,7 +371,21 @@ def _zoom_factors(stop: float) -> np.ndarray:
     return np.round(np.arange(100, int(round(stop * 100)) + 1) / 100, 2)
 
 
+@lru_cache(maxsize=32)
+def _zoom_blur_operator(h: int, w: int, stop: float) -> torch.Tensor:
+    """The whole (linear) zoom blur of an h x w channel as one (h w) x (h w) matrix (small images only)."""
+    zs = _zoom_factors(stop)
+    k = np.eye(h * w)
+    for z in zs:
+        k += np.kron(_zoom_matrix(h, float(z)), _zoom_matrix(w, float(z)))
+    return torch.from_numpy(k / (len(zs) + 1)).float()
+
+
 def _zoom_blur(x, c, g):
+    n, ch, h, w = x.shape
+    if h * w <= 64 * 64:  # one GEMM with the precomputed operator
+        op = _zoom_blur_operator(h, w, float(c)).to(x.device, x.dtype)
+        return (x.reshape(-1, h * w) @ op.T).reshape(n, ch, h, w).clamp(0, 1)
     zs = _zoom_factors(c)
     out = x.clone()
     for z in zs:
@@ -477,22 +493,28 @@ def _contrast(x, c, g):
     return ((x - m) * c + m).clamp(0, 1)
 
 
+def _border_index_t(idx: torch.Tensor, n: int, mode: str) -> torch.Tensor:
+    """`_border_index` for integer torch tensors."""
+    if mode == "nearest":
+        return idx.clamp(0, n - 1)
+    if n == 1:
+        return torch.zeros_like(idx)
+    period = 2 * n if mode == "reflect" else 2 * n - 2
+    r = torch.remainder(idx, period)
+    return torch.where(r < n, r, (period - 1 - r) if mode == "reflect" else (period - r))
+
+
 def _bilinear(img: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, mode: str) -> torch.Tensor:
     """Sample (n, c, h, w) images at float row/column coordinates (n, h, w), bilinear, border `mode`."""
     n, c, h, w = img.shape
     y0, x0 = torch.floor(ys), torch.floor(xs)
-    fy, fx = (ys - y0).to(img.dtype), (xs - x0).to(img.dtype)
-    flat = img.reshape(n, c, h * w)
-
-    def at(yi: torch.Tensor, xi: torch.Tensor) -> torch.Tensor:
-        yb = torch.from_numpy(_border_index(yi.long().cpu().numpy(), h, mode)).to(img.device)
-        xb = torch.from_numpy(_border_index(xi.long().cpu().numpy(), w, mode)).to(img.device)
-        idx = (yb * w + xb).reshape(n, 1, h * w).expand(n, c, h * w)
-        return torch.gather(flat, 2, idx).reshape(n, c, h, w)
-
-    fy, fx = fy[:, None], fx[:, None]
-    return ((1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1))
-            + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1)))
+    fy, fx = (ys - y0).to(img.dtype)[:, None], (xs - x0).to(img.dtype)[:, None]
+    y0, x0 = y0.long(), x0.long()
+    ya, yb = _border_index_t(y0, h, mode) * w, _border_index_t(y0 + 1, h, mode) * w
+    xa, xb = _border_index_t(x0, w, mode), _border_index_t(x0 + 1, w, mode)
+    idx = torch.stack([ya + xa, ya + xb, yb + xa, yb + xb], 1).reshape(n, 1, 4 * h * w)
+    v = torch.gather(img.reshape(n, c, h * w), 2, idx.expand(n, c, 4 * h * w)).reshape(n, c, 4, h, w)
+    return ((1 - fy) * ((1 - fx) * v[:, :, 0] + fx * v[:, :, 1]) + fy * ((1 - fx) * v[:, :, 2] + fx * v[:, :, 3]))
 
 
 def _elastic(x, c, g):
@@ -516,11 +538,11 @@ def _elastic(x, c, g):
                             indexing="ij")
     px = inv[:, 0, 0, None, None] * xx + inv[:, 0, 1, None, None] * yy + inv[:, 0, 2, None, None]
     py = inv[:, 1, 0, None, None] * xx + inv[:, 1, 1, None, None] * yy + inv[:, 1, 2, None, None]
-    warped = _bilinear(xd, py.to(x.device), px.to(x.device), "mirror")
+    warped = _bilinear(x, py.to(x.device), px.to(x.device), "mirror")
     # Smooth random displacement fields (skimage gaussian, mode 'reflect', truncate 3) scaled by alpha.
-    dx = gaussian_filter(_rand((n, 1, h, w), g, xd) * 2 - 1, sigma, "reflect", 3.0)[:, 0] * alpha
-    dy = gaussian_filter(_rand((n, 1, h, w), g, xd) * 2 - 1, sigma, "reflect", 3.0)[:, 0] * alpha
-    yy, xx = yy.to(x.device), xx.to(x.device)
+    dx = gaussian_filter(_rand((n, 1, h, w), g, x) * 2 - 1, sigma, "reflect", 3.0)[:, 0] * alpha
+    dy = gaussian_filter(_rand((n, 1, h, w), g, x) * 2 - 1, sigma, "reflect", 3.0)[:, 0] * alpha
+    yy, xx = yy.to(x.device, x.dtype), xx.to(x.device, x.dtype)
     out = _bilinear(warped, yy[None] + dy, xx[None] + dx, "reflect")  # scipy map_coordinates, 'reflect'
     return out.clamp(0, 1).to(x.dtype)
 

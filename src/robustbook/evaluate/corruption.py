@@ -1,0 +1,54 @@
+"""Accuracy under the 15 common corruptions, laid out like Table 1 of yi2021 (CIFAR-10-C / ImageNet-C)."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import pandas as pd
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+from tqdm.auto import tqdm
+
+from ..data.corruptions import CORRUPTIONS, FAMILIES, CorruptedDataset
+from .accuracy import accuracy
+
+
+def table_columns() -> pd.MultiIndex:
+    """Column index (family, corruption): ('', 'Clean'), the 15 corruptions by family, ('', 'Avg')."""
+    cols = [("", "Clean")] + [(fam, name) for fam, names in FAMILIES.items() for name in names] + [("", "Avg")]
+    return pd.MultiIndex.from_tuples(cols, names=["family", "corruption"])
+
+
+def corruption_table(model: nn.Module, dataset: Dataset, severities: Iterable[int] = (1, 2, 3, 4, 5),
+                     device: torch.device | str = "cpu", batch_size: int = 256, seed: int = 0,
+                     corruptions: Iterable[str] = CORRUPTIONS, progress: bool = False) -> pd.DataFrame:
+    """Accuracy (%) on `dataset` clean and under each corruption, one row per severity plus 'avg'.
+
+    Columns follow yi2021 Table 1: Clean, the corruptions grouped by family (noise, blur, weather,
+    digital), Avg (mean over the corruptions of that row). The 'avg' row averages over the severities
+    (the ImageNet-C convention). Corrupted images come from `CorruptedDataset(dataset, c, s, seed)`.
+    A subset of `corruptions` leaves the other columns out.
+    """
+    severities = [int(s) for s in severities]
+    if not severities:
+        raise ValueError("severities must not be empty")
+    chosen = list(corruptions)
+    unknown = [c for c in chosen if c not in CORRUPTIONS]
+    if unknown or not chosen:
+        raise ValueError(f"unknown corruptions {unknown}: choose from {', '.join(CORRUPTIONS)}")
+    clean = 100 * accuracy(model, dataset, batch_size=batch_size, device=device)
+    rows = {}
+    jobs = [(s, c) for s in severities for c in CORRUPTIONS if c in chosen]
+    for s, c in tqdm(jobs, desc="corruptions", disable=not progress, leave=False):
+        data = CorruptedDataset(dataset, c, s, seed=seed, chunk_size=max(batch_size, 512))
+        rows.setdefault(s, {})[c] = 100 * accuracy(model, data, batch_size=batch_size, device=device)
+    cols = [col for col in table_columns() if col[1] in ("Clean", "Avg") or col[1] in chosen]
+    table = pd.DataFrame(index=pd.Index(severities + ["avg"], name="severity"),
+                         columns=pd.MultiIndex.from_tuples(cols, names=["family", "corruption"]), dtype=float)
+    for s in severities:
+        for fam, name in cols[1:-1]:
+            table.loc[s, (fam, name)] = rows[s][name]
+    table.loc["avg"] = table.loc[severities].mean()
+    table[("", "Clean")] = clean
+    table[("", "Avg")] = table[cols[1:-1]].mean(axis=1)
+    return table
