@@ -6,3 +6,4 @@ from .images import (NUM_CLASSES, ROTATIONS, cifar, digits32, digits32_transfer,
 __all__ = ["DataUnavailableError", "data_root", "download", "NUM_CLASSES", "ROTATIONS", "cifar", "digits32",
            "digits32_transfer", "load", "loader", "mnist", "rotate", "rotated_digits", "split_holdout",
            "subset", "tensors"]
+from .corruptions import CORRUPTIONS, FAMILIES, CorruptedDataset, corrupt  # noqa: E402,F401
