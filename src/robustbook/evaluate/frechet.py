@@ -17,7 +17,7 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
         raise ValueError(f"need two (N, d) feature arrays with N >= 2 and equal d, got {a.shape} and {b.shape}")
     mu_a, mu_b = a.mean(0), b.mean(0)
     s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean, _ = linalg.sqrtm(s_a @ s_b, disp=False)
+    covmean = linalg.sqrtm(s_a @ s_b)
     if not np.isfinite(covmean).all():  # near-singular product: regularize as the FID reference code does
         off = np.eye(len(s_a)) * 1e-6
         covmean = linalg.sqrtm((s_a + off) @ (s_b + off))
