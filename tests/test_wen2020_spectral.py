@@ -120,3 +120,40 @@ def test_margins_closed_form_and_loss_variation():
     assert (lv > 0).all()
     # only originally-correct examples count; the identity attack keeps them all correct
     assert mg.accuracy_on_correct(model, TensorDataset(x, y), lambda a, b: a) == 1.0
+
+
+def test_fixup_resnet_has_no_batch_norm_and_starts_uniform():
+    from robustbook.models.fixup import fixup_resnet, narrow_cifar_resnet
+    torch.manual_seed(0)
+    net = fixup_resnet(8, 1, 10, 4)
+    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules())
+    out = net(torch.rand(3, 1, 32, 32))
+    assert out.shape == (3, 10) and torch.equal(out, torch.zeros(3, 10))  # zero-initialised classifier
+    # residual branches start as identity maps: second convs are zero
+    assert all(float(b.conv2.weight.abs().sum()) == 0 for b in net.blocks)
+    assert narrow_cifar_resnet(8, 3, 10, 4)(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+    with pytest.raises(ValueError):
+        fixup_resnet(9)
+    with pytest.raises(ValueError):
+        narrow_cifar_resnet(8, width=0)
+
+
+def test_fixup_trains_and_clip_bounds_every_layer():
+    from robustbook.models.fixup import fixup_resnet
+    from robustbook.train import TrainConfig, fit
+    torch.manual_seed(0)
+    net = fixup_resnet(8, 1, 3, 2)
+    data = TensorDataset(torch.rand(32, 1, 8, 8), torch.randint(0, 3, (32,)))
+    clip = sp.SpectralClip(1.0, (1, 8, 8))
+    hist = fit(net, data, TrainConfig(epochs=3, batch_size=16, lr=0.2), callbacks=[clip], progress=False)
+    assert np.isfinite(hist["loss"]).all()
+    for info in sp.linear_layers(net, (1, 8, 8)):
+        assert sp.layer_operator_norm(info) <= 1.0 + 1e-6
+
+
+def test_std_difference_summary():
+    from robustbook.evaluate.regularization import std_difference_summary
+    s = std_difference_summary([1.0, 2.0, 0.5], [0.5, 1.0, 1.0])
+    assert s == {"n_fell": 2, "sum_fell": 1.5, "mean_fell": 0.75, "n_rose": 1, "sum_rose": 0.5, "mean_rose": 0.5}
+    with pytest.raises(ValueError):
+        std_difference_summary([1.0], [1.0, 2.0])
