@@ -290,7 +290,7 @@ def lipschitz_violation_search(c: int = 5, trials: int = 300, seed: int = 0, cor
 
     best = 0.0
     for _ in range(trials):
-        v0 = rng.normal(rng.normal(0, 4), 2, 2 * c)
+        v0 = rng.normal(rng.uniform(-12, 4), 2, 2 * c)  # include very negative logits (small M2)
         res = optimize.minimize(lambda u: -ratio(u), v0, method="Nelder-Mead", options={"maxiter": 300})
         best = max(best, ratio(v0), ratio(res.x))
     return best
