@@ -372,3 +372,27 @@ def test_imagenet_c_folder_layout(tmp_path):
     assert cs.imagenet_c("fog", 3, root=root, size=32)[0][0].shape == (3, 32, 32)
     with pytest.raises(DataUnavailableError, match="2235448"):
         cs.imagenet_c("fog", 4, root=root)
+
+
+def test_official_corruption_table_on_fixture(tmp_path):
+    from torch.utils.data import TensorDataset
+
+    from robustbook.evaluate.corruption import official_corruption_table
+
+    arrays, labels = _write_cifar_c(tmp_path / "CIFAR-10-C", n_per=4)
+
+    class Oracle(torch.nn.Module):  # right on the fog arrays' severity-2 images only, via a lookup
+        def forward(self, x):
+            hit = (x * 255).round().to(torch.uint8).permute(0, 2, 3, 1)
+            good = torch.from_numpy(arrays["fog"][4:8])
+            out = torch.zeros(len(x), 10)
+            for i, im in enumerate(hit):
+                match = [j for j in range(4) if torch.equal(im, good[j])]
+                out[i, int(labels[4 + match[0]]) if match else (int(labels[4]) + 1) % 10] = 1
+            return out
+
+    clean = TensorDataset(torch.zeros(4, 3, 32, 32), torch.from_numpy(labels[:4].astype(np.int64)))
+    t = official_corruption_table(Oracle(), clean, "cifar10", severities=(1, 2), root=str(tmp_path),
+                                  corruptions=("fog", "snow"))
+    assert t.loc[2, ("weather", "fog")] == 100 and t.loc[1, ("weather", "snow")] < 100
+    assert list(t.index) == [1, 2, "avg"]

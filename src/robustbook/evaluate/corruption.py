@@ -42,6 +42,10 @@ def corruption_table(model: nn.Module, dataset: Dataset, severities: Iterable[in
     for s, c in tqdm(jobs, desc="corruptions", disable=not progress, leave=False):
         data = CorruptedDataset(dataset, c, s, seed=seed, chunk_size=max(batch_size, 512))
         rows.setdefault(s, {})[c] = 100 * accuracy(model, data, batch_size=batch_size, device=device)
+    return _layout(clean, rows, severities, chosen)
+
+
+def _layout(clean: float, rows: dict[int, dict[str, float]], severities: list[int], chosen: list[str]) -> pd.DataFrame:
     cols = [col for col in table_columns() if col[1] in ("Clean", "Avg") or col[1] in chosen]
     table = pd.DataFrame(index=pd.Index(severities + ["avg"], name="severity"),
                          columns=pd.MultiIndex.from_tuples(cols, names=["family", "corruption"]), dtype=float)
@@ -52,3 +56,21 @@ def corruption_table(model: nn.Module, dataset: Dataset, severities: Iterable[in
     table[("", "Clean")] = clean
     table[("", "Avg")] = table[cols[1:-1]].mean(axis=1)
     return table
+
+
+def official_corruption_table(model: nn.Module, clean: Dataset, name: str = "cifar10",
+                              severities: Iterable[int] = (1, 2, 3, 4, 5), device: torch.device | str = "cpu",
+                              batch_size: int = 256, root: str | None = None,
+                              corruptions: Iterable[str] = CORRUPTIONS, progress: bool = False) -> pd.DataFrame:
+    """`corruption_table` on the released CIFAR-10-C / CIFAR-100-C arrays instead of generated corruptions."""
+    from ..data.corruption_sets import cifar_c
+
+    severities = [int(s) for s in severities]
+    chosen = list(corruptions)
+    acc = 100 * accuracy(model, clean, batch_size=batch_size, device=device)
+    rows: dict[int, dict[str, float]] = {}
+    jobs = [(s, c) for s in severities for c in CORRUPTIONS if c in chosen]
+    for s, c in tqdm(jobs, desc=f"{name}-C", disable=not progress, leave=False):
+        rows.setdefault(s, {})[c] = 100 * accuracy(model, cifar_c(name, c, s, root), batch_size=batch_size,
+                                                   device=device)
+    return _layout(acc, rows, severities, chosen)
