@@ -128,7 +128,8 @@ def lipschitz_bound(model: nn.Module, input_shape: tuple[int, ...], power_iters:
     if scale.numel() != input_shape[0]:
         scale = scale.expand(input_shape[0]).clone()
     shape = tuple(input_shape)
-    x = torch.zeros(1, *shape)
+    params = list(seq.parameters())
+    x = torch.zeros(1, *shape, device=params[0].device if params else "cpu")  # shape tracking only
     report = LipschitzBound(input_dim=math.prod(shape))
     first_linear_done = False
     lip_before_first = 1.0  # only 1-Lipschitz layers may precede the first linear layer for the inf->2 bound
