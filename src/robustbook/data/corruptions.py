@@ -15,8 +15,9 @@ cv2's `filter2D` and `warpAffine` borders, PIL's BOX resize in 8-bit fixed point
 * outputs stay float; the official arrays are `floor(255 * out)` (pass ``quantize=True`` for that);
 * motion blur and snow: ImageMagick's one-sided Gaussian line kernel (width ``2 ceil(radius) + 1``,
   offsets rounded to whole pixels, edge pixels repeated) is re-implemented; ImageMagick itself is not used;
-* frost: the textures are the six images shipped by the `imagecorruptions` package (Apache-2.0, copies of
-  the reference's files) read without importing that package; without it, a generated ice texture is used;
+* frost: the textures are the frost images the `imagecorruptions` package ships (Apache-2.0) under the
+  reference's file names, read without importing that package (not checked byte for byte against the
+  reference repository's files); without it, a generated ice texture is used;
 * elastic transform: bilinear sampling in floating point, where cv2's `warpAffine` quantizes weights to 1/32;
 * JPEG goes through libjpeg (torchvision's codec, or PIL), as the reference does through PIL.
 
@@ -418,8 +419,8 @@ def frost_textures() -> tuple[torch.Tensor, ...]:
     """The five frost textures the CIFAR-10-C generator draws from (frost1..frost5; numpy's
     randint(5) never picks frost6), RGB float in [0, 255], resized by 0.2 as the reference does.
 
-    Read from the `imagecorruptions` package's data files when it is installed (Apache-2.0; copies of
-    the reference's images); otherwise five generated ice textures (see `generated_frost`)."""
+    Read from the `imagecorruptions` package's data files when it is installed (Apache-2.0; the same
+    file names as the reference's); otherwise five generated ice textures (see `generated_frost`)."""
     folder = _package_dir("imagecorruptions")
     names = ["frost1.png", "frost2.png", "frost3.png", "frost4.jpg", "frost5.jpg"]
     if folder is None or not all((folder / "frost" / f).is_file() for f in names):
