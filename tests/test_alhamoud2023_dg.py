@@ -67,3 +67,13 @@ def test_domainbed_offline_error(tmp_path):
         domainbed("PACS", root=tmp_path)
     with pytest.raises(ValueError, match="DomainBed"):
         domainbed("MNIST", root=tmp_path)
+
+
+def test_frechet_pca_projection():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((5000, 6))
+    b = a + np.array([3.0, 0, 0, 0, 0, 0])  # the shift lies on the top principal axis of the union
+    assert frechet_distance(a, b, pca_dim=1) == pytest.approx(9.0, rel=0.02)
+    assert frechet_distance(a, b, pca_dim=6) == pytest.approx(frechet_distance(a, b), rel=1e-6)
+    with pytest.raises(ValueError, match="pca_dim"):
+        frechet_distance(a, b, pca_dim=7)

@@ -10,17 +10,26 @@ from torch.utils.data import Dataset
 from ..data.images import loader
 
 
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """||mu_a - mu_b||^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)) between Gaussians fitted to rows of a and b."""
+def frechet_distance(a: np.ndarray, b: np.ndarray, pca_dim: int | None = None) -> float:
+    """||mu_a - mu_b||^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)) between Gaussians fitted to rows of a and b
+    (optionally after projecting both onto the top `pca_dim` principal axes of their union, which tames the
+    bias of covariance estimates from a few hundred points in many dimensions)."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or len(a) < 2 or len(b) < 2:
         raise ValueError(f"need two (N, d) feature arrays with N >= 2 and equal d, got {a.shape} and {b.shape}")
+    if pca_dim is not None:
+        if not 0 < pca_dim <= a.shape[1]:
+            raise ValueError(f"invalid pca_dim={pca_dim!r}: must lie in 1..{a.shape[1]}")
+        both = np.concatenate([a, b])
+        _, _, vt = np.linalg.svd(both - both.mean(0), full_matrices=False)
+        a, b = a @ vt[:pca_dim].T, b @ vt[:pca_dim].T
     mu_a, mu_b = a.mean(0), b.mean(0)
-    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    s_a, s_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    # a tiny ridge (relative to the mean variance) keeps sqrtm well defined when few points span a
+    # high-dimensional feature space (dead ReLU units give singular covariances)
+    ridge = 1e-6 * (np.trace(s_a) + np.trace(s_b)) / (2 * len(s_a)) + 1e-12
+    s_a, s_b = s_a + ridge * np.eye(len(s_a)), s_b + ridge * np.eye(len(s_b))
     covmean = linalg.sqrtm(s_a @ s_b)
-    if not np.isfinite(covmean).all():  # near-singular product: regularize as the FID reference code does
-        off = np.eye(len(s_a)) * 1e-6
-        covmean = linalg.sqrtm((s_a + off) @ (s_b + off))
     covmean = np.real(covmean)
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * np.trace(covmean))
 
