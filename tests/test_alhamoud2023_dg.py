@@ -41,7 +41,8 @@ def test_frechet_closed_forms():
 
 def test_curves_envelope_and_acr():
     t = pd.DataFrame({"kind": "pixel", "domain": "source", "sigma": [0.25] * 3 + [0.5] * 3,
-                      "radius": [0.1, 0.3, 0.0, 0.6, 0.0, 0.0], "correct": [True, True, False, True, False, False],
+                      "radius": [0.1, 0.3, 0.0, 0.6, 0.0, 0.0],
+                      "correct": [True, True, False, True, False, False],
                       "prediction": [1, 1, -1, 1, 2, -1]})
     curves = dg.ca_curves(t, [0.0, 0.2, 0.5])
     by = curves.set_index(["sigma", "radius"])["certified_accuracy"]

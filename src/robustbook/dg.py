@@ -36,14 +36,15 @@ class LODOSplit:
     target_test: Dataset
 
 
-def lodo(domains: Mapping[Any, Dataset], target: Any, holdout_fraction: float = 0.2, seed: int = 0) -> LODOSplit:
+def lodo(domains: Mapping[Any, Dataset], target: Any, holdout_fraction: float = 0.2,
+         seed: int = 0) -> LODOSplit:
     """Hold out `target`; split every source domain into train / validation (DomainBed: 20 % held out)."""
     if target not in domains:
         raise ValueError(f"invalid target={target!r}: choose one of {', '.join(map(str, domains))}")
     sources = tuple(k for k in domains if k != target)
     parts = [split_holdout(domains[k], holdout_fraction, seed + i) for i, k in enumerate(sources)]
-    return LODOSplit(target, sources, ConcatDataset([p[0] for p in parts]), ConcatDataset([p[1] for p in parts]),
-                     domains[target])
+    return LODOSplit(target, sources, ConcatDataset([p[0] for p in parts]),
+                     ConcatDataset([p[1] for p in parts]), domains[target])
 
 
 def code_fingerprint() -> str:
@@ -100,14 +101,15 @@ def robustness_matrix(models: Mapping[float, nn.Module], data: Dataset, eps_eval
     return out
 
 
-def certify_domains(model: nn.Module, domains: Mapping[str, Dataset], kind: str, sigma: float, n0: int, n: int,
-                    alpha: float, max_points: int | None, distribution: str = "gaussian", seed: int = 0,
-                    batch_size: int = 4000, num_classes: int = 10) -> pd.DataFrame:
+def certify_domains(model: nn.Module, domains: Mapping[str, Dataset], kind: str, sigma: float, n0: int,
+                    n: int, alpha: float, max_points: int | None, distribution: str = "gaussian",
+                    seed: int = 0, batch_size: int = 4000, num_classes: int = 10) -> pd.DataFrame:
     """Certify the first `max_points` (seeded subset) of each named domain; one row per point."""
     smooth = Smooth(model, num_classes, sigma, perturbation=kind, distribution=distribution, seed=seed)
     tables = []
     for name, data in domains.items():
-        t = certify_dataset(smooth, subset(data, max_points, seed), n0, n, alpha, batch_size, images_per_call=32)
+        t = certify_dataset(smooth, subset(data, max_points, seed), n0, n, alpha, batch_size,
+                            images_per_call=32)
         tables.append(t.assign(domain=name, kind=kind, sigma=sigma, distribution=distribution))
     return pd.concat(tables, ignore_index=True)
 
@@ -147,8 +149,9 @@ class PretrainedBackbone(nn.Module):
         try:
             net = getattr(torchvision.models, name)(weights=weights[name])
         except Exception as err:  # offline: torchvision cannot fetch the weights
-            raise RuntimeError(f"cannot load ImageNet weights of {name} ({type(err).__name__}: {err}); they are "
-                               f"fetched by torchvision into $TORCH_HOME on a machine with internet") from err
+            raise RuntimeError(f"cannot load ImageNet weights of {name} ({type(err).__name__}: {err}); "
+                               f"they are fetched by torchvision into $TORCH_HOME on a machine with "
+                               f"internet") from err
         if name == "resnet50":
             dim = net.fc.in_features
             net.fc = nn.Identity()
@@ -168,7 +171,8 @@ class PretrainedBackbone(nn.Module):
         return self.head(self.features(x))
 
 
-def correlation(x: Sequence[float], y: Sequence[float], n_boot: int = 2000, seed: int = 0) -> dict[str, float]:
+def correlation(x: Sequence[float], y: Sequence[float], n_boot: int = 2000,
+                seed: int = 0) -> dict[str, float]:
     """Pearson and Spearman correlation of x and y, Pearson's Fisher-z 95 % interval, and a bootstrap
     95 % interval of Spearman's rho over the points."""
     from scipy import stats
@@ -185,5 +189,6 @@ def correlation(x: Sequence[float], y: Sequence[float], n_boot: int = 2000, seed
     boots = np.asarray([b for b in boots if np.isfinite(b)])
     lo, hi = (np.quantile(boots, [0.025, 0.975]) if len(boots) else (np.nan, np.nan))
     return {"pearson_r": float(pr.statistic), "pearson_lo": float(ci[0]), "pearson_hi": float(ci[1]),
-            "pearson_p": float(pr.pvalue), "spearman_rho": float(sp.statistic), "spearman_p": float(sp.pvalue),
+            "pearson_p": float(pr.pvalue), "spearman_rho": float(sp.statistic),
+            "spearman_p": float(sp.pvalue),
             "spearman_boot_lo": float(lo), "spearman_boot_hi": float(hi)}

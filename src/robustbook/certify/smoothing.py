@@ -89,7 +89,8 @@ class Smooth:
                     size += jobs[pos][2]
                     pos += 1
                 batch = torch.cat([self.noisy_chunk(xs[i], indices[i], stage, k, m) for i, k, m in pack])
-                owner = torch.cat([torch.full((m,), i, dtype=torch.long, device=xs.device) for i, k, m in pack])
+                owner = torch.cat([torch.full((m,), i, dtype=torch.long, device=xs.device)
+                                   for i, k, m in pack])
                 pred = self.base(batch).argmax(1)
                 out.index_add_(0, owner * self.num_classes + pred, torch.ones_like(pred))
         finally:

@@ -16,7 +16,8 @@ def frechet_distance(a: np.ndarray, b: np.ndarray, pca_dim: int | None = None) -
     bias of covariance estimates from a few hundred points in many dimensions)."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or len(a) < 2 or len(b) < 2:
-        raise ValueError(f"need two (N, d) feature arrays with N >= 2 and equal d, got {a.shape} and {b.shape}")
+        raise ValueError(f"need two (N, d) feature arrays with N >= 2 and equal d, "
+                         f"got {a.shape} and {b.shape}")
     if pca_dim is not None:
         if not 0 < pca_dim <= a.shape[1]:
             raise ValueError(f"invalid pca_dim={pca_dim!r}: must lie in 1..{a.shape[1]}")

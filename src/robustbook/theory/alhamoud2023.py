@@ -50,7 +50,8 @@ def _zero(expr: sp.Expr, what: str, subs_samples: list[dict] | None = None) -> N
 
 def _samples() -> list[dict]:
     rng = np.random.default_rng(0)
-    return [{pA: sp.Rational(int(rng.integers(51, 99)), 100), sigma: sp.Rational(int(rng.integers(1, 40)), 10),
+    return [{pA: sp.Rational(int(rng.integers(51, 99)), 100),
+             sigma: sp.Rational(int(rng.integers(1, 40)), 10),
              d: sp.Rational(int(rng.integers(1, 30)), 10), c: sp.Rational(int(rng.integers(1, 9)), 10),
              pB: sp.Rational(int(rng.integers(1, 50)), 100)}
             for _ in range(5)]
