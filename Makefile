@@ -26,7 +26,7 @@ test: $(STAMP)
 
 bench:
 	$(MAKE) venv EXTRAS=book,test,dev
-	$(BIN)/python bench/pgd.py
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	-$(BIN)/robustbook clean

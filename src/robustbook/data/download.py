@@ -51,7 +51,8 @@ def download(url: str, dest: str | Path, sha256: str | None, timeout: float = 5.
     if dest.exists() and (sha256 is None or sha256sum(dest) == sha256):
         return dest
     hint = f"Download {url} and place it at {dest} (sha256 {sha256 or 'not pinned'})."
-    if not _network_reachable(url, timeout):
+    local = urllib.parse.urlsplit(url).scheme == "file"
+    if not local and not _network_reachable(url, timeout):
         raise DataUnavailableError(f"no network to reach {url}. {hint}")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")

@@ -58,9 +58,11 @@ def worst_case_over_ball(atoms: np.ndarray, probs: np.ndarray, loss: Callable[[n
 
     Solved exactly as a linear program over couplings pi(i, j) of atom i with support point j:
     row sums equal probs; for p = inf, mass may move only within L_inf distance `radius`;
-    for finite p, the transport cost sum pi |x_i - z_j|^p is at most radius^p. One-dimensional points.
+    for finite p, the transport cost sum pi |x_i - z_j|^p is at most radius^p. One-dimensional points;
+    the atoms are added to the support.
     """
     atoms, probs, support = (np.asarray(v, dtype=float) for v in (atoms, probs, support))
+    support = np.union1d(support, atoms)  # P0 itself must be a candidate (r = 0)
     if not np.isclose(probs.sum(), 1.0) or (probs < 0).any():
         raise ValueError("probs must be a probability vector")
     if radius < 0:
@@ -85,6 +87,7 @@ def pointwise_worst_case(atoms: np.ndarray, probs: np.ndarray, loss: Callable[[n
                          radius: float, support: np.ndarray) -> float:
     """E_{P0} max_{|z - x| <= radius, z in support} loss(z): the right-hand side of Lemma 1."""
     atoms, probs, support = (np.asarray(v, dtype=float) for v in (atoms, probs, support))
+    support = np.union1d(support, atoms)
     vals = loss(support)
     best = [vals[np.abs(support - x) <= radius + 1e-12].max() for x in atoms]
     return float(np.dot(probs, best))

@@ -1,0 +1,79 @@
+"""The robustbook command: listing, caching of executed notebooks, failing notebooks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from robustbook import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Tiny
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+profile = "cpu"  # the budget
+value = 1  # what to print
+```
+
+```{code-cell} ipython3
+assert value != 13, "unlucky value"
+print(profile, value * 2)
+```
+"""
+
+
+def test_toc_lists_the_first_chapter():
+    names = [p.relative_to(ROOT).as_posix() for p in cli.toc_notebooks(ROOT)]
+    assert "notebooks/foundations/threat_models.md" in names
+
+
+def test_parameters_are_listed_with_comments(tmp_path):
+    src = tmp_path / "tiny.md"
+    src.write_text(TINY)
+    assert cli.notebook_parameters(src) == [("profile", '"cpu"', "the budget"), ("value", "1", "what to print")]
+
+
+def test_execute_caches_and_reruns_on_change(tmp_path, capsys):
+    src = tmp_path / "tiny.md"
+    src.write_text(TINY)
+    out = tmp_path / "tiny.ipynb"
+    assert cli.execute(src, out, {"profile": "smoke", "value": 21}, tmp_path, quiet=True)
+    assert "smoke 42" in out.read_text()
+    assert not cli.execute(src, out, {"profile": "smoke", "value": 21}, tmp_path, quiet=True)  # cached
+    assert cli.execute(src, out, {"profile": "smoke", "value": 22}, tmp_path, quiet=True)  # new parameters
+
+
+def test_failing_notebook_reports_cell_and_error_and_keeps_no_output(tmp_path):
+    src = tmp_path / "tiny.md"
+    src.write_text(TINY)
+    out = tmp_path / "tiny.ipynb"
+    with pytest.raises(cli.NotebookFailed, match="AssertionError: unlucky value"):
+        cli.execute(src, out, {"profile": "smoke", "value": 13}, tmp_path, quiet=True)
+    assert not out.exists() and not list(tmp_path.glob("*.staging.ipynb"))
+
+
+def test_run_exits_nonzero_on_failure(tmp_path, monkeypatch):
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    src = tmp_path / "tiny.md"
+    src.write_text(TINY)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", str(src), "--profile", "smoke", "-p", "value", "13"]) == 1
+    assert cli.main(["run", str(src), "--profile", "smoke", "-p", "value", "2"]) == 0
+
+
+def test_parse_value():
+    assert cli.parse_value("0.5") == 0.5 and cli.parse_value("[1, 2]") == [1, 2]
+    assert cli.parse_value("None") is None and cli.parse_value("cifar10") == "cifar10"
