@@ -62,7 +62,7 @@ def test_failing_notebook_reports_cell_and_error_and_keeps_no_output(tmp_path):
     out = tmp_path / "tiny.ipynb"
     with pytest.raises(cli.NotebookFailed, match="AssertionError: unlucky value"):
         cli.execute(src, out, {"profile": "smoke", "value": 13}, tmp_path, quiet=True)
-    assert not out.exists() and not list(tmp_path.glob("*.staging.ipynb"))
+    assert not out.exists() and not list(tmp_path.glob("*staging*"))
 
 
 def test_run_exits_nonzero_on_failure(tmp_path, monkeypatch):
@@ -72,6 +72,17 @@ def test_run_exits_nonzero_on_failure(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["run", str(src), "--profile", "smoke", "-p", "value", "13"]) == 1
     assert cli.main(["run", str(src), "--profile", "smoke", "-p", "value", "2"]) == 0
+
+
+def test_execute_reports_a_notebook_outside_the_working_directory(tmp_path, capsys):
+    src = tmp_path / "elsewhere" / "tiny.md"
+    src.parent.mkdir()
+    src.write_text(TINY)
+    work = tmp_path / "work"
+    work.mkdir()
+    assert cli.execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, work)
+    assert str(src) in capsys.readouterr().out
+    assert not list(src.parent.glob("*staging*"))
 
 
 def test_parse_value():

@@ -9,9 +9,11 @@ import argparse
 import ast
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -102,31 +104,43 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
             meta = nbformat.read(output, as_version=4).metadata.get("robustbook", {})
             if meta.get("key") == key:
                 if not quiet:
-                    print(f"  cached  {source.relative_to(cwd)}")
+                    print(f"  cached  {_shown(source, cwd)}")
                 return False
         except Exception:
             pass
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     output.parent.mkdir(parents=True, exist_ok=True)
-    staging = output.with_suffix(".staging.ipynb")
-    nbformat.write(nb, staging)
+    # A private staging file per run: two runs of one notebook (e.g. different profiles) never share it.
+    fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".staging.ipynb", dir=output.parent)
+    os.close(fd)
+    staging = Path(name)
     start = time.perf_counter()
     try:
+        nbformat.write(nb, staging)
         pm.execute_notebook(str(staging), str(staging), parameters=parameters, kernel_name="python3",
                             cwd=str(cwd), progress_bar=False, log_output=False)
+        done = nbformat.read(staging, as_version=4)
+        done.metadata["robustbook"] = {"key": key, "parameters": parameters,
+                                       "seconds": round(time.perf_counter() - start, 1)}
+        nbformat.write(done, staging)
+        staging.replace(output)  # atomic: a failed run never leaves a half-executed notebook behind
     except pm.PapermillExecutionError as err:
-        staging.unlink(missing_ok=True)
         raise NotebookFailed(f"{source}: cell {err.exec_count} raised {err.ename}: {err.evalue}\n"
                              + "\n".join(err.traceback[-6:])) from None
-    done = nbformat.read(staging, as_version=4)
-    done.metadata["robustbook"] = {"key": key, "parameters": parameters,
-                                   "seconds": round(time.perf_counter() - start, 1)}
-    nbformat.write(done, staging)
-    staging.replace(output)  # atomic: a failed run never leaves a half-executed notebook behind
+    finally:
+        staging.unlink(missing_ok=True)
     if not quiet:
-        print(f"  ran     {source.relative_to(cwd)} in {time.perf_counter() - start:.0f} s")
+        print(f"  ran     {_shown(source, cwd)} in {time.perf_counter() - start:.0f} s")
     return True
+
+
+def _shown(path: Path, root: Path) -> str:
+    """`path` relative to `root` when it lies inside it, else as given."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def parse_value(text: str) -> Any:

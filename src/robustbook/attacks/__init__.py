@@ -17,5 +17,6 @@ def make_attack(name: str, model, eps: float, norm: str = "linf", steps: int = 1
     raise ValueError(f"invalid attack={name!r}: choose 'fgsm', 'pgd' or 'pgd_raw'")
 
 
-__all__ = ["FGSM", "LOSSES", "NORMS", "PGD", "batch_norm", "clip_to_box", "cross_entropy", "dlr", "frozen",
-           "get_loss", "in_threat_set", "make_attack", "margin", "project", "random_start"]
+__all__ = ["FGSM", "LOSSES", "NORMS", "PGD", "RepresentationPGD", "batch_norm", "clip_to_box", "cross_entropy", "dlr",
+           "frozen", "get_loss", "in_threat_set", "make_attack", "margin", "project", "random_start",
+           "representation_shift"]
