@@ -146,4 +146,13 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
         else:
             _check_number(name, value)
     seed_everything(seed)
+    _show_whole_tables()
     return Settings(dataclasses.replace(base, **prof_over), seed, dev, extra)
+
+
+def _show_whole_tables() -> None:
+    """Verdict tables hold sentences: let pandas print them whole rather than cut at 50 characters."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.width", 200)
