@@ -17,16 +17,19 @@ from robustbook.attacks import PGD
 from robustbook.models import build
 
 
-def timed(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def timed(fns: dict, repeats: int) -> dict:
+    """Median wall time of each function; the functions take turns, so load on a shared machine hits all alike."""
+    for fn in fns.values():
+        fn()  # warm-up
+    times = {name: [] for name in fns}
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
+            times[name].append(time.perf_counter() - t)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def main() -> None:
@@ -50,21 +53,24 @@ def main() -> None:
             (g,) = torch.autograd.grad(F.cross_entropy(model(xi), y, reduction="sum"), xi)
 
     ours = PGD(model, eps, alpha, args.steps, "linf", seed=0)
-    t_floor = timed(floor, args.repeats)
-    t_ours = timed(lambda: ours(x, y), args.repeats)
-    print(f"{args.arch}, batch {args.batch}, {args.steps} steps, device {device}, threads {torch.get_num_threads()}")
-    print(f"  {args.steps} x (forward + backward): {t_floor * 1e3:8.1f} ms")
-    print(f"  robustbook PGD-{args.steps}:           {t_ours * 1e3:8.1f} ms")
-    print(f"  ratio robustbook / floor:      {t_ours / t_floor:8.3f}")
+    fns = {"floor": floor, "ours": lambda: ours(x, y)}
     try:
         import torchattacks
     except ImportError:
+        torchattacks = None
         print("  torchattacks not installed (pip install -e '.[dev]'): peer ratio skipped")
-        return
-    theirs = torchattacks.PGD(model, eps=eps, alpha=alpha, steps=args.steps, random_start=True)
-    t_theirs = timed(lambda: theirs(x, y), args.repeats)
-    print(f"  torchattacks PGD-{args.steps}:         {t_theirs * 1e3:8.1f} ms")
-    print(f"  ratio robustbook / torchattacks: {t_ours / t_theirs:6.3f}")
+    if torchattacks is not None:
+        theirs = torchattacks.PGD(model, eps=eps, alpha=alpha, steps=args.steps, random_start=True)
+        fns["torchattacks"] = lambda: theirs(x, y)
+    t = timed(fns, args.repeats)
+    print(f"{args.arch}, batch {args.batch}, {args.steps} steps, device {device}, threads {torch.get_num_threads()}, "
+          f"median of {args.repeats} interleaved runs")
+    print(f"  {args.steps} x (forward + backward): {t['floor'] * 1e3:8.1f} ms")
+    print(f"  robustbook PGD-{args.steps}:           {t['ours'] * 1e3:8.1f} ms")
+    print(f"  ratio robustbook / floor:      {t['ours'] / t['floor']:8.3f}")
+    if "torchattacks" in t:
+        print(f"  torchattacks PGD-{args.steps}:         {t['torchattacks'] * 1e3:8.1f} ms")
+        print(f"  ratio robustbook / torchattacks: {t['ours'] / t['torchattacks']:6.3f}")
 
 
 if __name__ == "__main__":
