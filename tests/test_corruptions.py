@@ -254,6 +254,15 @@ def test_plasma_range_and_frost_textures():
     assert gen_tex.shape == (3, 96, 96) and 0 <= float(gen_tex.min()) and float(gen_tex.max()) <= 255
 
 
+def test_generated_frost_is_as_bright_as_the_reference_textures():
+    # the reference frost1-5 have grey means 0.48-0.81 and standard deviations 0.09-0.17
+    for i in range(5):
+        grey = C.generated_frost(i).mean(0) / 255
+        assert 0.48 <= float(grey.mean()) <= 0.81 and 0.09 <= float(grey.std()) <= 0.17
+    x = torch.zeros(4, 3, 32, 32)  # on a black image, severity 5 leaves 0.45 x texture: clearly visible
+    assert float(corrupt(x, "frost", 5, gen(0)).mean()) > 0.2
+
+
 def test_corrupted_dataset_deterministic_and_lazy():
     from torch.utils.data import TensorDataset
     x = images(10)

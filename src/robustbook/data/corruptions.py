@@ -437,17 +437,24 @@ def frost_textures() -> tuple[torch.Tensor, ...]:
     return tuple(out)
 
 
+# Brightness of the reference frost textures (imagecorruptions' frost1-5, grey level in [0, 1]): means 0.48-0.81
+# (average 0.64), standard deviations 0.09-0.17 (average 0.13), blue above red. The generated textures match the
+# averages, so that frost lightens and veils an image about as much as with the reference files.
+FROST_MEAN, FROST_STD, FROST_TINT = 0.64, 0.13, (0.88, 0.97, 1.03)
+
+
 def generated_frost(seed: int, size: int = 96) -> torch.Tensor:
-    """A generated ice texture (3, size, size) in [0, 255]: thresholded plasma crystals, bluish white."""
+    """A generated ice texture (3, size, size) in [0, 255]: plasma crystals standardised to the reference
+    textures' mean brightness and contrast (`FROST_MEAN`, `FROST_STD`), tinted bluish white."""
     g = torch.Generator().manual_seed(1000 + seed)
     like = torch.zeros(1)
     p = 1 << (size - 1).bit_length()
     base = plasma_fractal(1, p, 1.6, g, like)[0, :size, :size]
     fine = plasma_fractal(1, p, 1.2, g, like)[0, :size, :size]
-    ice = (0.6 * base + 0.4 * fine)
-    ice = ((ice - 0.35) / 0.65).clamp(0, 1) ** 1.5
-    tint = torch.tensor([0.85, 0.92, 1.0]).view(3, 1, 1)
-    return (255 * ice[None] * tint).float()
+    ice = 0.6 * base + 0.4 * fine
+    grey = FROST_MEAN + FROST_STD * (ice - ice.mean()) / ice.std().clamp_min(1e-12)
+    tint = torch.tensor(FROST_TINT).view(3, 1, 1)
+    return (255 * (grey[None] * tint).clamp(0, 1)).float()
 
 
 def _frost(x, c, g):
