@@ -62,7 +62,7 @@ def test_failing_notebook_reports_cell_and_error_and_keeps_no_output(tmp_path):
     out = tmp_path / "tiny.ipynb"
     with pytest.raises(cli.NotebookFailed, match="AssertionError: unlucky value"):
         cli.execute(src, out, {"profile": "smoke", "value": 13}, tmp_path, quiet=True)
-    assert not out.exists() and not list(tmp_path.glob("*staging*"))
+    assert not out.exists() and not list(tmp_path.glob("*.part"))
 
 
 def test_run_exits_nonzero_on_failure(tmp_path, monkeypatch):
@@ -82,7 +82,7 @@ def test_execute_reports_a_notebook_outside_the_working_directory(tmp_path, caps
     work.mkdir()
     assert cli.execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, work)
     assert str(src) in capsys.readouterr().out
-    assert not list(src.parent.glob("*staging*"))
+    assert not list(src.parent.glob("*.part"))
 
 
 def test_parse_value():

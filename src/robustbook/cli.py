@@ -110,29 +110,33 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
             pass
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    output.parent.mkdir(parents=True, exist_ok=True)
-    # A private staging file per run: two runs of one notebook (e.g. different profiles) never share it.
-    fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".staging.ipynb", dir=output.parent)
-    os.close(fd)
-    staging = Path(name)
     start = time.perf_counter()
-    try:
-        nbformat.write(nb, staging)
-        pm.execute_notebook(str(staging), str(staging), parameters=parameters, kernel_name="python3",
-                            cwd=str(cwd), progress_bar=False, log_output=False)
-        done = nbformat.read(staging, as_version=4)
-        done.metadata["robustbook"] = {"key": key, "parameters": parameters,
-                                       "seconds": round(time.perf_counter() - start, 1)}
-        nbformat.write(done, staging)
-        staging.replace(output)  # atomic: a failed run never leaves a half-executed notebook behind
+    try:  # papermill executes the notebook in memory; only the finished notebook is written
+        done = pm.execute_notebook(nb, None, parameters=parameters, kernel_name="python3", cwd=str(cwd),
+                                   progress_bar=False, log_output=False)
     except pm.PapermillExecutionError as err:
         raise NotebookFailed(f"{source}: cell {err.exec_count} raised {err.ename}: {err.evalue}\n"
                              + "\n".join(err.traceback[-6:])) from None
-    finally:
-        staging.unlink(missing_ok=True)
+    done.metadata["robustbook"] = {"key": key, "parameters": parameters,
+                                   "seconds": round(time.perf_counter() - start, 1)}
+    _write_atomic(done, output)
     if not quiet:
         print(f"  ran     {_shown(source, cwd)} in {time.perf_counter() - start:.0f} s")
     return True
+
+
+def _write_atomic(nb: Any, output: Path) -> None:
+    """Write through a private temp file and rename: a reader never sees half a notebook."""
+    import nbformat
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{output.stem}.", suffix=".ipynb.part", dir=output.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            nbformat.write(nb, f)
+        os.replace(name, output)
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def _shown(path: Path, root: Path) -> str:

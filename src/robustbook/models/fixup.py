@@ -6,8 +6,9 @@ and scaled by L^(-1/2) (L residual branches, two layers each), the last conv of 
 classifier initialised to zero. Fixup's reference uses a parameter-free shortcut; ours are 1x1 convolutions
 (their spectral norms are clipped with the rest), so they and the stem are He-initialised in fan-in mode, which
 keeps the forward signal's scale: with fan-out the pooled features of an 8-layer net on 1-channel digits are
-about 0.03 +- 0.004 across images and SGD does not move off chance in 6 epochs. As in wen2020 we omit Fixup's scalar multiplier (it would change the
-layers' spectral norms); the scalar biases are kept (they do not enter the linear operators).
+about 0.03 +- 0.004 across images and SGD does not move off chance in 6 epochs. As in wen2020 we omit Fixup's
+scalar multiplier (it would change the layers' spectral norms); the scalar biases are kept (they do not enter
+the linear operators).
 """
 from __future__ import annotations
 
