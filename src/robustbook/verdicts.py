@@ -1,0 +1,249 @@
+"""Every "paper vs here" verdict of the book: agrees / disagrees / inconclusive / not testable here.
+
+A verdict is computed from an effect and its uncertainty, never typed: the rule that produced it and its
+threshold travel with it, so a table shows rule, effect, interval and outcome side by side. Each rule can
+reach each of its outcomes (the tests feed it data that must give each one). A claim whose experiment
+cannot show the paper's effect (a model at chance, a corruption that does not hurt) gets a *precondition*;
+when it fails the verdict is "not testable here", never "disagrees".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+AGREES = "agrees"
+DISAGREES = "disagrees"
+INCONCLUSIVE = "inconclusive"
+NOT_TESTABLE = "not testable here"
+OUTCOMES = (AGREES, DISAGREES, INCONCLUSIVE, NOT_TESTABLE)
+
+LEVEL = 0.95  # two-sided coverage of every interval the book reports
+NEAR_CHANCE_MARGIN = 0.05  # absolute accuracy above 1/k that still counts as "at chance"
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """What must hold for an experiment to be able to test a claim, and whether this run met it."""
+
+    text: str  # e.g. "Std loses >= 5 points under the corruption (measured 0.3)"
+    met: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One claim, the rule applied, the measured effect with its interval, and the outcome."""
+
+    claim: str
+    rule: str
+    effect: float
+    low: float
+    high: float
+    outcome: str
+    precondition: Precondition | None = None
+
+    def row(self, digits: int = 3) -> dict[str, object]:
+        """A flat dict for a pandas verdict table."""
+        fmt = f"{{:.{digits}g}}"
+        return {"claim": self.claim, "rule": self.rule, "effect": float(fmt.format(self.effect)),
+                "interval": f"[{fmt.format(self.low)}, {fmt.format(self.high)}]",
+                "precondition": self.precondition.text if self.precondition else "none",
+                "precondition met": "yes" if self.precondition is None or self.precondition.met else "no",
+                "verdict": self.outcome}
+
+
+def table(verdicts: Sequence[Verdict], digits: int = 3):
+    """A pandas table of verdicts, one row each, with rule, effect, interval, precondition and outcome."""
+    import pandas as pd
+
+    return pd.DataFrame([v.row(digits) for v in verdicts])
+
+
+# ---------------------------------------------------------------------------------------------- intervals
+def _check_level(level: float) -> None:
+    if not 0 < level < 1:
+        raise ValueError(f"invalid level={level!r}: a coverage in (0, 1)")
+
+
+def bootstrap_interval(values: Sequence[float] | np.ndarray, statistic: Callable[[np.ndarray], float] = np.mean,
+                       n_boot: int = 2000, level: float = LEVEL, seed: int = 0) -> tuple[float, float, float]:
+    """(statistic, low, high): percentile bootstrap over the rows of `values` (test points or seeds)."""
+    _check_level(level)
+    v = np.asarray(values, dtype=float)
+    if v.shape[0] < 2:
+        raise ValueError(f"a bootstrap needs at least 2 observations, got {v.shape[0]}")
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, v.shape[0], size=(n_boot, v.shape[0]))
+    stats = np.array([statistic(v[i]) for i in idx])
+    a = (1 - level) / 2
+    return float(statistic(v)), float(np.quantile(stats, a)), float(np.quantile(stats, 1 - a))
+
+
+def paired_difference(correct_a: Sequence[float], correct_b: Sequence[float], n_boot: int = 2000,
+                      level: float = LEVEL, seed: int = 0) -> tuple[float, float, float]:
+    """(mean(a - b), low, high) over the same test points: the uncertainty of an accuracy difference."""
+    a, b = np.asarray(correct_a, dtype=float), np.asarray(correct_b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"paired samples must have one shape, got {a.shape} and {b.shape}")
+    return bootstrap_interval(a - b, np.mean, n_boot, level, seed)
+
+
+def seed_interval(values: Sequence[float], level: float = LEVEL) -> tuple[float, float, float]:
+    """(mean, low, high): a Student-t interval over >= 3 seeds (fewer seeds give no honest interval)."""
+    from scipy import stats
+
+    _check_level(level)
+    v = np.asarray(values, dtype=float)
+    if v.size < 3:
+        raise ValueError(f"a seed interval needs at least 3 seeds, got {v.size}")
+    half = stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size)
+    return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
+
+
+def wilson_interval(successes: int, n: int, level: float = LEVEL) -> tuple[float, float, float]:
+    """(p_hat, low, high): the Wilson score interval of a binomial proportion."""
+    from scipy import stats
+
+    _check_level(level)
+    if n <= 0 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n and n > 0, got successes={successes}, n={n}")
+    z = stats.norm.ppf(0.5 + level / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def slope_interval(x: Sequence[float], y: np.ndarray, n_boot: int = 2000, level: float = LEVEL,
+                   seed: int = 0) -> tuple[float, float, float]:
+    """(slope, low, high) of a least-squares line through (x, mean y); y is (points, len(x)) and is resampled
+    over its rows (test points or seeds), so the interval carries the noise of every curve point."""
+    xs = np.asarray(x, dtype=float)
+    ys = np.asarray(y, dtype=float)
+    if ys.ndim != 2 or ys.shape[1] != xs.size:
+        raise ValueError(f"y must be (observations, {xs.size}), got {ys.shape}")
+    xc = xs - xs.mean()
+    return bootstrap_interval(ys, lambda r: float(xc @ (r.mean(0) - r.mean()) / (xc @ xc)), n_boot, level, seed)
+
+
+def spearman_interval(x: Sequence[float], y: Sequence[float], n_boot: int = 2000, level: float = LEVEL,
+                      seed: int = 0) -> tuple[float, float, float]:
+    """(rho, low, high): Spearman's rank correlation with a bootstrap interval over the pairs."""
+    from scipy import stats
+
+    pairs = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+    if pairs.shape[0] < 3:
+        raise ValueError(f"a rank correlation needs at least 3 pairs, got {pairs.shape[0]}")
+
+    def rho(p: np.ndarray) -> float:
+        r = stats.spearmanr(p[:, 0], p[:, 1]).statistic
+        return 0.0 if np.isnan(r) else float(r)
+
+    return bootstrap_interval(pairs, rho, n_boot, level, seed)
+
+
+# ---------------------------------------------------------------------------------------------- rules
+def _gate(claim: str, rule: str, effect: float, low: float, high: float, outcome: str,
+          precondition: Precondition | None) -> Verdict:
+    if not low <= effect <= high and not (math.isnan(low) or math.isnan(high)):
+        raise ValueError(f"effect {effect} lies outside its interval [{low}, {high}]")
+    if precondition is not None and not precondition.met:
+        outcome = NOT_TESTABLE
+    return Verdict(claim, rule, float(effect), float(low), float(high), outcome, precondition)
+
+
+def sign_verdict(claim: str, effect: float, low: float, high: float, expected: int, margin: float = 0.0,
+                 precondition: Precondition | None = None) -> Verdict:
+    """The paper says the effect is positive (expected=+1) or negative (-1), by more than `margin`.
+
+    Agrees when the whole interval is beyond `margin` on the paper's side; disagrees when the whole interval
+    is on the other side of zero (or exactly zero is excluded the wrong way); else inconclusive.
+    """
+    if expected not in (1, -1):
+        raise ValueError(f"invalid expected={expected!r}: +1 or -1")
+    lo, hi = (low, high) if expected == 1 else (-high, -low)  # flip so the paper's side is positive
+    if lo > margin:
+        outcome = AGREES
+    elif hi < 0:
+        outcome = DISAGREES
+    else:
+        outcome = INCONCLUSIVE
+    side = ">" if expected == 1 else "<"
+    rule = f"{LEVEL:.0%} interval {side} {'+' if expected == 1 else '-'}{margin:g}: agrees; on the other side of 0: disagrees"
+    return _gate(claim, rule, effect, low, high, outcome, precondition)
+
+
+def range_verdict(claim: str, effect: float, low: float, high: float, target_low: float, target_high: float,
+                  precondition: Precondition | None = None) -> Verdict:
+    """The paper says the effect lies in [target_low, target_high] (e.g. a slope of -1 +- 0.1).
+
+    Agrees when the interval lies inside the target range; disagrees when it does not meet the range at
+    all; else inconclusive (the interval straddles an end of the range).
+    """
+    if target_low > target_high:
+        raise ValueError(f"empty target range [{target_low}, {target_high}]")
+    if target_low <= low and high <= target_high:
+        outcome = AGREES
+    elif high < target_low or low > target_high:
+        outcome = DISAGREES
+    else:
+        outcome = INCONCLUSIVE
+    rule = f"{LEVEL:.0%} interval inside [{target_low:g}, {target_high:g}]: agrees; disjoint: disagrees"
+    return _gate(claim, rule, effect, low, high, outcome, precondition)
+
+
+def bound_verdict(claim: str, measured: float, bound: float, control_bound: float | None = None,
+                  precondition: Precondition | None = None) -> Verdict:
+    """A measured quantity against a theorem's upper bound, with a negative control.
+
+    Agrees when measured <= bound; disagrees when measured > bound. `control_bound` is a deliberately wrong
+    (too small) bound on the same data: when it is given and *not* violated, the check had no power and the
+    verdict is inconclusive. The effect is the tightness measured / bound.
+    """
+    if not math.isfinite(bound) or bound <= 0:
+        raise ValueError(f"a bound must be positive and finite, got {bound}")
+    tight = measured / bound
+    if measured > bound:
+        outcome = DISAGREES
+    elif control_bound is not None and measured <= control_bound:
+        outcome = INCONCLUSIVE
+    else:
+        outcome = AGREES
+    rule = "measured <= bound: agrees" + ("; and the negative control must be violated" if control_bound
+                                           is not None else "")
+    return _gate(claim, rule, tight, tight, tight, outcome, precondition)
+
+
+# ---------------------------------------------------------------------------------------------- checks
+def near_chance(accuracy: float, num_classes: int, margin: float = NEAR_CHANCE_MARGIN) -> bool:
+    """The one rule of the book for "this model learned nothing": accuracy <= 1/k + margin."""
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be >= 2, got {num_classes}")
+    if not 0.0 <= accuracy <= 1.0:
+        raise ValueError(f"accuracy must be a fraction in [0, 1], got {accuracy}")
+    return accuracy <= 1.0 / num_classes + margin
+
+
+def at_least(text: str, value: float, threshold: float) -> Precondition:
+    """A precondition "value >= threshold", its text carrying the measured value."""
+    return Precondition(f"{text} >= {threshold:g} (measured {value:.3g})", bool(value >= threshold))
+
+
+def at_most(text: str, value: float, threshold: float) -> Precondition:
+    """A precondition "value <= threshold", its text carrying the measured value."""
+    return Precondition(f"{text} <= {threshold:g} (measured {value:.3g})", bool(value <= threshold))
+
+
+def all_of(*conditions: Precondition) -> Precondition:
+    """Several preconditions joined: met only when each is."""
+    return Precondition("; ".join(c.text for c in conditions), all(c.met for c in conditions))
+
+
+def trained_above_chance(accuracies: dict[str, float], num_classes: int) -> Precondition:
+    """Every compared model trained above chance (the book's one near-chance rule)."""
+    stuck = [name for name, acc in accuracies.items() if near_chance(acc, num_classes)]
+    text = ("every compared model above chance" if not stuck
+            else f"models at chance: {', '.join(stuck)}")
+    return Precondition(text, not stuck)

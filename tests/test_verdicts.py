@@ -1,0 +1,99 @@
+"""robustbook.verdicts: every rule reaches each of its outcomes; intervals cover; bad input is refused."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from robustbook import verdicts as v
+
+
+@pytest.mark.parametrize("interval, expected, outcome", [
+    ((0.05, 0.02, 0.08), 1, v.AGREES),
+    ((-0.05, -0.08, -0.02), 1, v.DISAGREES),
+    ((0.01, -0.02, 0.04), 1, v.INCONCLUSIVE),
+    ((-0.05, -0.08, -0.02), -1, v.AGREES),
+    ((0.05, 0.02, 0.08), -1, v.DISAGREES),
+])
+def test_sign_rule_reaches_each_outcome(interval, expected, outcome):
+    assert v.sign_verdict("c", *interval, expected=expected).outcome == outcome
+
+
+def test_sign_rule_margin_turns_a_small_effect_inconclusive():
+    assert v.sign_verdict("c", 0.03, 0.02, 0.04, expected=1, margin=0.05).outcome == v.INCONCLUSIVE
+
+
+@pytest.mark.parametrize("interval, outcome", [
+    ((-1.0, -1.05, -0.95), v.AGREES), ((-0.5, -0.6, -0.4), v.DISAGREES), ((-0.9, -1.0, -0.8), v.INCONCLUSIVE)])
+def test_range_rule_reaches_each_outcome(interval, outcome):
+    assert v.range_verdict("slope", *interval, -1.1, -0.9).outcome == outcome
+
+
+def test_bound_rule_reaches_each_outcome_and_needs_a_violated_control():
+    assert v.bound_verdict("b", 0.5, 1.0, control_bound=0.1).outcome == v.AGREES
+    assert v.bound_verdict("b", 1.5, 1.0, control_bound=0.1).outcome == v.DISAGREES
+    # a control that is not violated means the check had no power
+    assert v.bound_verdict("b", 0.05, 1.0, control_bound=0.1).outcome == v.INCONCLUSIVE
+    assert v.bound_verdict("b", 0.5, 1.0).effect == pytest.approx(0.5)
+
+
+def test_failed_precondition_is_not_testable_never_disagrees():
+    pre = v.at_least("Std loses points", 0.1, 5.0)
+    assert not pre.met and "measured 0.1" in pre.text
+    out = v.sign_verdict("c", -0.05, -0.08, -0.02, expected=1, precondition=pre)
+    assert out.outcome == v.NOT_TESTABLE
+    assert v.sign_verdict("c", 0.05, 0.02, 0.08, expected=1,
+                          precondition=v.at_most("x", 1, 2)).outcome == v.AGREES
+
+
+def test_near_chance_is_one_rule():
+    assert v.near_chance(0.12, 10) and not v.near_chance(0.2, 10)
+    assert v.near_chance(0.52, 2) and not v.near_chance(0.6, 2)
+    with pytest.raises(ValueError, match="fraction"):
+        v.near_chance(12.0, 10)
+    pre = v.trained_above_chance({"Std": 0.97, "AT": 0.1}, 10)
+    assert not pre.met and "AT" in pre.text
+
+
+def test_paired_difference_covers_the_true_effect_and_detects_a_real_one():
+    rng = np.random.default_rng(0)
+    a = rng.random(2000) < 0.8
+    b = rng.random(2000) < 0.7
+    eff, lo, hi = v.paired_difference(a, b)
+    assert lo < 0.1 < hi and lo > 0
+    eff, lo, hi = v.paired_difference(a, a)
+    assert eff == lo == hi == 0
+
+
+def test_seed_and_wilson_intervals():
+    m, lo, hi = v.seed_interval([1.0, 2.0, 3.0])
+    assert lo < 2.0 < hi and m == 2.0
+    with pytest.raises(ValueError, match="3 seeds"):
+        v.seed_interval([1.0, 2.0])
+    p, lo, hi = v.wilson_interval(50, 100)
+    assert p == 0.5 and 0.39 < lo < 0.41 and 0.59 < hi < 0.61
+    with pytest.raises(ValueError):
+        v.wilson_interval(5, 0)
+
+
+def test_slope_and_spearman_intervals():
+    x = [1, 2, 3, 4]
+    rng = np.random.default_rng(1)
+    y = -np.array(x)[None, :] + rng.normal(0, 0.1, size=(50, 4))
+    s, lo, hi = v.slope_interval(x, y)
+    assert lo < -1 < hi or abs(s + 1) < 0.05
+    assert v.range_verdict("slope", s, lo, hi, -1.1, -0.9).outcome == v.AGREES
+    rho, lo, hi = v.spearman_interval([1, 2, 3, 4, 5, 6], [2, 4, 5, 8, 9, 12])
+    assert rho == 1.0 and v.sign_verdict("rho", rho, lo, hi, 1).outcome == v.AGREES
+    with pytest.raises(ValueError, match="observations"):
+        v.slope_interval(x, np.zeros((3, 3)))
+
+
+def test_table_has_rule_effect_interval_verdict():
+    t = v.table([v.sign_verdict("c", 0.05, 0.02, 0.08, expected=1)])
+    assert list(t.columns) == ["claim", "rule", "effect", "interval", "precondition", "precondition met",
+                               "verdict"]
+
+
+def test_effect_outside_interval_is_refused():
+    with pytest.raises(ValueError, match="outside"):
+        v.sign_verdict("c", 1.0, 0.0, 0.5, expected=1)
