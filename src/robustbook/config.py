@@ -10,7 +10,8 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-DATASETS = ("digits32", "digits32_source", "digits32_target", "rotated_digits", "cifar10", "cifar100", "mnist")
+DATASETS = ("digits32", "digits32_source", "digits32_target", "rotated_digits", "digitsm32", "cifar10", "cifar100",
+            "mnist")
 ARCHS = ("smallcnn", "mlp", "linear", "preact_resnet18", "resnet20", "resnet34", "resnet56", "resnet110",
          "wrn28_10", "wrn34_10")
 DEVICES = ("auto", "cpu", "cuda", "mps")

@@ -217,7 +217,7 @@ def mnist(split: str = "train", root: str | Path | None = None, size: int = 32,
 
 
 NUM_CLASSES = {"digits32": 10, "digits32_source": 5, "digits32_target": 5, "rotated_digits": 10,
-               "mnist": 10, "cifar10": 10, "cifar100": 100}
+               "digitsm32": 10, "mnist": 10, "cifar10": 10, "cifar100": 100}
 
 
 def load(name: str, split: str = "train", channels: int | None = None) -> TensorDataset:
@@ -226,6 +226,10 @@ def load(name: str, split: str = "train", channels: int | None = None) -> Tensor
         return digits32(split, channels or 1)
     if name in ("digits32_source", "digits32_target"):
         return digits32_transfer(name.split("_")[1], split, channels or 1)
+    if name == "digitsm32":
+        from .composite import digitsm32  # composite builds on this module
+
+        return digitsm32(split)
     if name in ONLINE:
         return cifar(name, split)
     if name == "mnist":

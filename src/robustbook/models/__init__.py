@@ -13,6 +13,7 @@ from .wideresnet import WideResNet
 # Channel statistics of the training sets, used by `Normalized`.
 MEAN_STD = {
     "digits32": ((0.5,), (0.5,)),
+    "digitsm32": ((0.386, 0.353, 0.349), (0.297, 0.253, 0.270)),  # training split, data.composite.statistics()
     "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
     "cifar100": ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
     "mnist": ((0.1307,), (0.3081,)),
