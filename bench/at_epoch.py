@@ -103,7 +103,7 @@ def main() -> None:
     per_image = seconds / timed
     label = "measured" if timed >= FULL_EPOCH else f"projected from {timed:,} images"
     print(f"device: {name}; mixed precision + channels-last: {device.type == 'cuda'}")
-    print(f"PGD-10 AT, PreAct-ResNet-18, batch {args.batch}: {timed / seconds:,.0f} images/s")
+    print(f"PGD-10 AT, PreAct-ResNet-18, batch {args.batch}: {timed / seconds:,.1f} images/s")
     print(f"one epoch of {FULL_EPOCH:,} images: {per_image * FULL_EPOCH:,.1f} s ({label})")
     print(f"ratio to its floor (10 input-gradient passes + 1 weight-gradient pass per batch): {seconds / floor:.2f}")
 
