@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -123,7 +124,9 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
     """Validate a notebook's parameters, seed everything, pick the device; return the resolved Settings.
 
     Overrides that name a profile field replace it (`epochs=3`); any other keyword is a notebook knob,
-    kept in `Settings.extra` and checked by generic rules (eps >= 0, sizes > 0, known data sets and models).
+    kept in `Settings.extra`. A knob declared in `robustbook.params` is checked against its type and range,
+    and so is every declared parameter found in the calling notebook's namespace (papermill's injected
+    values); any other knob by generic rules (eps >= 0, sizes > 0, known data sets and models).
     """
     if profile not in PROFILES:
         _fail("profile", profile, f"choose one of {', '.join(PROFILES)}")
@@ -134,6 +137,16 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
     fields = {f.name for f in dataclasses.fields(Profile)} - {"name"}
     prof_over = {k: v for k, v in overrides.items() if k in fields}
     extra = {k: v for k, v in overrides.items() if k not in fields}
+    from . import params  # the parameter schema; imported here because it reads PROFILES and DEVICES
+
+    try:  # the declared type and range of each knob, then those papermill injected into the caller's cells
+        for name, value in overrides.items():
+            params.check_known(name, value)
+        caller = sys._getframe(1).f_globals
+        if "get_ipython" in caller and caller.get("__name__") == "__main__":
+            params.check_namespace(caller, skip=("profile", "seed", "device", *overrides))
+    except params.ParameterError as err:
+        raise ValueError(str(err)) from None
     for name, value in overrides.items():
         if name == "dataset" or name.endswith("_dataset"):
             if value not in DATASETS:
