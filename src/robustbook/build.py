@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -57,6 +58,7 @@ def run_task(task: Task) -> Outcome:
     """Execute one notebook here and now; a failure is returned as an Outcome, never raised."""
     from .cli import NotebookFailed, execute
 
+    os.environ.setdefault("ROBUSTBOOK_PROGRESS", "0")  # the kernel inherits it: no tqdm bars in the book
     start = time.perf_counter()
     try:
         ran = execute(task.source, task.output, task.parameters, task.root, task.force, quiet=True)
@@ -297,7 +299,9 @@ class Progress:
         rest = [max(self.left[n] - (now - self.running[n]), 0.0) if n in self.running else self.left[n]
                 for n in self.left]
         unknown = sum(1 for n in self.left if n not in self.estimates)
-        tail = f"; {unknown} never timed" if unknown else ""
+        if unknown == len(self.left):
+            return f"; {unknown} left, never timed"
+        tail = f" + {unknown} never timed" if unknown else ""
         return f", about {clock(lpt_makespan(rest, self.workers))} left{tail}"
 
 
@@ -340,11 +344,12 @@ def run_pool(tasks: Sequence[Task], jobs: int, gpus: Sequence[str], progress: Pr
             pending = {str(t.source): pool.apply_async(_pool_task, (t,)) for t in tasks}
             names = {str(t.source): _shown(t.source, t.root) for t in tasks}
             while pending:
-                try:
-                    kind, src, pid, gpu = events.get(timeout=0.2)
-                    pids[src] = pid
-                    progress.started(names[src], f"GPU {gpu}" if gpu else "")
-                except Exception:  # queue.Empty
+                started = []
+                try:  # wait a little for news, then take all there is
+                    started.append(events.get(timeout=0.2))
+                    while True:
+                        started.append(events.get_nowait())
+                except queue.Empty:
                     pass
                 for src, res in list(pending.items()):
                     if res.ready():
@@ -355,6 +360,10 @@ def run_pool(tasks: Sequence[Task], jobs: int, gpus: Sequence[str], progress: Pr
                         continue
                     del pending[src]
                     progress.finished(names[src], outcomes[src])
+                for _, src, pid, gpu in started:  # after the results, so a line never shows 3 of 2 running
+                    pids[src] = pid
+                    if src in pending:
+                        progress.started(names[src], f"GPU {gpu}" if gpu else "")
     except Interrupted as sig:
         pool.terminate()  # SIGTERM to every worker: each kills its kernels and drops half-written files
         pool.join()
