@@ -286,7 +286,7 @@ class Progress:
         self.running.pop(name, None)
         self.left.pop(name, None)
         took = f" in {clock(outcome.seconds)}" if outcome.status != "cached" else ""
-        why = f": cell {outcome.cell} raised {outcome.error}" if outcome.status == "failed" and outcome.cell \
+        why = f": code cell {outcome.cell} raised {outcome.error}" if outcome.status == "failed" and outcome.cell \
             else (f": {outcome.error}" if outcome.error else "")
         self.out(f"[{self.done:>{len(str(self.total))}}/{self.total}] {outcome.status:<7} {name}{took}{why}"
                  f"   (elapsed {clock(time.monotonic() - self.start)}{self.remaining()})")
@@ -434,7 +434,7 @@ def make_executor(cluster: str, options: ClusterOptions) -> Any:
 
 
 def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, progress: Progress,
-                 recipes: Sequence[Any] = (), poll: float = 2.0) -> list[Outcome]:
+                 recipes: Sequence[Any] = (), poll: float = 0.5) -> list[Outcome]:
     """Submit one array job per stage (zoo recipes first, then notebooks) with `map_array`; wait and report."""
     ex = make_executor(cluster, options)
     outcomes: dict[str, Outcome] = {}
@@ -499,7 +499,7 @@ def summary(outcomes: Sequence[Outcome], root: Path, seconds: float) -> str:
              + f" in {clock(seconds)}"]
     for o in outcomes:
         if o.status == "failed":
-            where = f"cell {o.cell}: " if o.cell else ""
+            where = f"code cell {o.cell}: " if o.cell else ""
             lines.append(f"  FAILED {_shown(o.source, root)}: {where}{o.error}")
     if count["interrupted"]:
         lines.append("  interrupted: the next build reruns only the notebooks that did not finish")

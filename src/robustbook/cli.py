@@ -116,8 +116,9 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
         done = pm.execute_notebook(nb, None, parameters=parameters, kernel_name="python3", cwd=str(cwd),
                                    progress_bar=False, log_output=False)
     except pm.PapermillExecutionError as err:
-        raise NotebookFailed(f"{source}: cell {err.exec_count} raised {err.ename}: {err.evalue}\n"
-                             + "\n".join(err.traceback[-6:]), err.exec_count,
+        cell = err.exec_count - 1 if err.exec_count else None  # papermill's injected cell is not in the source
+        raise NotebookFailed(f"{source}: code cell {cell} raised {err.ename}: {err.evalue}\n"
+                             + "\n".join(err.traceback[-6:]), cell,
                              f"{err.ename}: {err.evalue}".splitlines()[0]) from None
     done.metadata["robustbook"] = {"key": key, "parameters": parameters,
                                    "seconds": round(time.perf_counter() - start, 1)}

@@ -253,19 +253,45 @@ _ASSIGN = re.compile(r"^([A-Za-z_]\w*)\s*=\s*(.*?)\s*(?:#\s?(.*))?$")
 
 def cell_parameters(source: Path) -> list[tuple[str, str, str]]:
     """(name, default, comment) of each top-level assignment in the `parameters` cell of a Jupytext notebook."""
-    import jupytext
+    code = _myst_parameters_cell(source) if source.suffix == ".md" else None
+    if code is None:
+        import jupytext
 
-    nb = jupytext.read(source)
-    for cell in nb.cells:
-        if "parameters" in cell.metadata.get("tags", []):
-            out = []
-            for line in cell.source.splitlines():
-                code, _, comment = line.partition("#")
-                if "=" in code and not code.startswith((" ", "\t")):
-                    name, _, value = code.partition("=")
-                    out.append((name.strip(), value.strip(), comment.strip()))
-            return out
-    return []
+        nb = jupytext.read(source)
+        code = next((c.source for c in nb.cells if "parameters" in c.metadata.get("tags", [])), "")
+    out = []
+    for line in code.splitlines():
+        text, _, comment = line.partition("#")
+        if "=" in text and not text.startswith((" ", "\t")):
+            name, _, value = text.partition("=")
+            out.append((name.strip(), value.strip(), comment.strip()))
+    return out
+
+
+def _myst_parameters_cell(source: Path) -> str | None:
+    """The code of the `parameters` cell of a MyST notebook, read as text (fast: no notebook is built)."""
+    lines = source.read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("```{code-cell"):
+            j, options = i + 1, []
+            if j < len(lines) and lines[j].strip() == "---":  # a YAML options block
+                j += 1
+                while j < len(lines) and lines[j].strip() != "---":
+                    options.append(lines[j])
+                    j += 1
+                j += 1
+            while j < len(lines) and lines[j].startswith(":"):
+                options.append(lines[j])
+                j += 1
+            end = j
+            while end < len(lines) and not lines[end].startswith("```"):
+                end += 1
+            if any(re.match(r"^:?tags:.*\bparameters\b", o.strip()) for o in options):
+                return "\n".join(lines[j:end])
+            i = end
+        i += 1
+    return None
 
 
 def parameters(source: Path, root: Path | None = None) -> list[tuple[str, str, str, str]]:
