@@ -95,8 +95,11 @@ def test_cluster_options_become_submitit_parameters():
     assert "slurm_partition" not in opts.parameters("local")
 
 
-def test_estimates_and_fair_shares():
+def test_estimates_and_fair_shares(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert build.fair_threads(2, cpus=2) == 1 and build.fair_threads(3, cpus=16) == 5 and build.fair_threads(8, 2) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # the user's setting caps each worker
+    assert build.fair_threads(1, cpus=16) == 2
     assert build.lpt_makespan([5, 4, 3, 3, 3], 2) == 10  # 5+3+3 | 4+3 -> longest-first gives 10, not 9 (fine)
     assert build.lpt_makespan([], 2) == 0 and build.lpt_makespan([7], 4) == 7
     assert build.clock(61) == "1:01" and build.clock(3725) == "1:02:05"

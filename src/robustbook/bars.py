@@ -6,9 +6,8 @@ hold no bars) or a running pytest turns every bar off; `ROBUSTBOOK_PROGRESS=1` f
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any, Iterable
-
-from tqdm.auto import tqdm as _tqdm
 
 
 def progress_enabled() -> bool:
@@ -24,7 +23,14 @@ def progress_enabled() -> bool:
 def progress(iterable: Iterable[Any] | None = None, desc: str = "", total: int | None = None,
              disable: bool = False, **kwargs: Any) -> Any:
     """A tqdm bar over `iterable` (notebook-friendly), shown only when `progress_enabled()`."""
-    return _tqdm(iterable, desc=desc, total=total, disable=disable or not progress_enabled(), **kwargs)
+    if disable or not progress_enabled():  # the plain class: importing tqdm.auto may warn about widgets
+        from tqdm import tqdm as plain
+
+        return plain(iterable, desc=desc, total=total, disable=True, **kwargs)
+    with warnings.catch_warnings():  # without ipywidgets, tqdm.auto falls back to text bars: fine, say nothing
+        warnings.simplefilter("ignore")
+        from tqdm.auto import tqdm as auto
+    return auto(iterable, desc=desc, total=total, **kwargs)
 
 
 tqdm = progress  # drop-in for `from tqdm.auto import tqdm` in library loops

@@ -184,8 +184,10 @@ def _pool_task(task: Task) -> Outcome:
 
 
 def fair_threads(jobs: int, cpus: int | None = None) -> int:
-    """CPU threads per worker: the machine's cores shared evenly, at least one."""
-    return max(1, (cpus or os.cpu_count() or 1) // max(1, jobs))
+    """CPU threads per worker: the machine's cores shared evenly, at least one, at most $OMP_NUM_THREADS if set."""
+    share = max(1, (cpus or os.cpu_count() or 1) // max(1, jobs))
+    cap = os.environ.get("OMP_NUM_THREADS", "")
+    return min(share, int(cap)) if cap.isdigit() and int(cap) > 0 else share
 
 
 def visible_gpus(spec: str | None = None) -> list[str]:
