@@ -24,7 +24,10 @@ class ParameterError(ValueError):
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter: its kind ('int', 'float', 'str', 'floats', 'device'), range or choices, and meaning."""
+    """One parameter: its kind ('int', 'float', 'str', 'text', 'floats', 'device'), range or choices, meaning.
+
+    'str' is one of `choices`; 'text' is any string (a folder, a name checked where it is used).
+    """
 
     kind: str
     meaning: str
@@ -45,6 +48,8 @@ class Param:
 
     def allowed(self) -> str:
         """What the parameter accepts, in words: 'an integer in [1, 5] or None'."""
+        if self.kind == "text":
+            return "a string" + (" or None (the profile default)" if self.optional else "")
         if self.kind in ("str", "device"):
             text = "one of " + ", ".join(repr(c) for c in (self.choices or ()))
             if self.kind == "device":
@@ -70,6 +75,8 @@ class Param:
         """None if `value` is allowed, else a short reason."""
         if value is None:
             return None if self.optional else "None is not allowed"
+        if self.kind == "text":
+            return None if isinstance(value, str) else f"expected a string, got {type(value).__name__}"
         if self.kind in ("str", "device"):
             if not isinstance(value, str):
                 return f"expected a string, got {type(value).__name__}"
@@ -107,7 +114,9 @@ class Param:
     def bad_values(self) -> dict[str, Any]:
         """Values this parameter must refuse: one of the wrong type and one out of range (for the fuzz test)."""
         out: dict[str, Any] = {}
-        if self.kind in ("str", "device"):
+        if self.kind == "text":  # any string is allowed: nothing is out of range
+            out["wrong type"] = 3
+        elif self.kind in ("str", "device"):
             out["wrong type"] = 3
             out["out of range"] = "no-such-choice"
         elif self.kind == "floats":
@@ -126,7 +135,7 @@ class Param:
         return self.high + 1
 
 
-KINDS = ("int", "float", "str", "floats", "device")
+KINDS = ("int", "float", "str", "text", "floats", "device")
 
 
 def _num(x: float) -> str:
@@ -217,6 +226,38 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
         "profile": PROFILE,
         "seed": SEED.like("seeds python, numpy and torch; also part of the zoo key of every trained model"),
         "device": DEVICE,
+    },
+    # chapters of other branches, declared ahead of their merge (check them against their cells then)
+    "notebooks/foundations/evaluating.md": {
+        "profile": PROFILE, "seed": SEED.like(_ZOO_SEED), "device": DEVICE,
+        "subset": COUNT.like("test points attacked by every suite and check; None means the profile default"),
+    },
+    "notebooks/yi2021/pretraining.md": {
+        "profile": PROFILE,
+        "seed": SEED.like("seeds python, numpy and torch; also the zoo key of the pre-trained models"),
+        "device": DEVICE,
+        "theta": PROBABILITY.like("failure probability of the high-probability bound (14)"),
+    },
+    "notebooks/yi2021/nlu.md": {
+        "profile": PROFILE,
+        "seed": SEED.like("seeds python, numpy and torch; also the zoo key of the fine-tuned models"),
+        "device": DEVICE,
+    },
+    "notebooks/yi2021/table3.md": {
+        "profile": PROFILE, "seed": SEED.like("seeds python, numpy and torch; also the zoo key of every model"),
+        "device": DEVICE, "severity": SEVERITY.like("corruption severity (1-5); the paper reports 5"),
+    },
+    "notebooks/bai2024/finetuning.md": {
+        "profile": PROFILE,
+        "seed": SEED.like("seeds python, numpy and torch; also the zoo key of the pre-trained networks"),
+        "device": DEVICE,
+        "model_dir": Param("text", "gpu only: folder of RobustBench checkpoints; empty: the cache folder"),
+    },
+    "notebooks/bai2024/sensitivity.md": {
+        "profile": PROFILE,
+        "seed": SEED.like("seeds python, numpy and torch; also the zoo key of the pre-trained networks"),
+        "device": DEVICE,
+        "network": Param("text", "pre-trained network of the W-PGD demos; empty: the fine-tuning case study"),
     },
     "notebooks/reference/parameters.md": {
         "profile": PROFILE.like("smoke | cpu | gpu (this page only reads the configuration)"),
