@@ -324,7 +324,11 @@ class _Signals:
     """Turn SIGINT/SIGTERM into `Interrupted` in the main thread for the duration of a block."""
 
     def __enter__(self) -> _Signals:
-        self.saved = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGINT, signal.SIGTERM)}
+        import threading
+
+        self.saved = {}
+        if threading.current_thread() is threading.main_thread():  # only the main thread may set handlers
+            self.saved = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGINT, signal.SIGTERM)}
         return self
 
     def __exit__(self, *exc: Any) -> None:
