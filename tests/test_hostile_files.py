@@ -138,3 +138,19 @@ def test_download_into_a_full_disk_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(dl.tempfile, "mkstemp", full)
     with pytest.raises(dl.DataUnavailableError, match="the disk is full"):
         dl.download(src.as_uri(), tmp_path / "d" / "set.tar", _sha(b"x"))
+
+
+def test_every_checkpoint_load_in_the_package_is_weights_only():
+    import ast
+
+    src = Path(__file__).resolve().parents[1] / "src" / "robustbook"
+    loads = []
+    for path in src.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "load" \
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "torch":
+                safe = any(k.arg == "weights_only" and isinstance(k.value, ast.Constant) and k.value.value is True
+                           for k in node.keywords)
+                loads.append((f"{path.relative_to(src)}:{node.lineno}", safe))
+    assert loads, "no torch.load found: the scan is broken"
+    assert [where for where, safe in loads if not safe] == []

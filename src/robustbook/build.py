@@ -59,6 +59,8 @@ def run_task(task: Task) -> Outcome:
     from .cli import NotebookFailed, execute
 
     os.environ.setdefault("ROBUSTBOOK_PROGRESS", "0")  # the kernel inherits it: no tqdm bars in the book
+    if os.environ.get("SLURM_CPUS_PER_TASK", "").isdigit():  # a Slurm task: use the cores it was given
+        os.environ.setdefault("OMP_NUM_THREADS", os.environ["SLURM_CPUS_PER_TASK"])
     start = time.perf_counter()
     try:
         ran = execute(task.source, task.output, task.parameters, task.root, task.force, quiet=True)
