@@ -9,7 +9,7 @@ notebooks are written next to their sources, as `robustbook build` does. OMP_NUM
 the environment so each worker gets its fair share of the cores (all of them at --jobs 1).
 
     .venv/bin/python bench/build.py                          # the whole book at the cpu profile
-    .venv/bin/python bench/build.py --profile smoke notebooks/wen2020/theory.md notebooks/nern2023/appendix_b.md
+    .venv/bin/python bench/build.py --profile smoke notebooks/wen2020/theory.md notebooks/yi2021/*.md
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def timed_build(notebooks: list[str], profile: str, jobs: int, cache: Path) -> f
     """Wall seconds of one `robustbook run --force` of `notebooks` with `jobs` workers and cache `cache`."""
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     env["ROBUSTBOOK_CACHE"] = str(cache)
-    cmd = [sys.executable, "-m", "robustbook.cli", "run", *notebooks, "--profile", profile, "--jobs", str(jobs),
-           "--force"]
+    cmd = [sys.executable, "-m", "robustbook.cli", "run", *notebooks, "--profile", profile,
+           "--jobs", str(jobs), "--force"]
     print(f"== --jobs {jobs}: {' '.join(cmd[3:])}", flush=True)
     start = time.perf_counter()
     status = subprocess.call(cmd, cwd=ROOT, env=env)

@@ -1,4 +1,4 @@
-"""Build orchestration: a process pool with fair threads and GPU pinning, submitit, progress, failure isolation."""
+"""Build orchestration: a pool with fair threads and GPU pinning, submitit, progress, failure isolation."""
 from __future__ import annotations
 
 import json
@@ -28,7 +28,8 @@ profile = "cpu"  # the budget
 """
 ENV = HEADER + """```{code-cell} ipython3
 import os
-print("GPU=" + os.environ.get("CUDA_VISIBLE_DEVICES", "-"), "THREADS=" + os.environ.get("OMP_NUM_THREADS", "-"))
+env = os.environ
+print("GPU=" + env.get("CUDA_VISIBLE_DEVICES", "-"), "THREADS=" + env.get("OMP_NUM_THREADS", "-"))
 ```
 """
 BAD = HEADER + """```{code-cell} ipython3
@@ -59,7 +60,7 @@ def test_pool_isolates_a_failure_pins_gpus_and_shares_threads(tmp_path):
     assert [o.status for o in outcomes] == ["ran", "failed", "ran"]
     bad = outcomes[1]
     assert bad.cell == 3 and "ZeroDivisionError: planted failure" in bad.error
-    assert "FAILED bad.md: code cell 3: ZeroDivisionError: planted failure" in text  # the summary names cell and error
+    assert "FAILED bad.md: code cell 3: ZeroDivisionError: planted failure" in text  # cell and error
     assert "1 failed" in text and "start   a.md" in text
     assert not (tmp_path / "bad.ipynb").exists()
     for name in ("a", "b"):
@@ -88,7 +89,8 @@ def test_submitit_local_executor_reports_a_failing_task(tmp_path):
 
 
 def test_cluster_options_become_submitit_parameters():
-    opts = build.ClusterOptions(Path("x"), timeout_min=30, partition="gpu", gpus_per_task=1, extra={"mem_gb": 16})
+    opts = build.ClusterOptions(Path("x"), timeout_min=30, partition="gpu", gpus_per_task=1,
+                                extra={"mem_gb": 16})
     p = opts.parameters("slurm")
     assert p["slurm_partition"] == "gpu" and p["gpus_per_node"] == 1 and p["timeout_min"] == 30
     assert p["mem_gb"] == 16
@@ -97,7 +99,8 @@ def test_cluster_options_become_submitit_parameters():
 
 def test_estimates_and_fair_shares(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    assert build.fair_threads(2, cpus=2) == 1 and build.fair_threads(3, cpus=16) == 5 and build.fair_threads(8, 2) == 1
+    assert build.fair_threads(2, cpus=2) == 1 and build.fair_threads(3, cpus=16) == 5
+    assert build.fair_threads(8, 2) == 1
     monkeypatch.setenv("OMP_NUM_THREADS", "2")  # the user's setting caps each worker
     assert build.fair_threads(1, cpus=16) == 2
     assert build.lpt_makespan([5, 4, 3, 3, 3], 2) == 10  # 5+3+3 | 4+3 -> longest-first gives 10, not 9 (fine)

@@ -1,4 +1,4 @@
-"""Hostile or broken files: wrong checksums are moved aside, unsafe archives refused, bad checkpoints retrained."""
+"""Hostile or broken files: bad checksums moved aside, unsafe archives refused, bad checkpoints retrained."""
 from __future__ import annotations
 
 import errno
@@ -115,8 +115,8 @@ def test_a_checkpoint_that_fails_to_load_is_retrained_with_a_warning_naming_it(t
 def test_read_only_or_full_cache_gives_one_clear_error(tmp_path, monkeypatch, capsys, code, words):
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     src = tmp_path / "tiny.md"
-    src.write_text("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n---\n\n"
-                   "```{code-cell} ipython3\n:tags: [parameters]\n\nprofile = 'cpu'  # budget\n```\n")
+    src.write_text("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+                   "---\n\n```{code-cell} ipython3\n:tags: [parameters]\n\nprofile = 'cpu'  # budget\n```\n")
     monkeypatch.chdir(tmp_path)
 
     def failing_mkstemp(*a, **k):
@@ -147,10 +147,11 @@ def test_every_checkpoint_load_in_the_package_is_weights_only():
     loads = []
     for path in src.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "load" \
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "torch":
-                safe = any(k.arg == "weights_only" and isinstance(k.value, ast.Constant) and k.value.value is True
-                           for k in node.keywords)
+            f = getattr(node, "func", None)
+            if isinstance(node, ast.Call) and isinstance(f, ast.Attribute) and f.attr == "load" \
+                    and isinstance(f.value, ast.Name) and f.value.id == "torch":
+                safe = any(k.arg == "weights_only" and isinstance(k.value, ast.Constant)
+                           and k.value.value is True for k in node.keywords)
                 loads.append((f"{path.relative_to(src)}:{node.lineno}", safe))
     assert loads, "no torch.load found: the scan is broken"
     assert [where for where, safe in loads if not safe] == []

@@ -1,4 +1,4 @@
-"""A build stopped by SIGINT or SIGTERM leaves no partial notebook, no zoo entry, no kernel; a rerun resumes."""
+"""A build stopped by SIGINT or SIGTERM leaves no partial notebook, zoo entry or kernel; a rerun resumes."""
 from __future__ import annotations
 
 import os
@@ -82,9 +82,10 @@ def test_interrupted_build_leaves_nothing_partial_and_resumes(tmp_path, signum, 
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
            "ROBUSTBOOK_CACHE": str(cache), "PYTHONUNBUFFERED": "1"}
     env.pop("PYTEST_CURRENT_TEST", None)
-    proc = subprocess.Popen([sys.executable, "-m", "robustbook.cli", "run", "quick.md", "busy.md", "--profile",
-                             "smoke", "--jobs", "2"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    cmd = [sys.executable, "-m", "robustbook.cli", "run", "quick.md", "busy.md", "--profile", "smoke",
+           "--jobs", "2"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         while not ((tmp_path / "busy.marker").exists() and (tmp_path / "quick.ipynb").exists()):

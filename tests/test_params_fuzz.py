@@ -50,7 +50,7 @@ def test_every_toc_notebook_is_declared():
         schema = params.declared(nb, ROOT)
         assert schema is not None, f"{nb.relative_to(ROOT)} has no entry in robustbook.params.NOTEBOOKS"
         cell = [name for name, _, _ in params.cell_parameters(nb)]
-        assert cell == list(schema), f"{nb.relative_to(ROOT)}: parameters cell {cell} != schema {list(schema)}"
+        assert cell == list(schema), f"{nb.relative_to(ROOT)}: cell {cell} != schema {list(schema)}"
 
 
 def test_defaults_pass_their_own_checks_and_comments_come_from_the_schema():
@@ -117,7 +117,8 @@ def test_list_shows_what_each_parameter_allows(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "severity = 5  # corruption severity (1-5); the paper reports 5 for CIFAR-10-C  [an integer in [1, 5]]" in out
+    assert "severity = 5  # corruption severity (1-5); the paper reports 5 for CIFAR-10-C  [an integer in " \
+           "[1, 5]]" in out
 
 
 def test_kinds_say_no_to_what_they_should():

@@ -27,7 +27,7 @@ def progress(iterable: Iterable[Any] | None = None, desc: str = "", total: int |
         from tqdm import tqdm as plain
 
         return plain(iterable, desc=desc, total=total, disable=True, **kwargs)
-    with warnings.catch_warnings():  # without ipywidgets, tqdm.auto falls back to text bars: fine, say nothing
+    with warnings.catch_warnings():  # without ipywidgets tqdm.auto falls back to text bars: say nothing
         warnings.simplefilter("ignore")
         from tqdm.auto import tqdm as auto
     return auto(iterable, desc=desc, total=total, **kwargs)

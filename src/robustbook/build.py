@@ -81,7 +81,7 @@ def train_recipe(recipe: Any) -> str:
 
 
 def sweep_recipes(profile: str) -> list[Any]:
-    """The zoo recipes of the chapters' sweeps: every `experiments.<paper>.sweep_recipes(profile)` that exists.
+    """The zoo recipes of the chapters' sweeps: each `experiments.<paper>.sweep_recipes(profile)` there is.
 
     A cluster build trains them as one array job before the notebooks that read them start.
     """
@@ -186,14 +186,14 @@ def _pool_task(task: Task) -> Outcome:
 
 
 def fair_threads(jobs: int, cpus: int | None = None) -> int:
-    """CPU threads per worker: the machine's cores shared evenly, at least one, at most $OMP_NUM_THREADS if set."""
+    """CPU threads per worker: the cores shared evenly, at least one, at most $OMP_NUM_THREADS if set."""
     share = max(1, (cpus or os.cpu_count() or 1) // max(1, jobs))
     cap = os.environ.get("OMP_NUM_THREADS", "")
     return min(share, int(cap)) if cap.isdigit() and int(cap) > 0 else share
 
 
 def visible_gpus(spec: str | None = None) -> list[str]:
-    """GPU ids for pinning: '--gpus 0,1' as given, else CUDA_VISIBLE_DEVICES, else all that nvidia-smi sees."""
+    """GPU ids to pin workers to: '--gpus 0,1' as given, else CUDA_VISIBLE_DEVICES, else nvidia-smi's list."""
     if spec is not None:
         ids = [s.strip() for s in spec.split(",") if s.strip()]
         if not ids or not all(s.isdigit() for s in ids):
@@ -203,8 +203,8 @@ def visible_gpus(spec: str | None = None) -> list[str]:
     if env is not None:
         return [s for s in env.split(",") if s.strip()]
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"], capture_output=True,
-                             text=True, timeout=20)
+        out = subprocess.run(["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError):
         return []
     return [s.strip() for s in out.stdout.splitlines() if s.strip().isdigit()] if out.returncode == 0 else []
@@ -290,8 +290,10 @@ class Progress:
         self.running.pop(name, None)
         self.left.pop(name, None)
         took = f" in {clock(outcome.seconds)}" if outcome.status != "cached" else ""
-        why = f": code cell {outcome.cell} raised {outcome.error}" if outcome.status == "failed" and outcome.cell \
-            else (f": {outcome.error}" if outcome.error else "")
+        if outcome.status == "failed" and outcome.cell:
+            why = f": code cell {outcome.cell} raised {outcome.error}"
+        else:
+            why = f": {outcome.error}" if outcome.error else ""
         self.out(f"[{self.done:>{len(str(self.total))}}/{self.total}] {outcome.status:<7} {name}{took}{why}"
                  f"   (elapsed {clock(time.monotonic() - self.start)}{self.remaining()})")
 
@@ -393,7 +395,8 @@ class BuildInterrupted(Exception):
 def _mark_interrupted(tasks: Sequence[Task], outcomes: dict[str, Outcome], progress: Progress) -> None:
     for t in tasks:
         if str(t.source) not in outcomes:
-            outcomes[str(t.source)] = Outcome(t.source, "interrupted", error="not finished; the next build reruns it")
+            outcomes[str(t.source)] = Outcome(t.source, "interrupted",
+                                              error="not finished; the next build reruns it")
 
 
 @dataclass(frozen=True)
@@ -443,7 +446,7 @@ def make_executor(cluster: str, options: ClusterOptions) -> Any:
 
 def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, progress: Progress,
                  recipes: Sequence[Any] = (), poll: float = 0.5) -> list[Outcome]:
-    """Submit one array job per stage (zoo recipes first, then notebooks) with `map_array`; wait and report."""
+    """Submit one job array per stage (zoo recipes, then notebooks) with `map_array`; wait and report."""
     ex = make_executor(cluster, options)
     outcomes: dict[str, Outcome] = {}
     jobs: list[Any] = []
@@ -468,7 +471,8 @@ def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, p
                     try:
                         outcomes[src] = job.result()
                     except Exception as err:  # noqa: BLE001 - a job that died (timeout, node failure)
-                        outcomes[src] = Outcome(t.source, "failed", error=f"job {job.job_id}: {_first_line(err)}")
+                        why = f"job {job.job_id}: {_first_line(err)}"
+                        outcomes[src] = Outcome(t.source, "failed", error=why)
                     del pending[src]
                     progress.finished(_shown(t.source, t.root), outcomes[src])
                 if pending:
@@ -532,8 +536,9 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
     where = {"pool": f"{workers} worker(s), {fair_threads(workers)} CPU thread(s) each"
              + (f", GPUs {','.join(gpus)}" if gpus else ""),
              "slurm": "Slurm (submitit)", "submitit-local": "submitit's local executor"}[executor]
-    out(f"{len(tasks)} notebook(s): {len(cached)} cached, {len(todo)} to run on {where}"
-        + (f"; about {clock(lpt_makespan(list(est.values()), workers))} from recorded durations" if est else ""))
+    makespan = lpt_makespan(list(est.values()), workers)
+    guess = f"; about {clock(makespan)} from recorded durations" if est else ""
+    out(f"{len(tasks)} notebook(s): {len(cached)} cached, {len(todo)} to run on {where}{guess}")
     for t in cached:
         progress.finished(_shown(t.source, t.root), Outcome(t.source, "cached"))
     status = 0

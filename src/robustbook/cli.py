@@ -1,4 +1,4 @@
-"""`robustbook list | params | run | build | clean`: execute Jupytext notebooks with papermill, build the book.
+"""`robustbook list | params | run | build | clean`: execute Jupytext notebooks with papermill, build a book.
 
 An executed notebook is written next to its source (`chapter.md` -> `chapter.ipynb`, gitignored) and
 remembers the hash of its source, parameters and package; an unchanged notebook is not run again.
@@ -116,7 +116,7 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
         done = pm.execute_notebook(nb, None, parameters=parameters, kernel_name="python3", cwd=str(cwd),
                                    progress_bar=False, log_output=False)
     except pm.PapermillExecutionError as err:
-        cell = err.exec_count - 1 if err.exec_count else None  # papermill's injected cell is not in the source
+        cell = err.exec_count - 1 if err.exec_count else None  # papermill's injected cell is not in `source`
         raise NotebookFailed(f"{source}: code cell {cell} raised {err.ename}: {err.evalue}\n"
                              + "\n".join(err.traceback[-6:]), cell,
                              f"{err.ename}: {err.evalue}".splitlines()[0]) from None
@@ -205,8 +205,8 @@ def check_parameters(sources: Sequence[Path], params: dict[str, Any], root: Path
                               for s in sources)) if sources else set()
         for name, value in params.items():
             if name not in known:
-                raise params_error(f"unknown parameter {name}={value!r}: no notebook of the book declares it; "
-                                   f"valid names are {', '.join(sorted(known))}")
+                raise params_error(f"unknown parameter {name}={value!r}: no notebook of the book declares "
+                                   f"it; valid names are {', '.join(sorted(known))}")
     return per
 
 
@@ -230,9 +230,10 @@ def check_writable(folder: Path, what: str) -> None:
             os.close(fd)
             os.unlink(name)
     except OSError as err:
-        reason = {13: "it is not writable", 30: "it is on a read-only file system", 28: "the disk is full",
-                  122: "the disk quota is exceeded", 20: "a file stands where a folder should be",
-                  17: "a file stands where the folder should be"}.get(err.errno or 0, err.strerror or str(err))
+        reasons = {13: "it is not writable", 30: "it is on a read-only file system", 28: "the disk is full",
+                   122: "the disk quota is exceeded", 20: "a file stands where a folder should be",
+                   17: "a file stands where the folder should be"}
+        reason = reasons.get(err.errno or 0, err.strerror or str(err))
         raise ParameterError(f"cannot write the {what} at {folder}: {reason}") from None
 
 
@@ -259,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--force", action="store_true", help="execute even when a cached run is up to date")
         p.add_argument("--jobs", "-j", type=int, default=1,
                        help="notebooks executed at once, each with a fair share of CPU threads (default 1)")
-        p.add_argument("--gpus", default=None, help="GPU ids to pin workers to, e.g. 0,1 (default: all visible)")
+        p.add_argument("--gpus", default=None, help="GPU ids to pin workers to, e.g. 0,1 (default: all)")
         p.add_argument("--executor", default="pool", choices=build.EXECUTORS,
                        help="pool: local processes; slurm: one array job per notebook via submitit; "
                             "submitit-local: the same path on this machine")
@@ -268,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--partition", default=None, help="Slurm partition")
         p.add_argument("--timeout-min", type=int, default=None, help="time limit of each Slurm task")
         if name == "build":
-            p.add_argument("--no-book", action="store_true", help="execute the notebooks only, skip jupyter-book")
+            p.add_argument("--no-book", action="store_true", help="execute the notebooks, skip jupyter-book")
     sub.add_parser("clean", help="remove executed notebooks and the built book")
     args = ap.parse_args(argv)
     root = repo_root()
@@ -317,8 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ParameterError, ValueError) as err:
         print(f"robustbook: {err}", file=sys.stderr)
         return 2
-    tasks = [build.Task(src, src.with_suffix(".ipynb"), {"profile": args.profile, **per[src]}, root, args.force)
-             for src in sources]
+    tasks = [build.Task(src, src.with_suffix(".ipynb"), {"profile": args.profile, **per[src]}, root,
+                        args.force) for src in sources]
     status, _ = build.build(tasks, jobs=args.jobs, executor=args.executor, gpus=gpus, cluster=cluster,
                             recipes=build.sweep_recipes(args.profile) if args.executor != "pool" else ())
     if status:

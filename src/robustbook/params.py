@@ -112,7 +112,7 @@ class Param:
             raise ParameterError(f"invalid parameter {name}={value!r}{at}: {why}; allowed: {self.allowed()}")
 
     def bad_values(self) -> dict[str, Any]:
-        """Values this parameter must refuse: one of the wrong type and one out of range (for the fuzz test)."""
+        """Values it must refuse: one of the wrong type and one out of range (for the fuzz test)."""
         out: dict[str, Any] = {}
         if self.kind == "text":  # any string is allowed: nothing is out of range
             out["wrong type"] = 3
@@ -169,7 +169,8 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
     "notebooks/yi2021/ood_bounds.md": {
         "profile": PROFILE, "seed": SEED.like(_ZOO_SEED), "device": DEVICE,
         "theta_conf": PROBABILITY.like("the bounds hold with probability 1 - theta_conf"),
-        "eval_steps": STEPS.like("PGD steps for the input-robustness estimate; None means the profile default"),
+        "eval_steps": STEPS.like("PGD steps for the input-robustness estimate; None means the profile "
+                                 "default"),
     },
     "notebooks/yi2021/algorithm1.md": {
         "profile": PROFILE, "seed": SEED.like("seeds the runs of Algorithm 1 (run i uses its own stream)"),
@@ -204,7 +205,8 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
     },
     "notebooks/alhamoud2023/certified.md": {
         "profile": PROFILE,
-        "seed": SEED.like("seeds python, numpy and torch, the zoo key of the models and the Monte Carlo noise"),
+        "seed": SEED.like("seeds python, numpy and torch, the zoo key of the models and the Monte Carlo "
+                          "noise"),
         "device": DEVICE,
         "alpha": Param("float", "failure probability of each certificate (the paper's and Cohen et al.'s "
                        "value)", low=0, high=0.5, low_open=True, high_open=True),
@@ -244,7 +246,8 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
         "device": DEVICE,
     },
     "notebooks/yi2021/table3.md": {
-        "profile": PROFILE, "seed": SEED.like("seeds python, numpy and torch; also the zoo key of every model"),
+        "profile": PROFILE,
+        "seed": SEED.like("seeds python, numpy and torch; also the zoo key of every model"),
         "device": DEVICE, "severity": SEVERITY.like("corruption severity (1-5); the paper reports 5"),
     },
     "notebooks/bai2024/finetuning.md": {
@@ -293,7 +296,7 @@ _ASSIGN = re.compile(r"^([A-Za-z_]\w*)\s*=\s*(.*?)\s*(?:#\s?(.*))?$")
 
 
 def cell_parameters(source: Path) -> list[tuple[str, str, str]]:
-    """(name, default, comment) of each top-level assignment in the `parameters` cell of a Jupytext notebook."""
+    """(name, default, comment) of each top-level assignment in a Jupytext notebook's `parameters` cell."""
     code = _myst_parameters_cell(source) if source.suffix == ".md" else None
     if code is None:
         import jupytext
@@ -346,7 +349,7 @@ def parameters(source: Path, root: Path | None = None) -> list[tuple[str, str, s
 
 
 def validate(source: Path, values: Mapping[str, Any], root: Path | None = None) -> None:
-    """Check parameter values for one notebook before it runs; raise ParameterError (one line) on the first bad one.
+    """Check parameter values for a notebook before it runs; raise ParameterError (one line) at a bad one.
 
     An unknown name is refused with the list of valid names; a declared parameter is checked against its
     type and range; a parameter of an undeclared notebook only needs to exist in its cell.
@@ -390,7 +393,8 @@ def sync_cell(source: Path, root: Path | None = None, write: bool = True) -> boo
     lines = text.splitlines(keepends=True)
     out, in_cell, changed = [], False, False
     for i, line in enumerate(lines):
-        if line.startswith(":tags:") and "parameters" in line and i > 0 and lines[i - 1].startswith("```{code-cell"):
+        opens = i > 0 and lines[i - 1].startswith("```{code-cell")
+        if line.startswith(":tags:") and "parameters" in line and opens:
             in_cell = True
         elif in_cell and line.startswith("```"):
             in_cell = False
@@ -405,7 +409,7 @@ def sync_cell(source: Path, root: Path | None = None, write: bool = True) -> boo
 
 
 def reference_rows(root: Path, notebooks: Sequence[Path]) -> list[dict[str, str]]:
-    """One row per notebook parameter for the reference page: notebook, parameter, default, allowed, meaning."""
+    """A row per notebook parameter for the reference page: notebook, parameter, default, allowed, meaning."""
     return [{"notebook": str(nb.relative_to(root)), "parameter": name, "default": default, "allowed": allowed,
              "meaning": meaning}
             for nb in notebooks for name, default, meaning, allowed in parameters(nb, root)]

@@ -44,7 +44,7 @@ def _network_reachable(url: str, timeout: float) -> bool:
 
 
 def move_aside(path: Path, got: str) -> Path:
-    """Rename a file whose checksum is wrong to `<name>.corrupt-<first 8 hex of its sha256>`; return the new path."""
+    """Rename a file with a wrong checksum to `<name>.corrupt-<8 hex of its sha256>`; return the new path."""
     aside = path.with_name(f"{path.name}.corrupt-{got[:8]}")
     os.replace(path, aside)
     return aside
@@ -84,8 +84,8 @@ def download(url: str, dest: str | Path, sha256: str | None, timeout: float = 5.
         if sha256 is not None and (got := sha256sum(tmp)) != sha256:
             aside = move_aside(Path(tmp), got)
             aside = aside.rename(dest.with_name(f"{dest.name}.corrupt-{got[:8]}"))
-            raise DataUnavailableError(f"{note}checksum mismatch for {url}: got {got}, expected {sha256}; the "
-                                       f"download was refused and moved aside to {aside}. {hint}")
+            raise DataUnavailableError(f"{note}checksum mismatch for {url}: got {got}, expected {sha256}; "
+                                       f"the download was refused and moved aside to {aside}. {hint}")
         os.replace(tmp, dest)
     except (urllib.error.URLError, OSError) as err:
         raise DataUnavailableError(f"{note}download of {url} failed ({_why(err)}). {hint}") from err
@@ -103,7 +103,7 @@ def _why(err: BaseException) -> str:
 
 
 class UnsafeArchiveError(DataUnavailableError):
-    """An archive holds a member that could write outside its folder: an absolute or '..' path, a link, a device."""
+    """An archive member could write outside its folder: an absolute or '..' path, a link, a device."""
 
 
 def check_archive(archive: str | Path, into: str | Path) -> None:
@@ -117,7 +117,7 @@ def check_archive(archive: str | Path, into: str | Path) -> None:
                 raise UnsafeArchiveError(f"refusing {archive}: member {m.name!r} is {kind}")
             if Path(m.name).is_absolute() or ".." in Path(m.name).parts \
                     or not (into / m.name).resolve().is_relative_to(into):
-                raise UnsafeArchiveError(f"refusing {archive}: member {m.name!r} would be written outside {into}")
+                raise UnsafeArchiveError(f"refusing {archive}: member {m.name!r} would land outside {into}")
 
 
 def extract_tar(archive: str | Path, into: str | Path) -> None:
