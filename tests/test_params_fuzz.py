@@ -134,3 +134,21 @@ def test_kinds_say_no_to_what_they_should():
     assert list(t.bad_values()) == ["wrong type"]
     d = params.Param("device", "d", choices=("auto", "cpu", "cuda"))
     assert d.problem("cuda:1") is None and d.problem("cuda:x") and d.problem("tpu")
+
+
+def test_the_command_refuses_in_a_fresh_process_without_importing_torch():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from robustbook import cli; "
+            "rc = cli.main(['run', 'notebooks/foundations/threat_models.md', '-p', 'eps_train', 'abc']); "
+            "print(rc, 'torch' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    took = time.perf_counter() - start
+    assert done.stdout.split() == ["2", "False"], done.stderr
+    assert "invalid parameter eps_train='abc'" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert took < 2.0, f"a refusal took {took:.1f} s from the shell"

@@ -6,10 +6,12 @@ import os
 import random
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is imported where it is used, so the CLI checks parameters in a blink
+    import torch
 
 DATASETS = ("digits32", "digits32_source", "digits32_target", "rotated_digits", "cifar10", "cifar100", "mnist")
 ARCHS = ("smallcnn", "mlp", "linear", "preact_resnet18", "resnet20", "resnet34", "resnet56", "resnet110",
@@ -101,6 +103,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
     """'auto' -> cuda if available, else cpu; a named device must exist."""
     name = str(device)
     kind = name.split(":")[0]
+    import torch
+
     if kind not in DEVICES:
         _fail("device", device, f"choose one of {', '.join(DEVICES)}")
     if kind == "auto":
@@ -114,6 +118,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 def seed_everything(seed: int) -> None:
     """Seed python, numpy and torch (CPU and CUDA)."""
+    import torch
+
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
