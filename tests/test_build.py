@@ -62,6 +62,7 @@ def test_pool_isolates_a_failure_pins_gpus_and_shares_threads(tmp_path):
     assert bad.cell == 3 and "ZeroDivisionError: planted failure" in bad.error
     assert "FAILED bad.md: code cell 3: ZeroDivisionError: planted failure" in text  # cell and error
     assert "1 failed" in text and "start   a.md" in text
+    assert '| ----> 1 raise ZeroDivisionError("planted failure")' in text  # the traceback's end, uncoloured
     assert not (tmp_path / "bad.ipynb").exists()
     for name in ("a", "b"):
         out = (tmp_path / f"{name}.ipynb").read_text()

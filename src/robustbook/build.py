@@ -13,6 +13,7 @@ import json
 import multiprocessing as mp
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -296,6 +297,9 @@ class Progress:
             why = f": {outcome.error}" if outcome.error else ""
         self.out(f"[{self.done:>{len(str(self.total))}}/{self.total}] {outcome.status:<7} {name}{took}{why}"
                  f"   (elapsed {clock(time.monotonic() - self.start)}{self.remaining()})")
+        if outcome.detail:  # the end of the traceback, so a failure can be fixed without rerunning it
+            tail = re.sub(r"\x1b\[[0-9;]*m", "", outcome.detail).splitlines()[1:]
+            self.out("\n".join(f"          | {ln}" for ln in tail if ln.strip()))
 
     def remaining(self) -> str:
         """', about m:ss left' from recorded durations of what has not finished, if any are known."""
