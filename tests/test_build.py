@@ -98,6 +98,18 @@ def test_cluster_options_become_submitit_parameters():
     assert "slurm_partition" not in opts.parameters("local")
 
 
+def test_cluster_settings_come_from_the_file_then_the_command_line(tmp_path):
+    conf = tmp_path / "slurm.yml"
+    conf.write_text("partition: small\ntimeout_min: 60\ncpus_per_task: 8\nslurm_account: lab\n")
+    opts = cli.cluster_options("slurm", conf, "big", None, tmp_path)
+    assert (opts.partition, opts.timeout_min, opts.cpus_per_task) == ("big", 60, 8)
+    assert opts.folder == tmp_path / "_build" / "submitit" and opts.extra == {"slurm_account": "lab"}
+    assert opts.parameters("slurm")["slurm_account"] == "lab"
+    conf.write_text("- not a mapping\n")
+    with pytest.raises(ValueError, match="mapping"):
+        cli.cluster_options("slurm", conf, None, None, tmp_path)
+
+
 def test_estimates_and_fair_shares(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert build.fair_threads(2, cpus=2) == 1 and build.fair_threads(3, cpus=16) == 5

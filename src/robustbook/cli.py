@@ -237,6 +237,21 @@ def check_writable(folder: Path, what: str) -> None:
         raise ParameterError(f"cannot write the {what} at {folder}: {reason}") from None
 
 
+def cluster_options(executor: str, config: Path | None, partition: str | None, timeout_min: int | None,
+                    root: Path) -> build.ClusterOptions:
+    """Submitit settings: the YAML file's, then the command line's; logs under _build/submitit by default."""
+    conf = build.load_cluster_config(config)
+    fields = {k: conf.pop(k) for k in list(conf) if k in build.ClusterOptions.__dataclass_fields__}
+    if partition:
+        fields["partition"] = partition
+    if timeout_min:
+        fields["timeout_min"] = timeout_min
+    if executor == "submitit-local":
+        fields["gpus_per_task"] = 0  # the local stand-in runs on whatever this machine has
+    folder = Path(fields.pop("folder", root / "_build" / "submitit"))
+    return build.ClusterOptions(folder, **{**fields, "extra": {**fields.get("extra", {}), **conf}})
+
+
 def cache_folder() -> Path:
     """The cache root (zoo, durations): $ROBUSTBOOK_CACHE, else ~/.cache/robustbook."""
     return Path(os.environ.get("ROBUSTBOOK_CACHE") or Path.home() / ".cache" / "robustbook")
@@ -302,19 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_writable(cache_folder(), "cache folder")
         for folder in sorted({s.parent for s in sources}):
             check_writable(folder, "output folder")
-        cluster = None
-        if args.executor != "pool":
-            conf = build.load_cluster_config(args.cluster_config)
-            fields = {k: conf.pop(k) for k in list(conf) if k in build.ClusterOptions.__dataclass_fields__}
-            fields.setdefault("folder", root / "_build" / "submitit")
-            if args.partition:
-                fields["partition"] = args.partition
-            if args.timeout_min:
-                fields["timeout_min"] = args.timeout_min
-            if args.executor == "submitit-local":
-                fields["gpus_per_task"] = 0
-            cluster = build.ClusterOptions(**{**fields, "folder": Path(fields["folder"]),
-                                              "extra": {**fields.get("extra", {}), **conf}})
+        cluster = None if args.executor == "pool" else cluster_options(
+            args.executor, args.cluster_config, args.partition, args.timeout_min, root)
     except (ParameterError, ValueError) as err:
         print(f"robustbook: {err}", file=sys.stderr)
         return 2
