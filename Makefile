@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 EXTRAS ?= book,test
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PROFILE ?= cpu
+JOBS ?= 1
 
 .PHONY: book test venv bench clean
 
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $@
 
 book: $(STAMP)
-	$(BIN)/robustbook build --profile $(PROFILE)
+	$(BIN)/robustbook build --profile $(PROFILE) --jobs $(JOBS)
 
 test: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile -q

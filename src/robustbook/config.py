@@ -4,11 +4,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
+import sys
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is imported where it is used, so the CLI checks parameters in a blink
+    import torch
 
 DATASETS = ("digits32", "digits32_source", "digits32_target", "rotated_digits", "digitsm32", "cifar10", "cifar100",
             "mnist")
@@ -101,6 +104,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
     """'auto' -> cuda if available, else cpu; a named device must exist."""
     name = str(device)
     kind = name.split(":")[0]
+    import torch
+
     if kind not in DEVICES:
         _fail("device", device, f"choose one of {', '.join(DEVICES)}")
     if kind == "auto":
@@ -114,6 +119,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 def seed_everything(seed: int) -> None:
     """Seed python, numpy and torch (CPU and CUDA)."""
+    import torch
+
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -124,7 +131,9 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
     """Validate a notebook's parameters, seed everything, pick the device; return the resolved Settings.
 
     Overrides that name a profile field replace it (`epochs=3`); any other keyword is a notebook knob,
-    kept in `Settings.extra` and checked by generic rules (eps >= 0, sizes > 0, known data sets and models).
+    kept in `Settings.extra`. A knob declared in `robustbook.params` is checked against its type and range,
+    and so is every declared parameter found in the calling notebook's namespace (papermill's injected
+    values); any other knob by generic rules (eps >= 0, sizes > 0, known data sets and models).
     """
     if profile not in PROFILES:
         _fail("profile", profile, f"choose one of {', '.join(PROFILES)}")
@@ -135,6 +144,16 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
     fields = {f.name for f in dataclasses.fields(Profile)} - {"name"}
     prof_over = {k: v for k, v in overrides.items() if k in fields}
     extra = {k: v for k, v in overrides.items() if k not in fields}
+    from . import params  # the parameter schema; imported here because it reads PROFILES and DEVICES
+
+    try:  # the declared type and range of each knob, then those papermill injected into the caller's cells
+        for name, value in overrides.items():
+            params.check_known(name, value)
+        caller = sys._getframe(1).f_globals
+        if "get_ipython" in caller and caller.get("__name__") == "__main__":
+            params.check_namespace(caller, skip=("profile", "seed", "device", *overrides))
+    except params.ParameterError as err:
+        raise ValueError(str(err)) from None
     for name, value in overrides.items():
         if name == "dataset" or name.endswith("_dataset"):
             if value not in DATASETS:

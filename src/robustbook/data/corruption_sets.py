@@ -18,7 +18,7 @@ import torch
 from torch.utils.data import Dataset, TensorDataset
 
 from .corruptions import CORRUPTIONS
-from .download import DataUnavailableError, data_root, download
+from .download import DataUnavailableError, data_root, download, move_aside
 
 EXTRA_CORRUPTIONS = ("speckle_noise", "gaussian_blur", "spatter", "saturate")  # released, not in the 15
 SEVERITIES = (1, 2, 3, 4, 5)
@@ -77,9 +77,10 @@ def cifar_c_arrays(name: str, corruption: str, root: str | Path | None = None,
                                    f"into that folder, or extract it there as {folder}/<corruption>.npy")
     download(spec["url"], archive, spec["sha256"])
     if spec["sha256"] is None and (got := _md5(archive)) != spec["md5"]:
-        archive.unlink()
+        aside = move_aside(archive, got)
         raise DataUnavailableError(f"checksum mismatch for {archive}: md5 {got}, expected {spec['md5']}; "
-                                   f"the file was deleted, download {spec['url']} again")
+                                   f"the file was refused and moved aside to {aside.name}, download "
+                                   f"{spec['url']} again")
     try:
         _extract_members(archive, spec["folder"], wanted, root)
     except KeyError as err:

@@ -1,6 +1,7 @@
 """Checksummed, atomic downloads with an immediate, clear error when the network is absent."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import socket
@@ -9,6 +10,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from pathlib import Path
 
 
@@ -41,41 +43,87 @@ def _network_reachable(url: str, timeout: float) -> bool:
         return False
 
 
+def move_aside(path: Path, got: str) -> Path:
+    """Rename a file with a wrong checksum to `<name>.corrupt-<8 hex of its sha256>`; return the new path."""
+    aside = path.with_name(f"{path.name}.corrupt-{got[:8]}")
+    os.replace(path, aside)
+    return aside
+
+
 def download(url: str, dest: str | Path, sha256: str | None, timeout: float = 5.0) -> Path:
     """Fetch `url` to `dest` unless a file with the right checksum is there; verify; write atomically.
 
     A missing network fails at once with the URL and the destination, so the user can fetch the file
-    by hand. A checksum mismatch deletes the download and raises; no half-written file is ever left.
+    by hand. A file (found or fetched) whose checksum does not match is refused: it is moved aside to
+    `<name>.corrupt-<hash>` for inspection, never used, and the error says so. No half-written file is left.
     """
     dest = Path(dest)
-    if dest.exists() and (sha256 is None or sha256sum(dest) == sha256):
-        return dest
+    note = ""
+    if dest.exists():
+        if sha256 is None:
+            return dest
+        got = sha256sum(dest)
+        if got == sha256:
+            return dest
+        aside = move_aside(dest, got)
+        note = f"{dest} had sha256 {got}, expected {sha256}: moved aside to {aside.name}. "
+        warnings.warn(note.strip(), stacklevel=2)
     hint = f"Download {url} and place it at {dest} (sha256 {sha256 or 'not pinned'})."
     local = urllib.parse.urlsplit(url).scheme == "file"
     if not local and not _network_reachable(url, timeout):
-        raise DataUnavailableError(f"no network to reach {url}. {hint}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
+        raise DataUnavailableError(f"{note}no network to reach {url}. {hint}")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
+    except OSError as err:
+        raise DataUnavailableError(f"cannot write into {dest.parent}: {_why(err)}. {hint}") from None
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
             while block := resp.read(1 << 20):
                 out.write(block)
         if sha256 is not None and (got := sha256sum(tmp)) != sha256:
-            raise DataUnavailableError(f"checksum mismatch for {url}: got {got}, expected {sha256}. {hint}")
+            aside = move_aside(Path(tmp), got)
+            aside = aside.rename(dest.with_name(f"{dest.name}.corrupt-{got[:8]}"))
+            raise DataUnavailableError(f"{note}checksum mismatch for {url}: got {got}, expected {sha256}; "
+                                       f"the download was refused and moved aside to {aside}. {hint}")
         os.replace(tmp, dest)
     except (urllib.error.URLError, OSError) as err:
-        raise DataUnavailableError(f"download of {url} failed ({err}). {hint}") from err
+        raise DataUnavailableError(f"{note}download of {url} failed ({_why(err)}). {hint}") from err
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return dest
 
 
-def extract_tar(archive: str | Path, into: str | Path) -> None:
-    """Extract a tar archive, refusing members that would land outside `into`."""
+def _why(err: BaseException) -> str:
+    """A short reason for an OSError: a full disk and a read-only folder are named as such."""
+    code = getattr(err, "errno", None)
+    return {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
+            errno.EACCES: "permission denied", errno.EDQUOT: "the disk quota is exceeded"}.get(code, str(err))
+
+
+class UnsafeArchiveError(DataUnavailableError):
+    """An archive member could write outside its folder: an absolute or '..' path, a link, a device."""
+
+
+def check_archive(archive: str | Path, into: str | Path) -> None:
+    """Refuse an archive with path-traversal, absolute, link or special-file members, naming the first one."""
     into = Path(into).resolve()
     with tarfile.open(archive) as tar:
         for m in tar.getmembers():
-            if not (into / m.name).resolve().is_relative_to(into):
-                raise DataUnavailableError(f"unsafe path {m.name!r} in {archive}")
+            kind = ("a symbolic link" if m.issym() else "a hard link" if m.islnk() else
+                    None if (m.isfile() or m.isdir()) else "a device or special file")
+            if kind:
+                raise UnsafeArchiveError(f"refusing {archive}: member {m.name!r} is {kind}")
+            if Path(m.name).is_absolute() or ".." in Path(m.name).parts \
+                    or not (into / m.name).resolve().is_relative_to(into):
+                raise UnsafeArchiveError(f"refusing {archive}: member {m.name!r} would land outside {into}")
+
+
+def extract_tar(archive: str | Path, into: str | Path) -> None:
+    """Extract a tar archive of plain files and folders only; anything that could escape `into` is refused."""
+    check_archive(archive, into)
+    into = Path(into).resolve()
+    into.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
         tar.extractall(into, filter="data")

@@ -9,9 +9,9 @@ import pandas as pd
 import torch
 from torch import nn
 from torch.utils.data import Dataset
-from tqdm.auto import tqdm
 
 from ..attacks.base import check_norm
+from ..bars import tqdm  # off in tests and in the executed book
 from ..data.images import loader
 from .objectives import get_objective
 

@@ -1,0 +1,79 @@
+"""Cold build of the book (or a named subset) with `--jobs 1` and then `--jobs N`, in one run: prints both
+wall times, their ratio (goal on 2 cores: >= 1.6x) and the longest single notebook, the floor of any
+parallel build.
+
+Each build starts from an empty zoo (its own fresh ROBUSTBOOK_CACHE) and re-executes every notebook
+(`--force`), so every model is trained in both. The `--jobs N` build gets the durations the serial one
+recorded, as a second build of a real user would, so it schedules the longest notebooks first. Executed
+notebooks are written next to their sources, as `robustbook build` does. OMP_NUM_THREADS is removed from
+the environment so each worker gets its fair share of the cores (all of them at --jobs 1).
+
+    .venv/bin/python bench/build.py                          # the whole book at the cpu profile
+    .venv/bin/python bench/build.py --profile smoke notebooks/wen2020/theory.md notebooks/yi2021/*.md
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed_build(notebooks: list[str], profile: str, jobs: int, cache: Path) -> float:
+    """Wall seconds of one `robustbook run --force` of `notebooks` with `jobs` workers and cache `cache`."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    env["ROBUSTBOOK_CACHE"] = str(cache)
+    cmd = [sys.executable, "-m", "robustbook.cli", "run", *notebooks, "--profile", profile,
+           "--jobs", str(jobs), "--force"]
+    print(f"== --jobs {jobs}: {' '.join(cmd[3:])}", flush=True)
+    start = time.perf_counter()
+    status = subprocess.call(cmd, cwd=ROOT, env=env)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"the --jobs {jobs} build failed (exit {status}); fix it before timing")
+    return seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("notebooks", nargs="*", help="notebooks to build (default: every notebook of _toc.yml)")
+    ap.add_argument("--profile", default="cpu")
+    ap.add_argument("--jobs", type=int, default=2, help="workers of the parallel build (default 2)")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    from robustbook.cli import toc_notebooks
+
+    notebooks = args.notebooks or [str(p.relative_to(ROOT)) for p in toc_notebooks(ROOT)]
+    if len(notebooks) < 6:
+        print(f"note: {len(notebooks)} notebook(s); the benchmark of record uses at least six")
+    work = Path(tempfile.mkdtemp(prefix="robustbook-bench-build-"))
+    try:
+        serial = timed_build(notebooks, args.profile, 1, work / "cache1")
+        recorded = json.loads((work / "cache1" / "durations.json").read_text())
+        (work / "cache2").mkdir()
+        shutil.copy(work / "cache1" / "durations.json", work / "cache2" / "durations.json")
+        parallel = timed_build(notebooks, args.profile, args.jobs, work / "cache2")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    longest_name, longest = max(recorded.items(), key=lambda kv: kv[1])
+    total = sum(recorded.values())
+    print(f"\nprofile {args.profile}, {len(notebooks)} notebooks, {os.cpu_count()} cores, cold zoo each time")
+    print(f"--jobs 1:  {serial:8.1f} s   (notebooks alone: {total:.1f} s)")
+    print(f"--jobs {args.jobs}:  {parallel:8.1f} s")
+    print(f"speed-up:  {serial / parallel:8.2f}x   (goal on 2 cores: >= 1.6x)")
+    print(f"longest notebook: {longest_name} {longest:.1f} s = floor of any parallel build "
+          f"({longest / serial:.0%} of the serial time; the best --jobs {args.jobs} can do is "
+          f"{max(longest, total / args.jobs):.1f} s)")
+    if args.profile == "cpu" and serial < 600:
+        print(f"note: the serial build took {serial / 60:.1f} min; the benchmark of record needs >= 10 min")
+
+
+if __name__ == "__main__":
+    main()

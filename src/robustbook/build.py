@@ -1,0 +1,566 @@
+"""Build orchestration: run many notebooks in a local process pool or as a submitit job array.
+
+One notebook is one `Task`; `run_task` executes it (in a pool worker, a Slurm job or submitit's local
+executor) and always returns an `Outcome`, never raises, so one failing notebook cannot stop the others.
+The parent prints a line when a notebook starts and when it ends (with elapsed time and an estimate of
+what is left, from the durations recorded by earlier builds), then a summary listing every failure with its
+cell and error. SIGINT or SIGTERM stops the build: running kernels are killed, no executed notebook is
+half written (outputs are replaced atomically), and the next build reruns only what did not finish.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+EXECUTORS = ("pool", "slurm", "submitit-local")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One notebook to execute: its Jupytext source, output, parameters and working directory."""
+
+    source: Path
+    output: Path
+    parameters: dict[str, Any]
+    root: Path
+    force: bool = False
+
+
+@dataclass
+class Outcome:
+    """What became of one task: 'ran', 'cached', 'failed' or 'interrupted', with time and error."""
+
+    source: Path
+    status: str
+    seconds: float = 0.0
+    cell: int | None = None
+    error: str = ""
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the notebook is up to date (ran or cached)."""
+        return self.status in ("ran", "cached")
+
+
+# ---- one task ----------------------------------------------------------------------------------------
+def run_task(task: Task) -> Outcome:
+    """Execute one notebook here and now; a failure is returned as an Outcome, never raised."""
+    from .cli import NotebookFailed, execute
+
+    os.environ.setdefault("ROBUSTBOOK_PROGRESS", "0")  # the kernel inherits it: no tqdm bars in the book
+    if os.environ.get("SLURM_CPUS_PER_TASK", "").isdigit():  # a Slurm task: use the cores it was given
+        os.environ.setdefault("OMP_NUM_THREADS", os.environ["SLURM_CPUS_PER_TASK"])
+    start = time.perf_counter()
+    try:
+        ran = execute(task.source, task.output, task.parameters, task.root, task.force, quiet=True)
+    except NotebookFailed as err:
+        return Outcome(task.source, "failed", time.perf_counter() - start, err.cell, err.error, str(err))
+    except Exception as err:  # noqa: BLE001 - isolate every failure; the summary names it
+        return Outcome(task.source, "failed", time.perf_counter() - start, None,
+                       f"{type(err).__name__}: {err}".splitlines()[0])
+    return Outcome(task.source, "ran" if ran else "cached", time.perf_counter() - start)
+
+
+def train_recipe(recipe: Any) -> str:
+    """Train (or find) one zoo recipe: the first stage of a cluster build with sweeps."""
+    from .train import zoo
+
+    zoo.get(recipe, progress=False)
+    return repr(recipe)
+
+
+def sweep_recipes(profile: str) -> list[Any]:
+    """The zoo recipes of the chapters' sweeps: each `experiments.<paper>.sweep_recipes(profile)` there is.
+
+    A cluster build trains them as one array job before the notebooks that read them start.
+    """
+    import importlib
+    import pkgutil
+
+    from . import experiments
+
+    found: list[Any] = []
+    for info in pkgutil.iter_modules(experiments.__path__):
+        module = importlib.import_module(f"{experiments.__name__}.{info.name}")
+        hook = getattr(module, "sweep_recipes", None)
+        if callable(hook):
+            found.extend(r for r in hook(profile) if r not in found)
+    return found
+
+
+# ---- processes: kill a worker's kernels --------------------------------------------------------------
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children first), read from `ps`."""
+    try:
+        table = subprocess.run(["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True,
+                               timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    children: dict[int, list[int]] = {}
+    for line in table.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+            children.setdefault(int(parts[1]), []).append(int(parts[0]))
+    out, todo = [], list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def kill_tree(pid: int, grace: float = 3.0) -> None:
+    """SIGTERM every descendant of `pid`, then SIGKILL those still alive after `grace` seconds."""
+    procs = descendants(pid)
+    for p in procs:
+        try:
+            os.kill(p, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while procs and time.monotonic() < deadline:
+        procs = [p for p in procs if _alive(p)]
+        time.sleep(0.05)
+    for p in procs:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child of ours counts as gone
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    except ChildProcessError:
+        return True
+
+
+def _worker_exit(signum: int, frame: Any) -> None:
+    """A pool worker asked to stop: kill its kernels, drop its half-written files, leave at once."""
+    kill_tree(os.getpid())
+    from .cli import discard_partial_writes
+
+    discard_partial_writes()
+    os._exit(128 + signum)
+
+
+_EVENTS: Any = None
+
+
+def _init_worker(slots: Any, events: Any, threads: int, gpus: Sequence[str]) -> None:
+    """Pool initializer: ignore SIGINT (the parent decides), die cleanly on SIGTERM, take a CPU/GPU share."""
+    global _EVENTS
+    _EVENTS = events
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_exit)
+    slot = slots.get()
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TORCH_NUM_THREADS"):
+        os.environ[var] = str(threads)  # kernels inherit the environment of the worker that starts them
+    if gpus:
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(gpus[slot % len(gpus)])
+
+
+def _pool_task(task: Task) -> Outcome:
+    """run_task inside a pool worker, telling the parent when it starts."""
+    if _EVENTS is not None:
+        _EVENTS.put(("start", str(task.source), os.getpid(), os.environ.get("CUDA_VISIBLE_DEVICES", "")))
+    return run_task(task)
+
+
+def fair_threads(jobs: int, cpus: int | None = None) -> int:
+    """CPU threads per worker: the cores shared evenly, at least one, at most $OMP_NUM_THREADS if set."""
+    share = max(1, (cpus or os.cpu_count() or 1) // max(1, jobs))
+    cap = os.environ.get("OMP_NUM_THREADS", "")
+    return min(share, int(cap)) if cap.isdigit() and int(cap) > 0 else share
+
+
+def visible_gpus(spec: str | None = None) -> list[str]:
+    """GPU ids to pin workers to: '--gpus 0,1' as given, else CUDA_VISIBLE_DEVICES, else nvidia-smi's list."""
+    if spec is not None:
+        ids = [s.strip() for s in spec.split(",") if s.strip()]
+        if not ids or not all(s.isdigit() for s in ids):
+            raise ValueError(f"invalid --gpus {spec!r}: give GPU indices separated by commas, e.g. 0,1")
+        return ids
+    env = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if env is not None:
+        return [s for s in env.split(",") if s.strip()]
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=index", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [s.strip() for s in out.stdout.splitlines() if s.strip().isdigit()] if out.returncode == 0 else []
+
+
+# ---- durations and progress -------------------------------------------------------------------------
+def durations_file() -> Path:
+    """Where builds record how long each notebook took: <cache>/durations.json."""
+    root = os.environ.get("ROBUSTBOOK_CACHE") or Path.home() / ".cache" / "robustbook"
+    return Path(root) / "durations.json"
+
+
+def load_durations() -> dict[str, float]:
+    """Recorded seconds per 'notebook@profile' (empty when there is no readable record)."""
+    try:
+        data = json.loads(durations_file().read_text())
+        return {str(k): float(v) for k, v in data.items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def save_durations(new: dict[str, float]) -> None:
+    """Merge `new` into the record, written atomically; a cache that cannot be written is skipped."""
+    path = durations_file()
+    data = {**load_durations(), **new}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".durations.", suffix=".part")
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def duration_key(task: Task) -> str:
+    """The key of a notebook in the durations record."""
+    return f"{_shown(task.source, task.root)}@{task.parameters.get('profile', 'cpu')}"
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def clock(seconds: float) -> str:
+    """Seconds as m:ss or h:mm:ss."""
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def lpt_makespan(seconds: Sequence[float], workers: int) -> float:
+    """Finish time of longest-first scheduling of `seconds` on `workers` equal machines."""
+    loads = [0.0] * max(1, workers)
+    for s in sorted(seconds, reverse=True):
+        loads[loads.index(min(loads))] += s
+    return max(loads)
+
+
+@dataclass
+class Progress:
+    """Prints which notebooks start, finish or are cached, with elapsed time and an estimate of the rest."""
+
+    total: int
+    workers: int
+    estimates: dict[str, float]
+    out: Callable[[str], None] = print
+    start: float = field(default_factory=time.monotonic)
+    done: int = 0
+    running: dict[str, float] = field(default_factory=dict)
+    left: dict[str, float] = field(default_factory=dict)
+
+    def started(self, name: str, where: str = "") -> None:
+        """A notebook began executing."""
+        self.running[name] = time.monotonic()
+        self.out(f"  start   {name}" + (f" [{where}]" if where else ""))
+
+    def finished(self, name: str, outcome: Outcome) -> None:
+        """A notebook ended (ran, cached, failed or interrupted)."""
+        self.done += 1
+        self.running.pop(name, None)
+        self.left.pop(name, None)
+        took = f" in {clock(outcome.seconds)}" if outcome.status != "cached" else ""
+        if outcome.status == "failed" and outcome.cell:
+            why = f": code cell {outcome.cell} raised {outcome.error}"
+        else:
+            why = f": {outcome.error}" if outcome.error else ""
+        self.out(f"[{self.done:>{len(str(self.total))}}/{self.total}] {outcome.status:<7} {name}{took}{why}"
+                 f"   (elapsed {clock(time.monotonic() - self.start)}{self.remaining()})")
+        if outcome.detail:  # the end of the traceback, so a failure can be fixed without rerunning it
+            tail = re.sub(r"\x1b\[[0-9;]*m", "", outcome.detail).splitlines()[1:]
+            self.out("\n".join(f"          | {ln}" for ln in tail if ln.strip()))
+
+    def remaining(self) -> str:
+        """', about m:ss left' from recorded durations of what has not finished, if any are known."""
+        if not self.left:
+            return ""
+        now = time.monotonic()
+        rest = [max(self.left[n] - (now - self.running[n]), 0.0) if n in self.running else self.left[n]
+                for n in self.left]
+        unknown = sum(1 for n in self.left if n not in self.estimates)
+        if unknown == len(self.left):
+            return f"; {unknown} left, never timed"
+        tail = f" + {unknown} never timed" if unknown else ""
+        return f", about {clock(lpt_makespan(rest, self.workers))} left{tail}"
+
+
+# ---- executors ---------------------------------------------------------------------------------------
+class Interrupted(BaseException):
+    """The build received SIGINT or SIGTERM (a BaseException, so no `except Exception` swallows it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+class _Signals:
+    """Turn SIGINT/SIGTERM into `Interrupted` in the main thread for the duration of a block."""
+
+    def __enter__(self) -> _Signals:
+        import threading
+
+        self.saved = {}
+        if threading.current_thread() is threading.main_thread():  # only the main thread may set handlers
+            self.saved = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for s, h in self.saved.items():
+            signal.signal(s, h)
+
+
+def run_pool(tasks: Sequence[Task], jobs: int, gpus: Sequence[str], progress: Progress) -> list[Outcome]:
+    """Run tasks in `jobs` worker processes, each with a fair CPU share and its own GPU; isolate failures."""
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    slots, events = ctx.Queue(), ctx.Queue()
+    for i in range(jobs):
+        slots.put(i)
+    outcomes: dict[str, Outcome] = {}
+    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(slots, events, fair_threads(jobs), list(gpus)))
+    pids: dict[str, int] = {}
+    try:
+        with _Signals():
+            pending = {str(t.source): pool.apply_async(_pool_task, (t,)) for t in tasks}
+            names = {str(t.source): _shown(t.source, t.root) for t in tasks}
+            while pending:
+                started = []
+                try:  # wait a little for news, then take all there is
+                    started.append(events.get(timeout=0.2))
+                    while True:
+                        started.append(events.get_nowait())
+                except queue.Empty:
+                    pass
+                for src, res in list(pending.items()):
+                    if res.ready():
+                        outcomes[src] = res.get()
+                    elif src in pids and not _alive(pids[src]):  # killed from outside (e.g. out of memory)
+                        outcomes[src] = Outcome(Path(src), "failed", error="its worker process died")
+                    else:
+                        continue
+                    del pending[src]
+                    progress.finished(names[src], outcomes[src])
+                for _, src, pid, gpu in started:  # after the results, so a line never shows 3 of 2 running
+                    pids[src] = pid
+                    if src in pending:
+                        progress.started(names[src], f"GPU {gpu}" if gpu else "")
+    except Interrupted as sig:
+        pool.terminate()  # SIGTERM to every worker: each kills its kernels and drops half-written files
+        pool.join()
+        _mark_interrupted(tasks, outcomes, progress)
+        raise BuildInterrupted(sig.signum, [outcomes[str(t.source)] for t in tasks]) from None
+    pool.close()
+    pool.join()
+    return [outcomes[str(t.source)] for t in tasks]
+
+
+class BuildInterrupted(Exception):
+    """The build stopped on a signal; `outcomes` says what finished."""
+
+    def __init__(self, signum: int, outcomes: list[Outcome]) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum, self.outcomes = signum, outcomes
+
+
+def _mark_interrupted(tasks: Sequence[Task], outcomes: dict[str, Outcome], progress: Progress) -> None:
+    for t in tasks:
+        if str(t.source) not in outcomes:
+            outcomes[str(t.source)] = Outcome(t.source, "interrupted",
+                                              error="not finished; the next build reruns it")
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Submitit settings: folder for logs, time limit, partition, GPUs and CPUs per task, extra parameters."""
+
+    folder: Path
+    timeout_min: int = 120
+    partition: str | None = None
+    gpus_per_task: int = 1
+    cpus_per_task: int = 4
+    array_parallelism: int = 64
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def parameters(self, cluster: str) -> dict[str, Any]:
+        """The keyword arguments of `AutoExecutor.update_parameters` for `cluster`."""
+        p: dict[str, Any] = {"timeout_min": self.timeout_min, "name": "robustbook"}
+        if cluster == "slurm":
+            p.update(gpus_per_node=self.gpus_per_task, cpus_per_task=self.cpus_per_task, tasks_per_node=1,
+                     slurm_array_parallelism=self.array_parallelism)
+            if self.partition:
+                p["slurm_partition"] = self.partition
+        p.update(self.extra)
+        return p
+
+
+def load_cluster_config(path: Path | None) -> dict[str, Any]:
+    """A YAML mapping of ClusterOptions fields (timeout_min, partition, ...) and submitit parameters."""
+    if path is None:
+        return {}
+    import yaml
+
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of submitit parameters, got {type(data).__name__}")
+    return data
+
+
+def make_executor(cluster: str, options: ClusterOptions) -> Any:
+    """A submitit AutoExecutor for 'slurm' or 'local' (the tests' stand-in for a cluster)."""
+    import submitit
+
+    ex = submitit.AutoExecutor(folder=options.folder, cluster=cluster)
+    ex.update_parameters(**options.parameters(cluster))
+    return ex
+
+
+def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, progress: Progress,
+                 recipes: Sequence[Any] = (), poll: float = 0.5) -> list[Outcome]:
+    """Submit one job array per stage (zoo recipes, then notebooks) with `map_array`; wait and report."""
+    ex = make_executor(cluster, options)
+    outcomes: dict[str, Outcome] = {}
+    jobs: list[Any] = []
+    try:
+        with _Signals():
+            if recipes:
+                progress.out(f"  submitting {len(recipes)} zoo recipe(s) first")
+                jobs = ex.map_array(train_recipe, list(recipes))
+                for job in jobs:
+                    try:
+                        job.result()
+                    except Exception as err:  # noqa: BLE001 - the notebook that needs it will retrain
+                        progress.out(f"  zoo job {job.job_id} failed: {_first_line(err)}")
+            jobs = ex.map_array(run_task, list(tasks))
+            for t, job in zip(tasks, jobs):
+                progress.started(_shown(t.source, t.root), f"job {job.job_id}")
+            pending = dict(zip((str(t.source) for t in tasks), zip(tasks, jobs)))
+            while pending:
+                for src, (t, job) in list(pending.items()):
+                    if not job.done():
+                        continue
+                    try:
+                        outcomes[src] = job.result()
+                    except Exception as err:  # noqa: BLE001 - a job that died (timeout, node failure)
+                        why = f"job {job.job_id}: {_first_line(err)}"
+                        outcomes[src] = Outcome(t.source, "failed", error=why)
+                    del pending[src]
+                    progress.finished(_shown(t.source, t.root), outcomes[src])
+                if pending:
+                    time.sleep(poll)
+    except Interrupted as sig:
+        for job in jobs:
+            if not job.done():
+                job.cancel(check=False)
+        _mark_interrupted(tasks, outcomes, progress)
+        raise BuildInterrupted(sig.signum, [outcomes[str(t.source)] for t in tasks]) from None
+    return [outcomes[str(t.source)] for t in tasks]
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [ln for ln in str(err).splitlines() if ln.strip()]
+    return f"{type(err).__name__}: {lines[-1] if lines else ''}"
+
+
+# ---- the whole build -------------------------------------------------------------------------------
+def plan(tasks: Sequence[Task]) -> tuple[list[Task], list[Task]]:
+    """Split tasks into (to run, cached); the ones to run ordered longest-first by recorded duration."""
+    from .cli import is_current
+
+    cached = [t for t in tasks if not t.force and is_current(t.source, t.output, t.parameters)]
+    todo = [t for t in tasks if t not in cached]
+    known = load_durations()
+    todo.sort(key=lambda t: -known.get(duration_key(t), float("inf")))
+    return todo, cached
+
+
+def summary(outcomes: Sequence[Outcome], root: Path, seconds: float) -> str:
+    """The closing report: counts, then each failure with its cell and error."""
+    count = {s: sum(o.status == s for o in outcomes) for s in ("ran", "cached", "failed", "interrupted")}
+    lines = [f"{count['ran']} ran, {count['cached']} cached, {count['failed']} failed"
+             + (f", {count['interrupted']} interrupted" if count["interrupted"] else "")
+             + f" in {clock(seconds)}"]
+    for o in outcomes:
+        if o.status == "failed":
+            where = f"code cell {o.cell}: " if o.cell else ""
+            lines.append(f"  FAILED {_shown(o.source, root)}: {where}{o.error}")
+    if count["interrupted"]:
+        lines.append("  interrupted: the next build reruns only the notebooks that did not finish")
+    return "\n".join(lines)
+
+
+def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Sequence[str] = (),
+          cluster: ClusterOptions | None = None, recipes: Sequence[Any] = (),
+          out: Callable[[str], None] = print) -> tuple[int, list[Outcome]]:
+    """Run every task; returns (exit status, outcomes): 0 all good, 1 some failed, 128+signal if stopped."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
+    if jobs < 1:
+        raise ValueError(f"invalid --jobs {jobs}: must be at least 1")
+    begin = time.monotonic()
+    todo, cached = plan(tasks)
+    known = load_durations()
+    workers = min(jobs, max(1, len(todo))) if executor == "pool" else max(1, len(todo))
+    est = {_shown(t.source, t.root): known[duration_key(t)] for t in todo if duration_key(t) in known}
+    progress = Progress(len(tasks), workers, est, out)
+    progress.left = {_shown(t.source, t.root): est.get(_shown(t.source, t.root), 0.0) for t in todo}
+    where = {"pool": f"{workers} worker(s), {fair_threads(workers)} CPU thread(s) each"
+             + (f", GPUs {','.join(gpus)}" if gpus else ""),
+             "slurm": "Slurm (submitit)", "submitit-local": "submitit's local executor"}[executor]
+    makespan = lpt_makespan(list(est.values()), workers)
+    guess = f"; about {clock(makespan)} from recorded durations" if est else ""
+    out(f"{len(tasks)} notebook(s): {len(cached)} cached, {len(todo)} to run on {where}{guess}")
+    for t in cached:
+        progress.finished(_shown(t.source, t.root), Outcome(t.source, "cached"))
+    status = 0
+    try:
+        if not todo:
+            ran: list[Outcome] = []
+        elif executor == "pool":
+            ran = run_pool(todo, workers, gpus, progress)
+        else:
+            ran = run_submitit(todo, "slurm" if executor == "slurm" else "local",
+                               cluster or ClusterOptions(Path(tasks[0].root) / "_build" / "submitit"),
+                               progress, recipes)
+    except BuildInterrupted as stop:
+        ran, status = stop.outcomes, 128 + stop.signum
+    save_durations({duration_key(t): round(o.seconds, 1) for t, o in zip(todo, ran) if o.status == "ran"})
+    by_source = {str(o.source): o for o in ran}
+    outcomes = [by_source.get(str(t.source)) or Outcome(t.source, "cached") for t in tasks]
+    out(summary(outcomes, tasks[0].root if tasks else Path.cwd(), time.monotonic() - begin))
+    if status == 0 and any(o.status == "failed" for o in outcomes):
+        status = 1
+    return status, outcomes

@@ -1,0 +1,149 @@
+"""Build orchestration: a pool with fair threads and GPU pinning, submitit, progress, failure isolation."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from robustbook import build, cli
+
+HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+profile = "cpu"  # the budget
+```
+
+"""
+ENV = HEADER + """```{code-cell} ipython3
+import os
+env = os.environ
+print("GPU=" + env.get("CUDA_VISIBLE_DEVICES", "-"), "THREADS=" + env.get("OMP_NUM_THREADS", "-"))
+```
+"""
+BAD = HEADER + """```{code-cell} ipython3
+x = 1
+```
+
+```{code-cell} ipython3
+raise ZeroDivisionError("planted failure")
+```
+"""
+
+
+def _tasks(tmp_path: Path, **sources: str) -> list[build.Task]:
+    out = []
+    for name, text in sources.items():
+        src = tmp_path / f"{name}.md"
+        src.write_text(text)
+        out.append(build.Task(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, tmp_path))
+    return out
+
+
+def test_pool_isolates_a_failure_pins_gpus_and_shares_threads(tmp_path):
+    tasks = _tasks(tmp_path, a=ENV, bad=BAD, b=ENV.replace("import os", "import os  # b"))
+    lines: list[str] = []
+    status, outcomes = build.build(tasks, jobs=2, gpus=["3", "5"], out=lines.append)
+    text = "\n".join(lines)
+    assert status == 1
+    assert [o.status for o in outcomes] == ["ran", "failed", "ran"]
+    bad = outcomes[1]
+    assert bad.cell == 3 and "ZeroDivisionError: planted failure" in bad.error
+    assert "FAILED bad.md: code cell 3: ZeroDivisionError: planted failure" in text  # cell and error
+    assert "1 failed" in text and "start   a.md" in text
+    assert '| ----> 1 raise ZeroDivisionError("planted failure")' in text  # the traceback's end, uncoloured
+    assert not (tmp_path / "bad.ipynb").exists()
+    for name in ("a", "b"):
+        out = (tmp_path / f"{name}.ipynb").read_text()
+        assert f"THREADS={build.fair_threads(2)}" in out
+        assert "GPU=3" in out or "GPU=5" in out
+    recorded = json.loads(build.durations_file().read_text())
+    assert {"a.md@smoke", "b.md@smoke"} <= set(recorded) and "bad.md@smoke" not in recorded
+    # a second build finds both finished notebooks cached and estimates the failed one as never timed
+    lines.clear()
+    status, outcomes = build.build(tasks, jobs=2, out=lines.append)
+    assert [o.status for o in outcomes] == ["cached", "failed", "cached"] and status == 1
+
+
+def test_submitit_local_executor_reports_a_failing_task(tmp_path):
+    pytest.importorskip("submitit")
+    tasks = _tasks(tmp_path, ok=ENV, bad=BAD)
+    options = build.ClusterOptions(tmp_path / "submitit", timeout_min=5, gpus_per_task=0)
+    lines: list[str] = []
+    status, outcomes = build.build(tasks, executor="submitit-local", cluster=options, out=lines.append)
+    assert status == 1
+    assert [o.status for o in outcomes] == ["ran", "failed"]
+    assert "ZeroDivisionError" in outcomes[1].error and outcomes[1].cell == 3
+    assert (tmp_path / "ok.ipynb").exists() and not (tmp_path / "bad.ipynb").exists()
+    assert any("job" in ln for ln in lines)  # which job runs which notebook is shown
+
+
+def test_cluster_options_become_submitit_parameters():
+    opts = build.ClusterOptions(Path("x"), timeout_min=30, partition="gpu", gpus_per_task=1,
+                                extra={"mem_gb": 16})
+    p = opts.parameters("slurm")
+    assert p["slurm_partition"] == "gpu" and p["gpus_per_node"] == 1 and p["timeout_min"] == 30
+    assert p["mem_gb"] == 16
+    assert "slurm_partition" not in opts.parameters("local")
+
+
+def test_cluster_settings_come_from_the_file_then_the_command_line(tmp_path):
+    conf = tmp_path / "slurm.yml"
+    conf.write_text("partition: small\ntimeout_min: 60\ncpus_per_task: 8\nslurm_account: lab\n")
+    opts = cli.cluster_options("slurm", conf, "big", None, tmp_path)
+    assert (opts.partition, opts.timeout_min, opts.cpus_per_task) == ("big", 60, 8)
+    assert opts.folder == tmp_path / "_build" / "submitit" and opts.extra == {"slurm_account": "lab"}
+    assert opts.parameters("slurm")["slurm_account"] == "lab"
+    conf.write_text("- not a mapping\n")
+    with pytest.raises(ValueError, match="mapping"):
+        cli.cluster_options("slurm", conf, None, None, tmp_path)
+
+
+def test_estimates_and_fair_shares(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert build.fair_threads(2, cpus=2) == 1 and build.fair_threads(3, cpus=16) == 5
+    assert build.fair_threads(8, 2) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # the user's setting caps each worker
+    assert build.fair_threads(1, cpus=16) == 2
+    assert build.lpt_makespan([5, 4, 3, 3, 3], 2) == 10  # 5+3+3 | 4+3 -> longest-first gives 10, not 9 (fine)
+    assert build.lpt_makespan([], 2) == 0 and build.lpt_makespan([7], 4) == 7
+    assert build.clock(61) == "1:01" and build.clock(3725) == "1:02:05"
+    lines: list[str] = []
+    prog = build.Progress(2, 1, {"a": 60.0}, lines.append)
+    prog.left = {"a": 60.0, "b": 0.0}
+    assert "1:00 left + 1 never timed" in prog.remaining()
+    prog.finished("b", build.Outcome(Path("b"), "ran", 3.0))
+    assert "about 1:00 left" in lines[-1] and lines[-1].startswith("[1/2] ran")
+
+
+def test_gpu_list_is_checked():
+    assert build.visible_gpus("0, 2") == ["0", "2"]
+    with pytest.raises(ValueError, match="--gpus"):
+        build.visible_gpus("first")
+
+
+def test_cli_refuses_bad_jobs_and_unwritable_cache(tmp_path, monkeypatch, capsys):
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    src = tmp_path / "tiny.md"
+    src.write_text(ENV)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", str(src), "--jobs", "0"]) == 2
+    assert "--jobs 0" in capsys.readouterr().err
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("ROBUSTBOOK_CACHE", str(blocker))
+    assert cli.main(["run", str(src)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "cannot write the cache folder" in err
+    assert not src.with_suffix(".ipynb").exists()

@@ -1,0 +1,117 @@
+"""A build stopped by SIGINT or SIGTERM leaves no partial notebook, zoo entry or kernel; a rerun resumes."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from robustbook import build
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+HEADER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+profile = "cpu"  # the budget
+```
+
+"""
+QUICK = HEADER + """```{code-cell} ipython3
+print("done")
+```
+"""
+SLEEPS = HEADER + """```{code-cell} ipython3
+import pathlib, time
+pathlib.Path("busy.marker").write_text("executing")
+time.sleep(120)
+```
+"""
+TRAINS = HEADER + """```{code-cell} ipython3
+import pathlib
+import torch
+from robustbook.train import zoo
+
+def train(model):
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
+    pathlib.Path("busy.marker").write_text("training")
+    for step in range(10**9):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+
+zoo.get_or_train({"test": "interrupted-training"}, lambda: torch.nn.Linear(4, 2), train)
+```
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("signum,busy", [(signal.SIGTERM, SLEEPS), (signal.SIGINT, TRAINS)],
+                         ids=["sigterm-while-executing", "sigint-while-training"])
+def test_interrupted_build_leaves_nothing_partial_and_resumes(tmp_path, signum, busy):
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    (tmp_path / "quick.md").write_text(QUICK)
+    (tmp_path / "busy.md").write_text(busy)
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "ROBUSTBOOK_CACHE": str(cache), "PYTHONUNBUFFERED": "1"}
+    env.pop("PYTEST_CURRENT_TEST", None)
+    cmd = [sys.executable, "-m", "robustbook.cli", "run", "quick.md", "busy.md", "--profile", "smoke",
+           "--jobs", "2"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not ((tmp_path / "busy.marker").exists() and (tmp_path / "quick.ipynb").exists()):
+            assert proc.poll() is None, proc.communicate()[0]
+            assert time.monotonic() < deadline, "the build never got busy"
+            time.sleep(0.2)
+        time.sleep(0.5)
+        tree = build.descendants(proc.pid)
+        assert len(tree) >= 3  # workers and at least one kernel
+        if signum == signal.SIGINT:
+            os.killpg(proc.pid, signum)  # what Ctrl-C in a terminal does: the whole foreground group
+        else:
+            proc.send_signal(signum)  # what `kill` or a scheduler does
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            build.kill_tree(proc.pid)
+            proc.kill()
+    assert proc.returncode == 128 + signum, out
+    assert "interrupted" in out
+    time.sleep(0.5)
+    assert [p for p in tree if _alive(p)] == []  # no orphan worker or kernel
+    assert not (tmp_path / "busy.ipynb").exists()
+    assert not list(tmp_path.rglob("*.part")) and not list(tmp_path.rglob(".*.part"))
+    assert not list(cache.rglob("*.pt"))  # no zoo entry from the interrupted training
+    tasks = [build.Task(tmp_path / f"{n}.md", tmp_path / f"{n}.ipynb", {"profile": "smoke"}, tmp_path)
+             for n in ("quick", "busy")]
+    todo, cached = build.plan(tasks)
+    assert [t.source.name for t in todo] == ["busy.md"] and [t.source.name for t in cached] == ["quick.md"]
