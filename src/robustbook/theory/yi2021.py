@@ -609,6 +609,21 @@ def check_w2_quadratic(value: Callable[[np.ndarray, np.ndarray, float], float] |
                   "LP over the W2 ball (601-point support) on two 2-atom P0 x 2 radii", {"max |LP - formula|": worst})
 
 
+def lemma1_quadratic_forms() -> dict[str, sp.Expr]:
+    """Closed forms for f = x^2 on two atoms (+a w.p. p, -b otherwise): the W_inf worst case E(|x| + r)^2, the W2 one
+    (sqrt(E x^2) + r)^2, and their gap 2 r (sqrt(E x^2) - E|x|) >= 0 (Jensen). `check_w2_quadratic` tests the W2 value
+    against the linear program; this function only does the algebra."""
+    p, rr, aa, bb = sp.symbols("p r a b", positive=True)
+    q = 1 - p
+    ex2, eabs = p * aa ** 2 + q * bb ** 2, p * aa + q * bb
+    w_inf = p * (aa + rr) ** 2 + q * (bb + rr) ** 2
+    w2 = (sp.sqrt(ex2) + rr) ** 2
+    gap = sp.simplify(w2 - w_inf)
+    assert sp.simplify(gap - 2 * rr * (sp.sqrt(ex2) - eabs)) == 0
+    assert sp.simplify(ex2 - eabs ** 2 - p * q * (aa - bb) ** 2) == 0  # Jensen's gap
+    return {"w_inf_sup": w_inf, "w2_sup": w2, "gap": gap}
+
+
 def _w_inf_value_quadratic(a, p, rr):
     return float(np.dot(p, (np.abs(a) + rr) ** 2))
 
