@@ -435,4 +435,7 @@ def errata_evidence() -> dict[str, Any]:
     mc, b2 = refute_margin_chain(), refute_b2_layer_counts()
     return {"wen_chain_min": mc["smallest ratio"], "wen_chain_frac": mc["fraction of points with ratio < 1"],
             "wen_b2_c10": b2["CIFAR-10 total"], "wen_b2_c100": b2["CIFAR-100 total"],
-            "wen_b2_c100g2": b2["count, CIFAR-100 group 2"], "wen_t6_equal": str(table6_matches_table3()["all equal"])}
+            "wen_b2_c100g2": b2["count, CIFAR-100 group 2"],
+            "wen_b2_implied_sum": (round(b2["CIFAR-10 total"]) - round(b2["count, CIFAR-100 group 1"]))
+            * B2_SUMS["CIFAR-100 group 2"][1],
+            "wen_t6_equal": str(table6_matches_table3()["all equal"])}
