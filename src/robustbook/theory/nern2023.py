@@ -690,4 +690,4 @@ def errata_evidence() -> dict[str, Any]:
     return {"nern_b3_gap": fc["loss gap"], "nern_b3_paper": fc["C_paper |r - r'|"],
             "nern_b3_corr": fc["C_corrected |r - r'|"], "nern_lip_grad": ex["max gradient norm"],
             "nern_lip_exact": ex["least constant on the set"], "nern_a_gap": lc["loss gap"],
-            "nern_a_bound": lc["C1 |r' - r|"], "nern_step1_sup": step1_ratio_search(5, trials=600)}
+            "nern_a_bound": lc["C1 |r' - r|"], "nern_step1_sup": step1_ratio_search(5, trials=300)}

@@ -433,7 +433,8 @@ def steps_theorem31():
 def errata_evidence() -> dict[str, Any]:
     """The numbers the errata page pastes for wen2020."""
     mc, b2 = refute_margin_chain(), refute_b2_layer_counts()
-    return {"wen_chain_min": mc["smallest ratio"], "wen_chain_frac": mc["fraction of points with ratio < 1"],
+    return {"wen_chain_min": mc["smallest ratio"], "wen_chain_min_nonzero": mc["smallest nonzero ratio"],
+            "wen_chain_frac": mc["fraction of points with ratio < 1"],
             "wen_b2_c10": b2["CIFAR-10 total"], "wen_b2_c100": b2["CIFAR-100 total"],
             "wen_b2_c100g2": b2["count, CIFAR-100 group 2"],
             "wen_b2_implied_sum": (round(b2["CIFAR-10 total"]) - round(b2["count, CIFAR-100 group 1"]))
