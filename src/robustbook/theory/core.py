@@ -113,18 +113,24 @@ def step_check(proof: str, step: str, claim: str, how: str, check: Callable[[], 
     except AssertionError as exc:  # shown, not hidden: the table then says the book's own check failed
         return Step(proof, step, claim, how, FAILED, str(exc)[:300])
     ev = evidence(out) if callable(evidence) else evidence
-    return Step(proof, step, claim, how, HOLDS, ev)
+    return Step(proof, step, claim, _how(how, out), HOLDS, ev)
+
+
+def _how(how: str, out: Any) -> str:
+    """The step's method, followed by what the check searched and how hard (its Result.how)."""
+    detail = getattr(out, "how", "")
+    return f"{how}: {detail}" if detail and detail not in how else how
 
 
 def step_extra(proof: str, step: str, claim: str, how: str, assumption: str, check: Callable[[], Any],
                refute: Callable[[], Mapping[str, Any]]) -> Step:
     """A step that holds only under `assumption`: the check under it passes, `refute` shows it fails without."""
     try:
-        check()
+        out = check()
         cex = refute()
     except AssertionError as exc:
         return Step(proof, step, claim, how, FAILED, str(exc)[:300])
-    return Step(proof, step, claim, how, f"{EXTRA}: {assumption}", describe(cex))
+    return Step(proof, step, claim, _how(how, out), f"{EXTRA}: {assumption}", describe(cex))
 
 
 def step_false(proof: str, step: str, claim: str, how: str, refute: Callable[[], Mapping[str, Any]],
