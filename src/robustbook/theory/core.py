@@ -78,15 +78,20 @@ def _required_params(fn: Callable[..., Any]) -> int:
 
 
 def falsifiability(checks: Mapping[str, Callable[..., Any]], mutants: Mapping[str, Iterable[Any]]):
-    """A pandas table: per check, how many mutants it has and how many it rejects (both must be >= 1 and equal)."""
+    """A pandas table: per check, whether it passes at its claim, its mutants and how many it rejects (all of them)."""
     import pandas as pd
 
     rows = []
     for name, fn in checks.items():
+        try:
+            fn()
+            passes = "yes"
+        except AssertionError as exc:
+            passes = f"no: {exc}"[:120]
         ms = list(mutants.get(name, ()))
         labels = [getattr(m, "label", repr(m)[:60]) for m in ms]
         rejected = [rejects(fn, m) for m in ms]
-        rows.append({"check": name, "mutants": len(ms), "rejected": int(sum(rejected)),
+        rows.append({"check": name, "passes at its claim": passes, "mutants": len(ms), "rejected": int(sum(rejected)),
                      "passed (should be none)": "; ".join(lab for lab, ok in zip(labels, rejected) if not ok)})
     return pd.DataFrame(rows)
 
