@@ -414,6 +414,31 @@ def refute_cell_diameter() -> dict[str, Any]:
     raise AssertionError("no pair of points of one ball is more than r apart: the refutation failed")
 
 
+def check_step21(m_factor: float = 1.0, trials: int = 300, seed: int = 0) -> Result:
+    """(21), first two inequalities: |E_P0 g - R_Pn| <= (1/n) sum_i max_{x in C_j(i)} |g(x) - f(x_i)|
+    + m_factor * M sum_j | |A_j|/n - P0(C_j)| for g = sup_d f(. + d) in [0, M] (m_factor = 1)."""
+    rng = np.random.default_rng(seed)
+    worst = -np.inf
+    for i in range(trials):
+        cells, per, nn, mm = rng.integers(2, 6), 3, rng.integers(5, 40), 1.0
+        pj = rng.dirichlet(np.ones(cells))
+        within = rng.dirichlet(np.ones(per), size=cells)  # P0 inside each cell
+        g = rng.uniform(0, mm, (cells, per))
+        if i % 2 == 0:
+            g = np.repeat(rng.uniform(0, mm, (cells, 1)), per, 1)  # g constant on each cell: only frequencies matter
+        f = g * rng.uniform(0.5, 1.0, g.shape) if i % 4 == 1 else g.copy()  # f <= g = sup over the ball
+        cell = rng.choice(cells, size=nn, p=pj)
+        pt = np.minimum((rng.random(nn)[:, None] > np.cumsum(within[cell], 1)).sum(1), per - 1)
+        lhs = abs(float((pj[:, None] * within * g).sum()) - float(f[cell, pt].mean()))
+        first = float(np.mean([np.abs(g[c] - f[c, q]).max() for c, q in zip(cell, pt)]))
+        freq = np.bincount(cell, minlength=cells) / nn
+        rhs = first + m_factor * mm * float(np.abs(freq - pj).sum())
+        worst = max(worst, lhs - rhs)
+        assert lhs <= rhs + 1e-12, f"(21): |E g - R_n| = {lhs:.4f} > {rhs:.4f}"
+    return Result("step21", "the risk gap splits into a within-cell term and M times the frequency deviation",
+                  f"{trials} random discrete P0 on 2-5 cells and samples of 5-40 points", {"max lhs - rhs": worst})
+
+
 def check_inclusion_21a(factor: float = 2.0, dim: int = 4, trials: int = 20000, seed: int = 0) -> Result:
     """(21) step a: if diam(C_j) <= r, x_i in C_j and r0 <= r then C_j + B(0, r0) lies in B(x_i, factor r)."""
     rng = np.random.default_rng(seed)
@@ -964,7 +989,7 @@ def corollary1_corrected_constant() -> sp.Expr:
 CHECKS: dict[str, Callable[..., Result]] = {
     "lemma1": check_lemma1, "step18": check_step18, "remark1": check_remark1, "cover_norms": check_cover_norms,
     "covering_scale_invariance": check_covering_scale_invariance, "caratheodory_cover": check_caratheodory_cover,
-    "cell_diameter": check_cell_diameter, "inclusion_21a": check_inclusion_21a, "bhc_solution": check_bhc_solution,
+    "cell_diameter": check_cell_diameter, "step21": check_step21, "inclusion_21a": check_inclusion_21a, "bhc_solution": check_bhc_solution,
     "bhc_tail": check_bhc_tail, "observations": check_observations, "lemma2_duality": check_lemma2_duality,
     "step27": check_step27, "step28_upper": check_step28_upper, "step28_lower": check_step28_lower,
     "w2_quadratic": check_w2_quadratic, "linear_loss": check_linear_loss, "lemma3": check_lemma3,
@@ -983,6 +1008,7 @@ MUTANTS: dict[str, list[Mutant]] = {
     "covering_scale_invariance": [Mutant("printed exponent 2 D / r^2 + 1", "printed")],
     "caratheodory_cover": [Mutant("k = 1 (the vertices alone)", 1)],
     "cell_diameter": [Mutant("cells of an r-cover have diameter <= r (as printed)", 1.0)],
+    "step21": [Mutant("the frequency term dropped", 0.0)],
     "inclusion_21a": [Mutant("C_j + B(0, r0) inside B(x_i, r)", 1.0)],
     "bhc_solution": [Mutant("printed N log 2", concentration_term(N, "printed"))],
     "bhc_tail": [Mutant("radius without the 2^N factor", _radius_without_cells)],
@@ -1057,8 +1083,8 @@ def steps_theorem1():
         step_false(pr, "partition", "cells built from an r-cover have diameter < r",
                    "two opposite corners of one l_inf ball", refute_cell_diameter,
                    "yes, with an r/2-cover (cells of diameter r): N grows as in the 'cover' row"),
-        step_cited(pr, "(21) first two lines", "triangle inequality and 0 <= f <= M",
-                   "not searched: two lines of algebra", "holds (read, not computed)"),
+        step_check(pr, "(21) first two lines", "triangle inequality and 0 <= f <= M split the gap",
+                   "random discrete distributions and samples", check_step21, _ev("*")),
         step_check(pr, "(21) a", "C_j + B_inf(0, r0) inside B_inf(x_i, 2r)", "random points and the far corner",
                    check_inclusion_21a, _ev("*")),
         step_cited(pr, "(21) last", "<= eps by (2r, eps, P_n, inf)-robustness", "definition 1", "holds by definition"),
