@@ -253,6 +253,39 @@ def refute_mixed_cell(gam: float = 1.0, u: float = 2.0) -> dict[str, Any]:
             "|l - l'|": abs(loss_train - loss_other), "bound max{0, 1 - u_min/gamma}": bound}
 
 
+def check_step9_11(relation: str = "ge", trials: int = 3000, seed: int = 0) -> Result:
+    """(9)-(11): with u(z) = min_{i != y} (w_y - w_i)^T h(z) and yhat = yhat(x), u(x) - u(x') relates to
+    (w_y - w_yhat)^T (h(x) - h(x')) by `relation`: 'ge' (always true) or 'eq' (as printed; false when yhat changes)."""
+    rng = np.random.default_rng(seed)
+    worst = np.inf
+    for _ in range(trials):
+        w = rng.normal(size=(4, 5))
+        h, h2 = rng.normal(size=5), rng.normal(size=5)  # h(x), h(x') (any two feature vectors)
+        y = 0
+        others = np.arange(1, 4)
+        yhat = others[np.argmax(w[others] @ h)]
+        u = lambda z: float(np.min((w[y] - w[others]) @ z))  # noqa: E731
+        lhs, rhs = u(h) - u(h2), float((w[y] - w[yhat]) @ (h - h2))
+        worst = min(worst, lhs - rhs)
+        assert lhs >= rhs - 1e-12, f"u(x) - u(x') = {lhs:.4f} < {rhs:.4f}"
+        if relation == "eq":
+            assert abs(lhs - rhs) < 1e-9, f"u(x) - u(x') = {lhs:.4f} != (w_y - w_yhat)^T(h - h') = {rhs:.4f}"
+    return Result("step9_11", "u(x) - u(x') >= (w_y - w_yhat)^T (h(x) - h(x'))",
+                  f"{trials} random heads and feature pairs", {"min lhs - rhs": worst})
+
+
+def refute_step9_11() -> dict[str, Any]:
+    """(9)-(11) as an equality: a head and two feature vectors where the runner-up class changes."""
+    w = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # class 0 scores 0; classes 1, 2 score h_1, h_2
+    h, h2 = np.array([-1.0, -2.0]), np.array([-3.0, -0.5])
+    u = lambda z: float(np.min((w[0] - w[1:]) @ z))  # noqa: E731
+    yhat = 1 + int(np.argmax(w[1:] @ h))
+    lhs, rhs = u(h) - u(h2), float((w[0] - w[yhat]) @ (h - h2))
+    assert lhs > rhs + 1e-9
+    return {"counterexample": "W = [[0, 0], [1, 0], [0, 1]], y = 0, h(x) = (-1, -2), h(x') = (-3, -0.5)",
+            "u(x) - u(x')": lhs, "(w_y - w_yhat)^T (h - h')": rhs}
+
+
 def check_sum_over_cells(factor: float = 1.0, trials: int = 300, seed: int = 0) -> Result:
     """Eq. (17): (1/m) sum_i sum_{j in N_i} max_{z in C_i} |l(z) - l(z_j)| <= factor * v when every cell's variation is
     <= v (factor 1; the text's max{0, 2(1 - u_min/gamma)} is twice that)."""
@@ -357,7 +390,7 @@ def table6_matches_table3() -> dict[str, Any]:
 
 CHECKS: dict[str, Callable[..., Result]] = {
     "lemma_3_1": check_lemma_3_1, "bhc_form": check_bhc_form, "bhc_tail": check_bhc_tail,
-    "ramp_variation": check_ramp_variation, "sum_over_cells": check_sum_over_cells, "margin_chain": check_margin_chain,
+    "ramp_variation": check_ramp_variation, "step9_11": check_step9_11, "sum_over_cells": check_sum_over_cells, "margin_chain": check_margin_chain,
 }
 
 MUTANTS: dict[str, list[Mutant]] = {
@@ -368,6 +401,7 @@ MUTANTS: dict[str, list[Mutant]] = {
                                                                          + 2 * sp.log(1 / eta) / m))],
     "bhc_tail": [Mutant("radius without the 2^K factor", _no_cells)],
     "ramp_variation": [Mutant("max{0, .} dropped, minus 1/10", 1 - u_min / gamma - sp.Rational(1, 10))],
+    "step9_11": [Mutant("equality (as printed)", "eq")],
     "sum_over_cells": [Mutant("(17) <= v / 2", 0.5)],
     "margin_chain": [Mutant("ReLU masks kept (the paper's setting)", True)],
 }
@@ -410,8 +444,10 @@ def steps_theorem31():
     return steps_table([
         step_check(pr, "(8)", "|l(z) - l(z')| <= max{0, 1 - u_min/gamma} in a cell", "exact rational grid",
                    check_ramp_variation),
-        step_cited(pr, "(9)-(11)", "u(x) = u(x) - u(x') = (w_y - w_yhat)^T (T'x - T'x')",
-                   "not searched", "an inequality (>=) when yhat changes along the segment, which is the direction used"),
+        step_extra(pr, "(9)-(11)", "u(x) = u(x) - u(x') = (w_y - w_yhat)^T (T'x - T'x')",
+                   "random heads and feature pairs",
+                   "'=' read as '>=' (the direction the lower bound on u_min uses); equality needs yhat fixed",
+                   check_step9_11, refute_step9_11),
         step_check(pr, "(12)", "Corollary C.1 with a rank-one last layer", "Lemma 3.1 check", check_lemma_3_1, _ev),
         step_extra(pr, "(13)-(14)", "(w_y - w_yhat)^T prod W_i^q (x - x') >= |w_y - w_yhat| prod sigma_min(W_i) |x - x'|",
                    "random ReLU nets: ratios with and without the masks",
