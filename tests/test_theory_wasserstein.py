@@ -1,31 +1,16 @@
-"""Lemma 1 of yi2021: closed forms and the linear program over couplings."""
+"""Finite-support linear programs over Wasserstein balls and distances (robustbook.theory.wasserstein)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import sympy as sp
 
 from robustbook.theory import wasserstein as W
 
 GRID = np.linspace(-3, 3, 601)
 
 
-def test_closed_form_checks_pass():
-    forms = W.check_lemma1_quadratic()
-    p, r, a, b = sp.symbols("p r a b", positive=True)
-    val = forms["gap"].subs({p: sp.Rational(1, 2), a: 1, b: 3, r: sp.Rational(1, 10)})
-    assert float(val) > 0
-    W.check_lemma1_linear()
-
-
-def test_a_wrong_identity_is_caught():
-    p, r, a, b = sp.symbols("p r a b", positive=True)
-    wrong = p * (a + r) ** 2 + (1 - p) * (b + r) ** 2 - (p * a**2 + (1 - p) * b**2 + r**2)  # drops 2 r E|x|
-    assert sp.simplify(wrong) != 0
-
-
 @pytest.mark.parametrize("r", [0.0, 0.1, 0.4, 1.0])
-def test_lemma1_lp_equals_pointwise_worst_case(r):
+def test_w_inf_lp_equals_pointwise_worst_case(r):
     rng = np.random.default_rng(0)
     atoms, probs = rng.uniform(-1.5, 1.5, 5), rng.dirichlet(np.ones(5))
     loss = lambda z: np.cos(2 * z) + 0.3 * z
@@ -39,8 +24,19 @@ def test_worst_case_is_monotone_in_the_radius():
     assert all(a <= b + 1e-12 for a, b in zip(vals, vals[1:]))
 
 
+def test_distances_closed_forms():
+    x, p = np.array([0.0, 1.0]), np.array([0.5, 0.5])
+    assert W.w_inf_distance(x, p, x + 0.3, p) == pytest.approx(0.3)
+    assert W.w_inf_distance(x, p, np.array([0.5, 1.0]), p) == pytest.approx(0.5)  # a max, not a mean
+    assert W.w_p_distance(x, p, np.array([0.0, 2.0]), p) == pytest.approx(np.sqrt(0.5))
+    assert W.w_p_distance(x, p, x[::-1], p) == pytest.approx(0.0, abs=1e-9)  # same law
+    assert W.w_p_distance(x, p, x + 1, p, p=1) == pytest.approx(1.0)
+
+
 def test_bad_inputs():
     with pytest.raises(ValueError, match="probability"):
         W.worst_case_over_ball([0.0], [0.5], np.sin, 0.1, GRID)
     with pytest.raises(ValueError, match="radius"):
         W.worst_case_over_ball([0.0], [1.0], np.sin, -0.1, GRID)
+    with pytest.raises(ValueError, match="probability"):
+        W.w_inf_distance([0.0], [0.5], [0.0], [1.0])

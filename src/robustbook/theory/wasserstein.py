@@ -1,55 +1,15 @@
-"""Wasserstein balls around a distribution and Lemma 1 of yi2021 (sympy and linear programming; no torch).
+"""Wasserstein distances and worst cases over Wasserstein balls on a finite support, as linear programs.
 
-Lemma 1: over the W_inf ball of radius r around P0, the worst expected loss is the expectation under P0
-of the pointwise worst loss over the L_inf ball of radius r. This module checks it in closed form
-(sympy) and by solving the worst-case problem over couplings as a linear program on a finite support.
+Generic tools (no paper's claim lives here): the worst expected loss over a W_p ball around a discrete P0,
+the pointwise worst case, and the W_inf / W_p distances between two discrete distributions. The checks of
+yi2021's Lemma 1 and Theorem 2 built on them live in `robustbook.theory.yi2021`. No torch.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 import numpy as np
-import sympy as sp
 from scipy.optimize import linprog
-
-
-def check_lemma1_quadratic() -> dict[str, sp.Expr]:
-    """Closed forms for f(x) = x^2 and a two-point P0 in one dimension; asserts the identities used.
-
-    W_inf ball: every atom moves by at most r, so the worst case moves each atom outward by r and
-    sup E f = E (|x| + r)^2 (Lemma 1). W_2 ball: only E|delta|^2 <= r^2 is required; by Cauchy-Schwarz
-    sup E f = (sqrt(E x^2) + r)^2, attained at delta = r x / sqrt(E x^2). The gap between the two is
-    2 r (sqrt(E x^2) - E|x|) >= 0 by Jensen: the W_2 ball is the larger threat.
-    """
-    p, r = sp.symbols("p r", positive=True)
-    a, b = sp.symbols("a b", positive=True)  # atoms at +a (prob p) and -b (prob 1 - p)
-    q = 1 - p
-    ex2 = p * a**2 + q * b**2
-    eabs = p * a + q * b
-    pointwise = p * (a + r) ** 2 + q * (b + r) ** 2  # E sup_{|d|<=r} (x + d)^2
-    assert sp.simplify(pointwise - (ex2 + 2 * r * eabs + r**2)) == 0
-    # W_2: the Cauchy-Schwarz maximiser delta = r x / sqrt(E x^2) has E delta^2 = r^2 and attains the bound
-    s = sp.sqrt(ex2)
-    attained = p * (a + r * a / s) ** 2 + q * (-b - r * b / s) ** 2
-    w2_value = (s + r) ** 2
-    assert sp.simplify(sp.expand(attained - w2_value)) == 0
-    assert sp.simplify(p * (r * a / s) ** 2 + q * (r * b / s) ** 2 - r**2) == 0
-    gap = sp.simplify(w2_value - pointwise)
-    assert sp.simplify(gap - 2 * r * (s - eabs)) == 0
-    # Jensen: E x^2 - (E|x|)^2 = p q (a - b)^2 >= 0, so the gap is non-negative
-    assert sp.simplify(ex2 - eabs**2 - p * q * (a - b) ** 2) == 0
-    return {"w_inf_sup": pointwise, "w2_sup": w2_value, "gap": gap}
-
-
-def check_lemma1_linear() -> sp.Expr:
-    """For a linear loss f(x) = c x + e, both balls give E f + |c| r: the threat models agree."""
-    c, e, r, m = sp.symbols("c e r m", real=True)
-    rr = sp.Symbol("rr", positive=True)
-    pointwise = c * m + e + sp.Abs(c) * rr  # E sup_{|d|<=r} (c(x + d) + e), with E x = m
-    # W_2 sup: E[c delta] <= |c| sqrt(E delta^2) <= |c| r (Cauchy-Schwarz), equality at delta = r sign(c)
-    w2 = c * m + e + sp.Abs(c) * rr
-    assert sp.simplify(pointwise - w2) == 0
-    return pointwise.subs(rr, r)
 
 
 def worst_case_over_ball(atoms: np.ndarray, probs: np.ndarray, loss: Callable[[np.ndarray], np.ndarray],
@@ -91,3 +51,50 @@ def pointwise_worst_case(atoms: np.ndarray, probs: np.ndarray, loss: Callable[[n
     vals = loss(support)
     best = [vals[np.abs(support - x) <= radius + 1e-12].max() for x in atoms]
     return float(np.dot(probs, best))
+
+
+def _coupling_feasible(pa: np.ndarray, pb: np.ndarray, allowed: np.ndarray) -> bool:
+    """Is there a coupling of pa and pb supported on the pairs where `allowed` is True?"""
+    n, m = allowed.shape
+    a_eq = np.vstack([np.kron(np.eye(n), np.ones(m)), np.kron(np.ones(n), np.eye(m))])
+    bounds = [(0, None) if ok else (0, 0) for ok in allowed.ravel()]
+    res = linprog(np.zeros(n * m), A_eq=a_eq, b_eq=np.concatenate([pa, pb]), bounds=bounds, method="highs")
+    return bool(res.success)
+
+
+def _pairwise(xa: np.ndarray, xb: np.ndarray, norm: float) -> np.ndarray:
+    xa, xb = np.asarray(xa, float), np.asarray(xb, float)
+    xa = xa[:, None] if xa.ndim == 1 else xa
+    xb = xb[:, None] if xb.ndim == 1 else xb
+    return np.linalg.norm(xa[:, None, :] - xb[None, :, :], ord=norm, axis=-1)
+
+
+def w_inf_distance(xa: np.ndarray, pa: np.ndarray, xb: np.ndarray, pb: np.ndarray, norm: float = np.inf) -> float:
+    """W_inf between two discrete distributions: the least d such that a coupling moves no mass farther than d."""
+    pa, pb = np.asarray(pa, float), np.asarray(pb, float)
+    if not (np.isclose(pa.sum(), 1) and np.isclose(pb.sum(), 1)):
+        raise ValueError("pa and pb must be probability vectors")
+    dist = _pairwise(xa, xb, norm)
+    cands = np.unique(dist)
+    lo, hi = 0, len(cands) - 1
+    while lo < hi:  # the smallest candidate distance that admits a coupling
+        mid = (lo + hi) // 2
+        if _coupling_feasible(pa, pb, dist <= cands[mid] + 1e-12):
+            hi = mid
+        else:
+            lo = mid + 1
+    return float(cands[lo])
+
+
+def w_p_distance(xa: np.ndarray, pa: np.ndarray, xb: np.ndarray, pb: np.ndarray, p: float = 2,
+                 norm: float = 2) -> float:
+    """W_p between two discrete distributions (optimal transport with cost |x - z|^p, as a linear program)."""
+    pa, pb = np.asarray(pa, float), np.asarray(pb, float)
+    cost = _pairwise(xa, xb, norm) ** p
+    n, m = cost.shape
+    a_eq = np.vstack([np.kron(np.eye(n), np.ones(m)), np.kron(np.ones(n), np.eye(m))])
+    res = linprog(cost.ravel(), A_eq=a_eq, b_eq=np.concatenate([pa, pb]), bounds=[(0, None)] * (n * m),
+                  method="highs")
+    if not res.success:
+        raise RuntimeError(f"linear program failed: {res.message}")
+    return float(max(res.fun, 0.0) ** (1 / p))

@@ -10,15 +10,21 @@ Also: an exact check of Lemma 3.1 / Corollary C.1 (the difference of a ReLU netw
 sum, over the linear regions crossed by the segment, of the region's Jacobian times the part of the
 segment inside it) on a numpy ReLU network.
 
-Only sympy and numpy are used here.
+The API of `robustbook.theory.core`: `CHECKS`, `MUTANTS`, `run_checks()`, `refute_*` and the step tables
+`steps_theorem31()` (eqs. (7)-(18)) and `steps_lemma31()`. Only sympy, numpy and pandas are used here.
 """
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import sympy as sp
+
+from .core import Mutant, Result, bhc_radius, check_bhc_radius_claim, run_checks as _run_checks, step_check
+from .core import step_cited, step_extra, step_false, steps_table
 
 # Symbols (all positive unless stated).
 C_X, eps, k, m, eta, M, gamma = sp.symbols("C_X epsilon k m eta M gamma", positive=True)
@@ -68,94 +74,6 @@ def theorem_3_1_printed() -> sp.Expr:
 
 # ---------------------------------------------------------------------------------------------------
 # sympy checks (each raises AssertionError on a wrong identity)
-# ---------------------------------------------------------------------------------------------------
-
-def check_bhc_form(printed: sp.Expr | None = None) -> None:
-    """The BHC term with K = (2 C_X/eps)^k equals sqrt(log2 2^(k+1) C_X^k/(eps^k m) + 2 log(1/eta)/m)."""
-    ours = bhc_term(partition_size(), m, eta, 1)
-    if printed is None:
-        printed = sp.sqrt(sp.log(2) * 2 ** (k + 1) * C_X ** k / (eps ** k * m) + 2 * sp.log(1 / eta) / m)
-    diff = sp.simplify(sp.expand_power_base(ours ** 2 - printed ** 2, force=True))
-    diff = sp.simplify(sp.powsimp(sp.expand(diff), force=True))
-    assert diff == 0, f"BHC term mismatch: ours^2 - printed^2 = {diff}"
-
-
-def check_printed_gamma_is_a_typo() -> None:
-    """The printed gamma^k differs from eps^k unless gamma = eps: evaluate at a point where they differ."""
-    ours = bhc_term(partition_size(), m, eta, 1)
-    printed = theorem_3_1_printed() - sp.Max(0, 2 * (1 - u_min / gamma))
-    point = {C_X: 3, eps: sp.Rational(1, 2), gamma: 2, k: 2, m: 1000, eta: sp.Rational(1, 20)}
-    assert abs(float(ours.subs(point)) - float(printed.subs(point))) > 1e-3, "gamma^k and eps^k agree?"
-    same = {**point, gamma: point[eps]}
-    assert abs(float(ours.subs(same)) - float(printed.subs(same))) < 1e-12
-
-
-def check_covering_monotone() -> None:
-    """K = (2 C_X/eps)^k decreases in eps and grows in k (for 2 C_X > eps): stronger AR, fewer cells."""
-    Kexpr = partition_size()
-    assert sp.simplify(sp.diff(Kexpr, eps) + k * Kexpr / eps) == 0
-    d_k = sp.simplify(sp.diff(Kexpr, k) - Kexpr * sp.log(2 * C_X / eps))
-    assert sp.simplify(sp.expand_log(d_k, force=True)) == 0
-
-
-def check_ramp_variation(term: sp.Expr | None = None) -> None:
-    """Eq. (8): for u(x), u(x') >= u_min >= 0, |ramp(u) - ramp(u')| <= max{0, 1 - u_min/gamma}.
-
-    Checked exactly (rational arithmetic) on a grid of u_min, u - u_min, u' - u_min and gamma covering
-    every ordering of u_min, u, u' and gamma.
-    """
-    term = ramp_term() if term is None else term
-    a, b = sp.symbols("a b", nonnegative=True)  # u = u_min + a, u' = u_min + b
-    r = lambda u: sp.Max(0, 1 - u / gamma)  # noqa: E731
-    lhs = sp.Abs(r(u_min + a) - r(u_min + b))
-    grid = [sp.Rational(p, 4) for p in (0, 1, 3, 4, 6, 9)]
-    for gv in (sp.Rational(1, 2), 1, 2):
-        for uv in grid:
-            for av in grid:
-                for bv in grid:
-                    s = {gamma: gv, u_min: uv, a: av, b: bv}
-                    assert lhs.subs(s) <= term.subs(s), f"eq. (8) fails at {s}"
-
-
-def check_sum_over_cells() -> None:
-    """Eq. (17) <= eps-term: sum_i |N_i|/m * max_i(variation) = max variation when sum_i |N_i| = m."""
-    n1, n2, n3 = sp.symbols("N1 N2 N3", nonnegative=True)
-    v = sp.Symbol("v", nonnegative=True)
-    expr = (n1 * v + n2 * v + n3 * v) / (n1 + n2 + n3)
-    assert sp.simplify(expr - v) == 0
-
-
-def check_margin_chain(seed: int = 0, trials: int = 200, claimed_factor: float = 1.0) -> None:
-    """||A_L...A_1 x|| >= prod sigma_min(A_i) ||x|| for tall full-column-rank factors (eq. 14).
-
-    `claimed_factor` > 1 asks for a stronger inequality than the true one (to show a wrong claim fails).
-    """
-    rng = np.random.default_rng(seed)
-    for _ in range(trials):
-        dims = [int(d) for d in np.sort(rng.integers(2, 7, size=3))]  # non-decreasing: tall factors
-        mats = [rng.normal(size=(dims[i + 1], dims[i])) for i in range(len(dims) - 1)]
-        x = rng.normal(size=dims[0])
-        y = x
-        for A in mats:
-            y = A @ y
-        smin = np.prod([np.linalg.svd(A, compute_uv=False).min() for A in mats])
-        assert np.linalg.norm(y) >= claimed_factor * smin * np.linalg.norm(x) - 1e-9, \
-            "product of smallest singular values does not bound the norm"
-
-
-def check_all() -> None:
-    """Run every check of this module."""
-    check_bhc_form()
-    check_printed_gamma_is_a_typo()
-    check_covering_monotone()
-    check_ramp_variation()
-    check_sum_over_cells()
-    check_margin_chain()
-    check_lemma_3_1()
-
-
-# ---------------------------------------------------------------------------------------------------
-# Evaluating the bound with measured quantities
 # ---------------------------------------------------------------------------------------------------
 
 def evaluate_bound(u: float, g: float, c_x: float, e: float, dim: float, n: int, delta: float = 0.05
@@ -245,26 +163,316 @@ def segment_regions(net: ReLUNet, x: np.ndarray, x2: np.ndarray, tol: float = 1e
     return regions
 
 
-def lemma_3_1_residual(net: ReLUNet, x: np.ndarray, x2: np.ndarray, per_region: bool = True) -> float:
-    """|I(x2) - I(x) - sum_j (e_j - s_j) J_{q_j} (x2 - x)|, max-norm; per_region=False uses J at x only."""
+def lemma_3_1_residual(net: ReLUNet, x: np.ndarray, x2: np.ndarray, per_region: bool = True,
+                       reversed_segment: bool = False) -> float:
+    """|I(x2) - I(x) - sum_j (e_j - s_j) J_{q_j} (x2 - x)|, max-norm; per_region=False uses J at x only;
+    reversed_segment takes the regions of the segment x -> x - (x2 - x), as eq. (7) prints its integrand."""
     d = x2 - x
     if per_region:
-        total = sum((e - s) * (net.region_jacobian(p) @ d) for s, e, p in segment_regions(net, x, x2))
+        end = x - d if reversed_segment else x2
+        total = sum((e - s) * (net.region_jacobian(p) @ d) for s, e, p in segment_regions(net, x, end))
     else:
         total = net.region_jacobian(net.pattern(x)) @ d
     return float(np.abs(net(x2) - net(x) - total).max())
 
 
-def check_lemma_3_1(seed: int = 0, trials: int = 20, dims: Sequence[int] = (6, 16, 16, 4),
-                    per_region: bool = True, min_regions: int = 2) -> int:
-    """Lemma 3.1 / Cor. C.1 to 1e-9 on random segments; returns the most regions one segment crossed."""
+
+# ===================================================================================================
+# Checks (each takes one optional variant of its claim, returns a Result, raises AssertionError if false)
+# ===================================================================================================
+
+def check_lemma_3_1(per_region: bool = True, seed: int = 0, trials: int = 20, dims: Sequence[int] = (6, 16, 16, 4),
+                    min_regions: int = 2, reversed_segment: bool = False) -> Result:
+    """Lemma 3.1 / Cor. C.1 to 1e-9 on random segments: I(x') - I(x) = sum_j (e_j - s_j) J_{q_j} (x' - x)."""
     net = ReLUNet.random(dims, seed)
     rng = np.random.default_rng(seed + 1)
-    most = 0
+    most, worst = 0, 0.0
     for _ in range(trials):
         x, x2 = rng.normal(size=dims[0]), rng.normal(size=dims[0])
         most = max(most, len(segment_regions(net, x, x2)))
-        res = lemma_3_1_residual(net, x, x2, per_region)
+        res = lemma_3_1_residual(net, x, x2, per_region, reversed_segment)
+        worst = max(worst, res)
         assert res < 1e-9, f"Lemma 3.1 fails: residual {res:.3e}"
     assert most >= min_regions, "no segment crossed several regions: the check would be vacuous"
-    return most
+    return Result("lemma_3_1", "I(x') - I(x) = sum over the regions crossed of (e_j - s_j) J_q (x' - x)",
+                  f"{trials} random segments of a {'-'.join(map(str, dims))} ReLU net, exact breakpoints",
+                  {"most regions crossed": most, "max residual": worst})
+
+
+def check_bhc_form(printed: sp.Expr | None = None) -> Result:
+    """The BHC term with K = (2 C_X/eps)^k equals sqrt(log2 2^(k+1) C_X^k/(eps^k m) + 2 log(1/eta)/m) (`printed`)."""
+    ours = bhc_term(partition_size(), m, eta, 1)
+    if printed is None:
+        printed = sp.sqrt(sp.log(2) * 2 ** (k + 1) * C_X ** k / (eps ** k * m) + 2 * sp.log(1 / eta) / m)
+    diff = sp.simplify(sp.expand_power_base(ours ** 2 - printed ** 2, force=True))
+    diff = sp.simplify(sp.powsimp(sp.expand(diff), force=True))
+    assert diff == 0, f"BHC term mismatch: ours^2 - printed^2 = {diff}"
+    return Result("bhc_form", "M sqrt((2K log 2 + 2 log(1/eta))/m) with K = (2 C_X/eps)^k is the last display with "
+                  "eps^k", "sympy: difference of squares simplifies to 0", {})
+
+
+def check_bhc_tail(radius: Callable[[int, int, float], float] | None = None) -> Result:
+    """Eq. (18) (BHC): P(sum_i |N_i/m - mu(C_i)| >= radius(K, m, eta)) <= eta for multinomial cell counts."""
+    radius = bhc_radius if radius is None else radius
+    return Result("bhc_tail", "the cell-frequency deviation exceeds sqrt((2K log 2 + 2 log(1/eta))/m) w.p. <= eta",
+                  "Monte Carlo, 4,000 multinomial draws at 4 (K, m)", check_bhc_radius_claim(radius))
+
+
+def _no_cells(cells: int, n_: int, level: float) -> float:
+    return math.sqrt(2 * math.log(1 / level) / n_)
+
+
+def check_ramp_variation(term: sp.Expr | None = None) -> Result:
+    """Eq. (8): for margins u, u' >= u_min >= 0, |ramp(u) - ramp(u')| <= max{0, 1 - u_min/gamma} (exact grid)."""
+    term = ramp_term() if term is None else term
+    a, b = sp.symbols("a b", nonnegative=True)  # u = u_min + a, u' = u_min + b
+    rmp = lambda u: sp.Max(0, 1 - u / gamma)  # noqa: E731
+    lhs = sp.Abs(rmp(u_min + a) - rmp(u_min + b))
+    mods = [{"Max": max, "Abs": abs}]
+    f_lhs = sp.lambdify((gamma, u_min, a, b), lhs, mods)
+    f_term = sp.lambdify((gamma, u_min, a, b), term, mods)
+    grid = [Fraction(p, 4) for p in (0, 1, 3, 4, 6, 9)]
+    for gv in (Fraction(1, 2), Fraction(1), Fraction(2)):
+        for uv in grid:
+            for av in grid:
+                for bv in grid:
+                    assert f_lhs(gv, uv, av, bv) <= f_term(gv, uv, av, bv), \
+                        f"eq. (8) fails at gamma={gv}, u_min={uv}, u-u_min={av}, u'-u_min={bv}"
+    return Result("ramp_variation", "|l_gamma(z) - l_gamma(z')| <= max{0, 1 - u_min/gamma}",
+                  "exact rationals on a 3 x 6^3 grid of (gamma, u_min, u - u_min, u' - u_min)", {})
+
+
+def refute_mixed_cell(gam: float = 1.0, u: float = 2.0) -> dict[str, Any]:
+    """(15)-(16) assume one label per cell: a cell with a correctly classified training point (margin u >= gamma)
+    and a point of another label (ramp loss 1) breaks (16)."""
+    loss_train = max(0.0, 1 - u / gam)
+    loss_other = 1.0  # misclassified with respect to its own label: margin <= 0, ramp loss clipped at 1
+    bound = max(0.0, 1 - u / gam)
+    assert abs(loss_train - loss_other) > bound
+    return {"counterexample": f"gamma = {gam}; training point with margin {u}; a point of another label in its cell",
+            "|l - l'|": abs(loss_train - loss_other), "bound max{0, 1 - u_min/gamma}": bound}
+
+
+def check_step9_11(relation: str = "ge", trials: int = 3000, seed: int = 0) -> Result:
+    """(9)-(11): with u(z) = min_{i != y} (w_y - w_i)^T h(z) and yhat = yhat(x), u(x) - u(x') relates to
+    (w_y - w_yhat)^T (h(x) - h(x')) by `relation`: 'ge' (always true) or 'eq' (as printed; false when yhat changes)."""
+    rng = np.random.default_rng(seed)
+    worst = np.inf
+    for _ in range(trials):
+        w = rng.normal(size=(4, 5))
+        h, h2 = rng.normal(size=5), rng.normal(size=5)  # h(x), h(x') (any two feature vectors)
+        y = 0
+        others = np.arange(1, 4)
+        yhat = others[np.argmax(w[others] @ h)]
+        u = lambda z: float(np.min((w[y] - w[others]) @ z))  # noqa: E731
+        lhs, rhs = u(h) - u(h2), float((w[y] - w[yhat]) @ (h - h2))
+        worst = min(worst, lhs - rhs)
+        assert lhs >= rhs - 1e-12, f"u(x) - u(x') = {lhs:.4f} < {rhs:.4f}"
+        if relation == "eq":
+            assert abs(lhs - rhs) < 1e-9, f"u(x) - u(x') = {lhs:.4f} != (w_y - w_yhat)^T(h - h') = {rhs:.4f}"
+    return Result("step9_11", "u(x) - u(x') >= (w_y - w_yhat)^T (h(x) - h(x'))",
+                  f"{trials} random heads and feature pairs", {"min lhs - rhs": worst})
+
+
+def refute_step9_11() -> dict[str, Any]:
+    """(9)-(11) as an equality: a head and two feature vectors where the runner-up class changes."""
+    w = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # class 0 scores 0; classes 1, 2 score h_1, h_2
+    h, h2 = np.array([-1.0, -2.0]), np.array([-3.0, -0.5])
+    u = lambda z: float(np.min((w[0] - w[1:]) @ z))  # noqa: E731
+    yhat = 1 + int(np.argmax(w[1:] @ h))
+    lhs, rhs = u(h) - u(h2), float((w[0] - w[yhat]) @ (h - h2))
+    assert lhs > rhs + 1e-9
+    return {"counterexample": "W = [[0, 0], [1, 0], [0, 1]], y = 0, h(x) = (-1, -2), h(x') = (-3, -0.5)",
+            "u(x) - u(x')": lhs, "(w_y - w_yhat)^T (h - h')": rhs}
+
+
+def check_sum_over_cells(factor: float = 1.0, trials: int = 300, seed: int = 0) -> Result:
+    """Eq. (17): (1/m) sum_i sum_{j in N_i} max_{z in C_i} |l(z) - l(z_j)| <= factor * v when every cell's variation is
+    <= v (factor 1; the text's max{0, 2(1 - u_min/gamma)} is twice that)."""
+    rng = np.random.default_rng(seed)
+    worst = 0.0
+    for _ in range(trials):
+        cells, mm, v = rng.integers(2, 8), rng.integers(5, 60), rng.uniform(0.05, 1)
+        base = rng.uniform(0, 1 - v, cells)
+        grid = base[:, None] + v * rng.uniform(0, 1, (cells, 50))  # the losses of all points of each cell
+        grid[:, 0], grid[:, 1] = base, base + v  # variation exactly v in each cell
+        assign = rng.integers(0, cells, mm)
+        train = grid[assign, rng.integers(0, 50, mm)]
+        term = float(np.mean([np.abs(grid[a] - lz).max() for a, lz in zip(assign, train)]))
+        worst = max(worst, term / v)
+        assert term <= factor * v + 1e-12, f"(17) = {term:.3f} > {factor} v = {factor * v:.3f}"
+    return Result("sum_over_cells", "(17) <= max{0, 1 - u_min/gamma} (the factor 2 of the text is loose)",
+                  "300 random cell assignments with within-cell variation exactly v", {"max (17) / v": worst})
+
+
+def _hidden_sigma_min(net: ReLUNet) -> float:
+    return float(np.prod([np.linalg.svd(w, compute_uv=False).min() for w in net.weights[:-1]]))
+
+
+def margin_chain_ratios(masked: bool = True, nets: int = 20, points: int = 50, width: int = 8, depth: int = 2,
+                        seed: int = 0) -> np.ndarray:
+    """|(prod W_i^q)^T (w_y - w_yhat)| / (|w_y - w_yhat| prod sigma_min(W_i)) at random inputs of random ReLU nets with
+    square hidden layers; masked=False drops the ReLU masks (every unit on). (13)-(14) claim every ratio >= 1."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(nets):
+        net = ReLUNet.random([width] * (depth + 1) + [3], seed + i)
+        smin = _hidden_sigma_min(net)
+        for _ in range(points):
+            x = rng.normal(size=width)
+            pats = net.pattern(x) if masked else [np.ones(width, bool)] * depth
+            jac = np.eye(width)
+            for w, p in zip(net.weights[:-1], pats):
+                jac = (w * p[:, None]) @ jac
+            scores = net(x)
+            y, yhat = np.argsort(scores)[::-1][:2]
+            v = net.weights[-1][y] - net.weights[-1][yhat]
+            out.append(np.linalg.norm(jac.T @ v) / (np.linalg.norm(v) * smin))
+    return np.asarray(out)
+
+
+def check_margin_chain(masked: bool = False) -> Result:
+    """(13)-(14): |(w_y - w_yhat)^T prod W_i^q d| >= |w_y - w_yhat| prod sigma_min(W_i) |d| for d orthogonal to the
+    null space; true when no unit is switched off (square layers), checked on random nets; masked=True is the
+    paper's ReLU setting."""
+    ratios = margin_chain_ratios(masked)
+    assert ratios.min() >= 1 - 1e-9, (f"(13) fails: ratio {ratios.min():.3g} < 1 at "
+                                      f"{(ratios < 1).mean():.0%} of the points")
+    return Result("margin_chain", "(13)-(14) with every unit on", "20 random 8-8-8-3 ReLU nets x 50 inputs",
+                  {"min ratio": float(ratios.min())})
+
+
+def refute_margin_chain() -> dict[str, Any]:
+    """(13)-(14) in the ReLU-masked, rank-one-last-layer setting of the proof: the computed ratios."""
+    ratios = margin_chain_ratios(True)
+    assert ratios.min() < 1
+    return {"counterexample": "random ReLU nets (8-8-8-3, He init), the region of a random input",
+            "smallest ratio": float(ratios.min()), "smallest nonzero ratio": float(ratios[ratios > 0].min()),
+            "fraction of points with ratio < 1": float((ratios < 1).mean())}
+
+
+def refute_printed_gamma() -> dict[str, Any]:
+    """The last display's gamma^k against eps^k at a point where gamma != eps."""
+    ours = bhc_term(partition_size(), m, eta, 1)
+    printed = theorem_3_1_printed() - sp.Max(0, 2 * (1 - u_min / gamma))
+    point = {C_X: 3, eps: sp.Rational(1, 2), gamma: 2, k: 2, m: 1000, eta: sp.Rational(1, 20)}
+    a, b = float(ours.subs(point)), float(printed.subs(point))
+    assert abs(a - b) > 1e-3
+    return {"counterexample": "C_X = 3, eps = 1/2, gamma = 2, k = 2, m = 1000, eta = 0.05", "term with eps^k": a,
+            "printed term with gamma^k": b}
+
+
+# Transcribed from App. B.2 (text) and Tables 3 and 6 (App. D); see the errata page.
+B2_SUMS = {"CIFAR-10 group 1": (4.7465, 0.1158), "CIFAR-10 group 2": (0.4372, 0.0312),
+           "CIFAR-100 group 1": (3.7511, 0.09618), "CIFAR-100 group 2": (0.4372, 0.1103)}
+TABLE3_RESNET56_STRENGTH4 = (99.51, 88.86, 10.65, 0.014, 0.683, 0.669, 65.92)
+TABLE6_UNCONTROLLED_STRENGTH4 = (99.51, 88.86, 10.65, 0.014, 0.683, 0.669, 65.92)
+
+
+def refute_b2_layer_counts() -> dict[str, Any]:
+    """App. B.2: sum / average is the number of layers in each group; CIFAR-100's second group is not an integer
+    count, and the two CIFAR-100 groups do not add up to the CIFAR-10 total (the same ResNet-56)."""
+    counts = {kk: s / a for kk, (s, a) in B2_SUMS.items()}
+    c10 = counts["CIFAR-10 group 1"] + counts["CIFAR-10 group 2"]
+    c100 = counts["CIFAR-100 group 1"] + counts["CIFAR-100 group 2"]
+    off = abs(counts["CIFAR-100 group 2"] - round(counts["CIFAR-100 group 2"]))
+    assert off > 0.02 and abs(c10 - c100) > 5
+    return {"counterexample": "layer counts = sum / average", **{f"count, {kk}": v for kk, v in counts.items()},
+            "CIFAR-10 total": c10, "CIFAR-100 total": c100}
+
+
+def table6_matches_table3() -> dict[str, Any]:
+    """Table 6 'SP Uncontrolled' vs Table 3 ResNet-56 at strength 4: App. D.2 says the Table 3 networks are those of
+    App. B.3 without spectral normalization, i.e. the uncontrolled configuration, so equality is expected."""
+    same = TABLE3_RESNET56_STRENGTH4 == TABLE6_UNCONTROLLED_STRENGTH4
+    return {"entries compared": len(TABLE3_RESNET56_STRENGTH4), "all equal": same}
+
+
+CHECKS: dict[str, Callable[..., Result]] = {
+    "lemma_3_1": check_lemma_3_1, "bhc_form": check_bhc_form, "bhc_tail": check_bhc_tail,
+    "ramp_variation": check_ramp_variation, "step9_11": check_step9_11, "sum_over_cells": check_sum_over_cells, "margin_chain": check_margin_chain,
+}
+
+MUTANTS: dict[str, list[Mutant]] = {
+    "lemma_3_1": [Mutant("one Jacobian (at x) for the whole segment", False)],
+    "bhc_form": [Mutant("gamma^k (as printed)", sp.sqrt(sp.log(2) * 2 ** (k + 1) * C_X ** k / (gamma ** k * m)
+                                                        + 2 * sp.log(1 / eta) / m)),
+                 Mutant("K = (C_X/eps)^k: 2 instead of 2^(k+1)", sp.sqrt(sp.log(2) * 2 * C_X ** k / (eps ** k * m)
+                                                                         + 2 * sp.log(1 / eta) / m))],
+    "bhc_tail": [Mutant("radius without the 2^K factor", _no_cells)],
+    "ramp_variation": [Mutant("max{0, .} dropped, minus 1/10", 1 - u_min / gamma - sp.Rational(1, 10))],
+    "step9_11": [Mutant("equality (as printed)", "eq")],
+    "sum_over_cells": [Mutant("(17) <= v / 2", 0.5)],
+    "margin_chain": [Mutant("ReLU masks kept (the paper's setting)", True)],
+}
+
+
+def run_checks() -> dict[str, Result]:
+    """Run every check of this module at its default claim (raises on the first failure)."""
+    return _run_checks(CHECKS)
+
+
+def _ev(res: Result) -> str:
+    return ", ".join(f"{kk} = {v:.3g}" if isinstance(v, float) else f"{kk} = {v}" for kk, v in res.evidence.items())
+
+
+def steps_lemma31():
+    """Lemma 3.1 / Corollary C.1, one row per step."""
+    pr = "Lemma 3.1"
+    return steps_table([
+        step_false(pr, "(7)", "I(x) - I(x') = int_0^1 J(x - t(x' - x)) dt (x - x') (printed with a norm on the left)",
+                   "the residual with the regions of the printed segment x - t(x' - x)",
+                   lambda: _refute_reversed(), "yes: the segment is x + t(x' - x) (as in (10)); the left side is a vector"),
+        step_check(pr, "regions", "J is constant on each linear region: prod_i W_i^q", "exact region walk",
+                   check_lemma_3_1, _ev),
+        step_check(pr, "sum", "the integral splits into sum_j (e_j - s_j) prod W_i^{q_j} (x' - x)", "residual <= 1e-9",
+                   check_lemma_3_1, _ev),
+    ])
+
+
+def _refute_reversed() -> dict[str, Any]:
+    net = ReLUNet.random((6, 16, 16, 4), 0)
+    rng = np.random.default_rng(1)
+    res = max(lemma_3_1_residual(net, *rng.normal(size=(2, 6)), reversed_segment=True) for _ in range(10))
+    assert res > 1e-6
+    return {"counterexample": "10 random segments of a 6-16-16-4 ReLU net", "max residual (printed segment)": res}
+
+
+def steps_theorem31():
+    """Theorem 3.1 / C.1, eqs. (7)-(18), one row per step."""
+    pr = "Theorem 3.1"
+    return steps_table([
+        step_check(pr, "(8)", "|l(z) - l(z')| <= max{0, 1 - u_min/gamma} in a cell", "exact rational grid",
+                   check_ramp_variation),
+        step_extra(pr, "(9)-(11)", "u(x) = u(x) - u(x') = (w_y - w_yhat)^T (T'x - T'x')",
+                   "random heads and feature pairs",
+                   "'=' read as '>=' (the direction the lower bound on u_min uses); equality needs yhat fixed",
+                   check_step9_11, refute_step9_11),
+        step_check(pr, "(12)", "Corollary C.1 with a rank-one last layer", "Lemma 3.1 check", check_lemma_3_1, _ev),
+        step_extra(pr, "(13)-(14)", "(w_y - w_yhat)^T prod W_i^q (x - x') >= |w_y - w_yhat| prod sigma_min(W_i) |x - x'|",
+                   "random ReLU nets: ratios with and without the masks",
+                   "no unit switched off in the regions crossed (then sigma_min of the product bounds it)",
+                   check_margin_chain, refute_margin_chain),
+        step_extra(pr, "(15)-(16)", "one label and one prediction per cell, so only cases 1) and 2)",
+                   "the ramp grid under the assumption; a mixed cell without it",
+                   "every cell holds one label and the classifier is constant on it", check_ramp_variation,
+                   refute_mixed_cell),
+        step_check(pr, "(17)", "(17) <= max{0, 2(1 - u_min/gamma)}", "random cell assignments, tight variation",
+                   check_sum_over_cells, lambda res: _ev(res) + ": even factor 1 holds"),
+        step_check(pr, "(18)", "BHC: M sum |N_i/m - mu(C_i)| <= M sqrt((2K log 2 + 2 log(1/eta))/m)", "Monte Carlo",
+                   check_bhc_tail, _ev),
+        step_false(pr, "last display", "K's term with gamma^k", "evaluate both at gamma != eps", refute_printed_gamma,
+                   "yes, with eps^k (`bhc_form`)"),
+    ])
+
+
+def errata_evidence() -> dict[str, Any]:
+    """The numbers the errata page pastes for wen2020."""
+    mc, b2 = refute_margin_chain(), refute_b2_layer_counts()
+    return {"wen_chain_min": mc["smallest ratio"], "wen_chain_min_nonzero": mc["smallest nonzero ratio"],
+            "wen_chain_frac": mc["fraction of points with ratio < 1"],
+            "wen_b2_c10": b2["CIFAR-10 total"], "wen_b2_c100": b2["CIFAR-100 total"],
+            "wen_b2_c100g2": b2["count, CIFAR-100 group 2"],
+            "wen_b2_implied_sum": (round(b2["CIFAR-10 total"]) - round(b2["count, CIFAR-100 group 1"]))
+            * B2_SUMS["CIFAR-100 group 2"][1],
+            "wen_t6_equal": str(table6_matches_table3()["all equal"])}
