@@ -10,9 +10,11 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-DATASETS = ("digits32", "digits32_source", "digits32_target", "rotated_digits", "cifar10", "cifar100", "mnist")
-ARCHS = ("smallcnn", "mlp", "linear", "preact_resnet18", "resnet20", "resnet34", "resnet56", "resnet110",
-         "wrn28_10", "wrn34_10")
+from .data.images import NUM_CLASSES
+from .models.registry import ARCHITECTURES
+
+DATASETS = tuple(NUM_CLASSES)  # the data registry's names (validated against it, never listed twice)
+ARCHS = tuple(ARCHITECTURES)  # the model registry's names
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 

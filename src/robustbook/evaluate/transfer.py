@@ -1,7 +1,7 @@
 """Linear heads on frozen representations, and the measurements of nern2023's Theorems 3.2 and 4.1.
 
-`linear_probe` trains (through the zoo) a fresh linear head on a frozen encoder; `measure_head` attacks the
-whole classifier, and plugs the representation's robustness (a PGD lower estimate and a sound upper bound)
+Heads are trained in `robustbook.train.probe` (through the zoo: `experiments.nern2023.probe`); this module
+only measures: `measure_head` attacks the whole classifier, and plugs the representation's robustness (a PGD lower estimate and a sound upper bound)
 into both theorems.
 """
 from __future__ import annotations
@@ -18,75 +18,11 @@ from torch.nn import functional as F
 from ..attacks import PGD
 from ..data.images import tensors
 from ..theory import nern2023 as theory
-from ..train import zoo
+from ..train.probe import features_of, fit_linear_head  # noqa: F401  (re-exported)
 
 
 def _head_holder(model: nn.Module) -> nn.Module:
     return model.model if hasattr(model, "model") and hasattr(model, "std") else model
-
-
-@torch.no_grad()
-def features_of(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
-    """The representation model.features(x) in eval mode, batched."""
-    was = model.training
-    model.eval()
-    out = torch.cat([model.features(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
-    model.train(was)
-    return out
-
-
-def fit_linear_head(z: torch.Tensor, y: torch.Tensor, num_classes: int, weight_decay: float,
-                    steps: int = 200, seed: int = 0) -> nn.Linear:
-    """Multinomial logistic regression on features z: CE + (weight_decay / 2) ||W||_F^2, full-batch L-BFGS."""
-    if weight_decay < 0:
-        raise ValueError(f"invalid weight_decay={weight_decay!r}: must be >= 0")
-    torch.manual_seed(seed)
-    head = nn.Linear(z.shape[1], num_classes).to(z.device)
-    opt = torch.optim.LBFGS(head.parameters(), lr=1.0, max_iter=steps, history_size=20,
-                            line_search_fn="strong_wolfe", tolerance_grad=1e-9, tolerance_change=1e-12)
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        loss = F.cross_entropy(head(z), y) + 0.5 * weight_decay * head.weight.pow(2).sum()
-        loss.backward()
-        return loss
-
-    with torch.enable_grad():
-        opt.step(closure)
-    return head
-
-
-def linear_probe(encoder: nn.Module, encoder_spec: dict[str, Any], train_data, num_classes: int,
-                 weight_decay: float, data_spec: dict[str, Any], steps: int = 200, seed: int = 0,
-                 device: torch.device | str = "cpu") -> nn.Module:
-    """The encoder (frozen) with a new linear head trained on `train_data`, from the zoo or trained now.
-
-    `encoder_spec` and `data_spec` must describe the encoder and the training data (they key the cache).
-    """
-    spec = {"kind": "nern2023_linear_probe", "encoder": encoder_spec, "data": data_spec,
-            "num_classes": num_classes, "weight_decay": float(weight_decay), "steps": steps, "seed": seed,
-            "solver": "lbfgs-strong-wolfe"}
-
-    def build() -> nn.Module:
-        model = copy.deepcopy(encoder).cpu()
-        holder = _head_holder(model)
-        holder.head = nn.Linear(holder.head.in_features, num_classes)
-        for p in model.parameters():
-            p.requires_grad_(False)
-        return model
-
-    def train(model: nn.Module) -> None:
-        x, y = tensors(train_data)
-        z = features_of(model, x.to(device))
-        head = fit_linear_head(z, y.to(device), num_classes, weight_decay, steps, seed)
-        holder = _head_holder(model)
-        holder.head.weight.data.copy_(head.weight.data)
-        holder.head.bias.data.copy_(head.bias.data)
-
-    model = zoo.get_or_train(spec, build, train, device)
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model.eval()
 
 
 def spectral_norm(weight: torch.Tensor) -> float:

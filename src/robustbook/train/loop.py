@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from ..attacks.base import check_norm
 from ..data.images import loader
-from .objectives import get_objective
+from .registry import get_objective
 
 SCHEDULES = ("constant", "multistep", "cosine")
 
