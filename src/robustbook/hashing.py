@@ -88,7 +88,10 @@ def module_path(module: str) -> Path | None:
     return None
 
 
-def _strip_docstrings(tree: ast.AST) -> ast.AST:
+def _strip_docstrings(tree: ast.AST, drop: frozenset[str] = frozenset()) -> ast.AST:
+    if drop and isinstance(tree, ast.Module):  # top-level functions whose code another digest covers
+        tree.body = [n for n in tree.body if not (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                                   and n.name in drop)]
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             body = node.body
@@ -98,9 +101,10 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def source_digest(source: str) -> str:
-    """sha256 of Python source's syntax tree without docstrings (comments and layout do not count)."""
-    tree = _strip_docstrings(ast.parse(source))
+def source_digest(source: str, drop: Iterable[str] = ()) -> str:
+    """sha256 of Python source's syntax tree without docstrings (comments and layout do not count), leaving
+    out the top-level functions named in `drop`."""
+    tree = _strip_docstrings(ast.parse(source), frozenset(drop))
     return sha256_bytes(ast.dump(tree, annotate_fields=True, include_attributes=False).encode())
 
 
@@ -134,9 +138,8 @@ def imports_of_source(source: str, module: str = "", is_package: bool = False) -
 
 
 @lru_cache(maxsize=None)
-def _module_info(module: str, mtime_ns: int) -> tuple[str, frozenset[str]]:
-    path = module_path(module)
-    assert path is not None
+def _module_info(module: str, path_str: str, mtime_ns: int, size: int) -> tuple[str, frozenset[str]]:
+    path = Path(path_str)
     source = path.read_text(encoding="utf-8")
     return source_digest(source), frozenset(imports_of_source(source, module, path.name == "__init__.py"))
 
@@ -145,7 +148,13 @@ def _info(module: str) -> tuple[str, frozenset[str]]:
     path = module_path(module)
     if path is None:
         raise ValueError(f"invalid module={module!r}: not a robustbook module under {package_dir()}")
-    return _module_info(module, path.stat().st_mtime_ns)
+    st = path.stat()
+    return _module_info(module, str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=None)
+def _dropped_digest(path_str: str, mtime_ns: int, size: int, drop: frozenset[str]) -> str:
+    return source_digest(Path(path_str).read_text(encoding="utf-8"), drop)
 
 
 def module_digest(module: str) -> str:
@@ -166,10 +175,24 @@ def import_closure(modules: Iterable[str]) -> list[str]:
     return sorted(seen)
 
 
-def code_digest(modules: Iterable[str]) -> str:
-    """sha256 over the syntax trees (docstrings removed) of `modules` and their transitive robustbook imports."""
+def code_digest(modules: Iterable[str], drop: dict[str, Iterable[str]] | None = None) -> str:
+    """sha256 over the syntax trees (docstrings removed) of `modules` and their transitive robustbook imports.
+
+    `drop` maps a module to top-level functions left out of its tree: several objectives share a module,
+    and editing one of them must not change the digest of the others.
+    """
+    drop = {m: frozenset(v) for m, v in (drop or {}).items() if v}
     closure = import_closure(modules)
-    return sha256_json([[m, module_digest(m)] for m in closure])
+    parts = []
+    for m in closure:
+        if m in drop:
+            path = module_path(m)
+            assert path is not None
+            st = path.stat()
+            parts.append([m, _dropped_digest(str(path), st.st_mtime_ns, st.st_size, drop[m])])
+        else:
+            parts.append([m, module_digest(m)])
+    return sha256_json(parts)
 
 
 def object_module(obj: Any) -> str:

@@ -150,6 +150,21 @@ def code_modules(recipe: Recipe) -> dict[str, list[str]]:
     return mods
 
 
+def _other_objectives(recipe: Recipe) -> dict[str, set[str]]:
+    """Per module, the top-level functions of the objectives this recipe does not use (left out of digests)."""
+    if recipe.base is not None:
+        return {}
+    from .registry import REGISTRY, objective_names
+    objective_names()  # every objective module registered
+    mine = registered(recipe.train.objective)
+    out: dict[str, set[str]] = {}
+    for reg in REGISTRY.values():
+        fn_name = getattr(reg.fn, "__name__", "")
+        if reg.name != mine.name and fn_name != getattr(mine.fn, "__name__", None):
+            out.setdefault(reg.module, set()).add(fn_name)
+    return out
+
+
 def components(recipe: Recipe, device: torch.device | str = "cpu") -> dict[str, Any]:
     """Every component of a recipe's key, by name (the checkpoint stores them to explain a retrain)."""
     device = torch.device(device)
@@ -168,7 +183,7 @@ def components(recipe: Recipe, device: torch.device | str = "cpu") -> dict[str, 
            "device": device.type, "precision": _precision(device),
            "zoo": hashing.module_digest(__name__)}
     for part, mods in code_modules(recipe).items():
-        out[f"{part} code"] = hashing.code_digest(mods)
+        out[f"{part} code"] = hashing.code_digest(mods, _other_objectives(recipe))
     return json.loads(json.dumps(out, sort_keys=True, default=str))
 
 
