@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..attacks.base import clip_to_box, project
+from ..attacks.base import clip_to_box, eval_mode, project, steepest_direction
 from ..attacks.pgd import PGD
 from .registry import OBJECTIVES, Objective, get_objective, objective
 
@@ -55,19 +55,16 @@ def augmented(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainCon
 @objective("trades", reads=("beta", "eps", "alpha", "steps", "norm"))
 def trades(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainConfig") -> torch.Tensor:
     """TRADES (Zhang et al. 2019): CE(f(x), y) + beta * KL(f(x) || f(x')), x' maximising the KL term."""
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        p_clean = F.softmax(model(x), 1)
-    delta = 0.001 * torch.randn_like(x)  # the reference implementation's small Gaussian start
-    for _ in range(cfg.steps):
-        delta.requires_grad_(True)
-        kl = F.kl_div(F.log_softmax(model(x + delta), 1), p_clean, reduction="sum")
-        (grad,) = torch.autograd.grad(kl, delta)
-        step = grad.sign() if cfg.norm == "linf" else grad / grad.flatten(1).norm(dim=1).clamp_min(1e-12).view(
-            -1, *[1] * (x.dim() - 1))
-        delta = clip_to_box(x, project(delta.detach() + cfg.alpha_or_default * step, cfg.eps, cfg.norm))
-    model.train(was_training)
+    with eval_mode(model):  # the inner maximisation: the attacks package's step, projection and box
+        with torch.no_grad():
+            p_clean = F.softmax(model(x), 1)
+        delta = 0.001 * torch.randn_like(x)  # the reference implementation's small Gaussian start
+        for _ in range(cfg.steps):
+            delta.requires_grad_(True)
+            kl = F.kl_div(F.log_softmax(model(x + delta), 1), p_clean, reduction="sum")
+            (grad,) = torch.autograd.grad(kl, delta)
+            step = steepest_direction(grad, cfg.norm)
+            delta = clip_to_box(x, project(delta.detach() + cfg.alpha_or_default * step, cfg.eps, cfg.norm))
     logits = model(x)
     robust = F.kl_div(F.log_softmax(model(x + delta), 1), F.softmax(logits, 1), reduction="batchmean")
     return F.cross_entropy(logits, y) + cfg.beta * robust

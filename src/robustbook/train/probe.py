@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
+from ..attacks.base import eval_mode
 from ..data.images import tensors
 
 
@@ -23,10 +24,8 @@ def head_holder(model: nn.Module) -> nn.Module:
 @torch.no_grad()
 def features_of(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
     """The representation model.features(x) in eval mode, batched."""
-    was = model.training
-    model.eval()
-    out = torch.cat([model.features(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
-    model.train(was)
+    with eval_mode(model):
+        out = torch.cat([model.features(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
     return out
 
 
