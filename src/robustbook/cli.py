@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import hashlib
 import json
 import os
 import shutil
@@ -18,7 +17,6 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import __version__
 from .config import PROFILES
 
 

@@ -1,15 +1,15 @@
 """Checksummed, atomic downloads with an immediate, clear error when the network is absent."""
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import tarfile
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from ..hashing import atomic_path, file_sha256
 
 
 class DataUnavailableError(RuntimeError):
@@ -24,11 +24,7 @@ def data_root() -> Path:
 
 def sha256sum(path: str | Path, chunk: int = 1 << 20) -> str:
     """The sha256 hex digest of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+    return file_sha256(path, "sha256", chunk)
 
 
 def _network_reachable(url: str, timeout: float) -> bool:
@@ -54,20 +50,15 @@ def download(url: str, dest: str | Path, sha256: str | None, timeout: float = 5.
     local = urllib.parse.urlsplit(url).scheme == "file"
     if not local and not _network_reachable(url, timeout):
         raise DataUnavailableError(f"no network to reach {url}. {hint}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            while block := resp.read(1 << 20):
-                out.write(block)
-        if sha256 is not None and (got := sha256sum(tmp)) != sha256:
-            raise DataUnavailableError(f"checksum mismatch for {url}: got {got}, expected {sha256}. {hint}")
-        os.replace(tmp, dest)
+        with atomic_path(dest) as tmp:  # renamed onto dest only once the checksum holds
+            with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+                while block := resp.read(1 << 20):
+                    out.write(block)
+            if sha256 is not None and (got := sha256sum(tmp)) != sha256:
+                raise DataUnavailableError(f"checksum mismatch for {url}: got {got}, expected {sha256}. {hint}")
     except (urllib.error.URLError, OSError) as err:
         raise DataUnavailableError(f"download of {url} failed ({err}). {hint}") from err
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return dest
 
 

@@ -6,7 +6,6 @@ into both theorems.
 """
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
@@ -18,7 +17,6 @@ from torch.nn import functional as F
 from ..attacks import PGD
 from ..attacks.base import eval_mode
 from ..attacks.losses import logit_margin
-from ..data.images import tensors
 from ..theory import nern2023 as theory
 from ..train.probe import features_of, fit_linear_head  # noqa: F401  (re-exported)
 
