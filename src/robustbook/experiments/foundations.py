@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from ..config import Settings
 from ..train import zoo
 from ..train.loop import TrainConfig
 from .common import pick
+from .yi2021 import PAPER_TABLE1
 
 
 @dataclass(frozen=True)
@@ -78,3 +81,9 @@ def corruption_recipe(cfg: Settings, s: CorruptionsSettings) -> zoo.Recipe:
     standard = TrainConfig(objective="standard", epochs=s.epochs or cfg.epochs, batch_size=cfg.batch_size,
                            lr=s.lr or cfg.lr)
     return zoo.Recipe(cfg.arch, cfg.dataset, standard, cfg.seed, cfg.train_size, channels=3)
+
+
+def paper_standard_row() -> pd.Series:
+    """yi2021 Table 1's "Std" row (CIFAR10-C, accuracy %): Clean, the 15 corruptions and Avg, transcribed once
+    in `experiments.yi2021.PAPER_TABLE1`."""
+    return PAPER_TABLE1.loc["Std"]
