@@ -135,7 +135,9 @@ def test_download_into_a_full_disk_says_so(tmp_path, monkeypatch):
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(dl.tempfile, "mkstemp", full)
+    from robustbook import hashing
+
+    monkeypatch.setattr(hashing.tempfile, "mkstemp", full)
     with pytest.raises(dl.DataUnavailableError, match="the disk is full"):
         dl.download(src.as_uri(), tmp_path / "d" / "set.tar", _sha(b"x"))
 

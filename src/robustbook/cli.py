@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import hashlib
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import __version__, build
+from . import build
 from .config import PROFILES
 
 
@@ -53,21 +52,38 @@ def toc_notebooks(root: Path) -> list[Path]:
     return found
 
 
-def package_fingerprint() -> str:
-    """sha256 of the package source, so a library change reruns the notebooks that use it."""
-    pkg = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for p in sorted(pkg.rglob("*.py")):
-        h.update(p.relative_to(pkg).as_posix().encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
+def notebook_imports(source: Path) -> list[str]:
+    """The robustbook modules a Jupytext notebook's code cells import (before following their imports)."""
+    import jupytext
+
+    from .hashing import imports_of_source
+
+    code = []
+    for cell in jupytext.read(source).cells:
+        if cell.cell_type == "code":  # IPython magics and shell escapes are not Python: drop those lines
+            code.extend(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    return sorted(imports_of_source("\n".join(code)))
+
+
+def package_fingerprint(source: Path | None = None) -> str:
+    """Digest of the robustbook code a notebook runs: the modules it imports, transitively, from their
+    syntax trees (docstrings and comments do not count); without a notebook, of the whole package."""
+    from .hashing import code_digest, package_dir
+
+    if source is not None:
+        return code_digest(notebook_imports(source))[:16]
+    pkg = package_dir()
+    names = ["robustbook." + ".".join(p.relative_to(pkg).with_suffix("").parts).removesuffix(".__init__")
+             for p in sorted(pkg.rglob("*.py"))]
+    return code_digest([n.removesuffix(".") for n in names])[:16]
 
 
 def run_key(source: Path, parameters: dict[str, Any]) -> str:
-    """The cache key of one execution: source text, parameters, package version and source."""
-    blob = json.dumps({"src": source.read_text(), "params": parameters, "version": __version__,
-                       "pkg": package_fingerprint()}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+    """The cache key of one execution: the notebook's text, its parameters and the code it imports."""
+    from .hashing import sha256_json
+
+    return sha256_json({"src": source.read_text(), "params": parameters,
+                        "code": package_fingerprint(source)})[:24]
 
 
 def notebook_parameters(source: Path) -> list[tuple[str, str, str]]:

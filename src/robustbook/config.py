@@ -12,11 +12,6 @@ import numpy as np
 
 if TYPE_CHECKING:  # torch is imported where it is used, so the CLI checks parameters in a blink
     import torch
-
-DATASETS = ("digits32", "digits32_source", "digits32_target", "rotated_digits", "digitsm32", "cifar10", "cifar100",
-            "mnist")
-ARCHS = ("smallcnn", "mlp", "linear", "preact_resnet18", "resnet20", "resnet34", "resnet56", "resnet110",
-         "wrn28_10", "wrn34_10")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -156,11 +151,15 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
         raise ValueError(str(err)) from None
     for name, value in overrides.items():
         if name == "dataset" or name.endswith("_dataset"):
-            if value not in DATASETS:
-                _fail(name, value, f"choose one of {', '.join(DATASETS)}")
+            from .data.images import NUM_CLASSES  # the data registry (imports torch: only when asked)
+
+            if value not in NUM_CLASSES:
+                _fail(name, value, f"choose one of {', '.join(NUM_CLASSES)}")
         elif name == "arch" or name.endswith("_arch"):
-            if value not in ARCHS:
-                _fail(name, value, f"choose one of {', '.join(ARCHS)}")
+            from .models.registry import ARCHITECTURES  # the model registry, never listed twice
+
+            if value not in ARCHITECTURES:
+                _fail(name, value, f"choose one of {', '.join(ARCHITECTURES)}")
         elif name in ("train_size", "test_size") and value is None:
             continue
         else:

@@ -1,6 +1,6 @@
 """Attacks in [0, 1] pixel space: built once, called as `attack(x, y) -> x_adv`."""
-from .base import NORMS, batch_norm, clip_to_box, frozen, in_threat_set, project, random_start
-from .losses import LOSSES, cross_entropy, dlr, get_loss, margin
+from .base import NORMS, batch_norm, clip_to_box, eval_mode, frozen, in_threat_set, project, random_start
+from .losses import LOSSES, cross_entropy, dlr, get_loss, logit_margin, margin
 from .pgd import FGSM, PGD
 from .representation import RepresentationPGD, representation_shift  # nern2023
 
@@ -18,5 +18,5 @@ def make_attack(name: str, model, eps: float, norm: str = "linf", steps: int = 1
 
 
 __all__ = ["FGSM", "LOSSES", "NORMS", "PGD", "RepresentationPGD", "batch_norm", "clip_to_box", "cross_entropy", "dlr",
-           "frozen", "get_loss", "in_threat_set", "make_attack", "margin", "project", "random_start",
+           "eval_mode", "frozen", "get_loss", "in_threat_set", "logit_margin", "make_attack", "margin", "project", "random_start",
            "representation_shift"]

@@ -76,6 +76,11 @@ def frozen(model: nn.Module, mode: str = "eval") -> Iterator[None]:
         model.train(was_training)
 
 
+def eval_mode(model: nn.Module) -> contextlib.AbstractContextManager[None]:
+    """The block runs with `model` in eval mode; its train/eval mode is restored after, also on error."""
+    return frozen(model, "eval")
+
+
 def in_threat_set(x: torch.Tensor, x_adv: torch.Tensor, eps: float, norm: str, tol: float = 1e-5) -> bool:
     """True when every x_adv lies in [0, 1] and within eps of x in `norm`."""
     inside_box = bool(((x_adv >= -tol) & (x_adv <= 1 + tol)).all())

@@ -14,11 +14,17 @@ def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits, y, reduction="none")
 
 
-def margin(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Carlini-Wagner margin: the largest wrong logit minus the true logit (positive = misclassified)."""
+def logit_margin(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The logit margin f_y(x) - max_{j != y} f_j(x), positive iff correctly classified: the book's one margin
+    (wen2020's ramp-loss margin, nern2023's certification margin; the Carlini-Wagner loss is its negative)."""
     true = logits.gather(1, y[:, None]).squeeze(1)
     wrong = logits.masked_fill(F.one_hot(y, logits.shape[1]).bool(), float("-inf")).amax(1)
-    return wrong - true
+    return true - wrong
+
+
+def margin(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Carlini-Wagner margin loss, -logit_margin: the largest wrong logit minus the true one (> 0: misclassified)."""
+    return -logit_margin(logits, y)
 
 
 def dlr(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

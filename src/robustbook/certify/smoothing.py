@@ -19,6 +19,7 @@ from torch import nn
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
+from ..attacks.base import eval_mode
 from ..data.images import loader
 from .deform import Perturbation
 from .stats import average_certified_radius, lower_confidence_bound, top_two_test
@@ -78,9 +79,7 @@ class Smooth:
         jobs = [(i, k, min(self.chunk, num - k * self.chunk)) for i in range(b)
                 for k in range(-(-num // self.chunk))]
         out = torch.zeros(b * self.num_classes, dtype=torch.long, device=xs.device)
-        was_training = self.base.training
-        self.base.eval()
-        try:
+        with eval_mode(self.base):
             pos = 0
             while pos < len(jobs):
                 pack, size = [], 0
@@ -93,8 +92,6 @@ class Smooth:
                                    for i, k, m in pack])
                 pred = self.base(batch).argmax(1)
                 out.index_add_(0, owner * self.num_classes + pred, torch.ones_like(pred))
-        finally:
-            self.base.train(was_training)
         return out.view(b, self.num_classes).cpu()
 
     def certify_batch(self, xs: torch.Tensor, n0: int, n: int, alpha: float, batch_size: int = 1000,
@@ -147,10 +144,10 @@ def reference_certify(smooth: Smooth, x: torch.Tensor, n0: int, n: int, alpha: f
                 k += 1
         return counts
 
-    smooth.base.eval()
     x = x.to(smooth.device)
-    c_hat = int(sample(n0, SELECTION).argmax())
-    n_a = sample(n, ESTIMATION)[c_hat]
+    with eval_mode(smooth.base):
+        c_hat = int(sample(n0, SELECTION).argmax())
+        n_a = sample(n, ESTIMATION)[c_hat]
     p_lower = float(lower_confidence_bound(n_a, n, alpha))
     if p_lower <= 0.5:
         return ABSTAIN, 0.0

@@ -7,14 +7,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..train.objectives import OBJECTIVES, objective
+from ..train.registry import REGISTRY, objective
 from .deform import DISTRIBUTIONS, KINDS, Perturbation
 
 
 def smoothing_objective_name(kind: str, distribution: str = "gaussian") -> str:
     """The registered objective that trains a base classifier for this smoothing distribution."""
     name = f"smooth_{kind}_{distribution}"
-    if name not in OBJECTIVES:
+    if name not in REGISTRY:
         raise ValueError(f"invalid perturbation/distribution {kind!r}/{distribution!r}: choose from "
                          f"{', '.join(KINDS)} / {', '.join(DISTRIBUTIONS)}")
     return name
@@ -31,4 +31,4 @@ def _make(kind: str, distribution: str):
 
 for _kind in KINDS:
     for _dist in DISTRIBUTIONS:
-        objective(f"smooth_{_kind}_{_dist}")(_make(_kind, _dist))
+        objective(f"smooth_{_kind}_{_dist}", reads=("noise_sigma",), module=__name__)(_make(_kind, _dist))

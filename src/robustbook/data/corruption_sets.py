@@ -9,7 +9,6 @@ what to download and where to put it.
 """
 from __future__ import annotations
 
-import hashlib
 import tarfile
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, TensorDataset
 
+from ..hashing import file_sha256
 from .corruptions import CORRUPTIONS
 from .download import DataUnavailableError, data_root, download, move_aside
 
@@ -42,11 +42,7 @@ def _check(corruption: str, severity: int) -> None:
 
 
 def _md5(path: Path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
+    return file_sha256(path, "md5")
 
 
 def _extract_members(archive: Path, folder: str, names: list[str], into: Path) -> None:

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import socket
 import tarfile
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
 from pathlib import Path
+
+from ..hashing import atomic_path, file_sha256
 
 
 class DataUnavailableError(RuntimeError):
@@ -26,11 +26,7 @@ def data_root() -> Path:
 
 def sha256sum(path: str | Path, chunk: int = 1 << 20) -> str:
     """The sha256 hex digest of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+    return file_sha256(path, "sha256", chunk)
 
 
 def _network_reachable(url: str, timeout: float) -> bool:
@@ -73,25 +69,17 @@ def download(url: str, dest: str | Path, sha256: str | None, timeout: float = 5.
     if not local and not _network_reachable(url, timeout):
         raise DataUnavailableError(f"{note}no network to reach {url}. {hint}")
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
-    except OSError as err:
-        raise DataUnavailableError(f"cannot write into {dest.parent}: {_why(err)}. {hint}") from None
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            while block := resp.read(1 << 20):
-                out.write(block)
-        if sha256 is not None and (got := sha256sum(tmp)) != sha256:
-            aside = move_aside(Path(tmp), got)
-            aside = aside.rename(dest.with_name(f"{dest.name}.corrupt-{got[:8]}"))
-            raise DataUnavailableError(f"{note}checksum mismatch for {url}: got {got}, expected {sha256}; "
-                                       f"the download was refused and moved aside to {aside}. {hint}")
-        os.replace(tmp, dest)
+        with atomic_path(dest) as tmp:  # renamed onto dest only once the checksum holds
+            with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+                while block := resp.read(1 << 20):
+                    out.write(block)
+            if sha256 is not None and (got := sha256sum(tmp)) != sha256:
+                aside = dest.with_name(f"{dest.name}.corrupt-{got[:8]}")
+                os.replace(tmp, aside)
+                raise DataUnavailableError(f"{note}checksum mismatch for {url}: got {got}, expected {sha256}; "
+                                           f"the download was refused and moved aside to {aside}. {hint}")
     except (urllib.error.URLError, OSError) as err:
         raise DataUnavailableError(f"{note}download of {url} failed ({_why(err)}). {hint}") from err
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return dest
 
 

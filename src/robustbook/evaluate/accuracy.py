@@ -9,6 +9,7 @@ from torch import nn
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
+from ..attacks.base import eval_mode
 from ..data.images import loader
 
 AttackFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -18,17 +19,15 @@ def predictions(model: nn.Module, data: Dataset, attack: AttackFn | None = None,
                 device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """Predicted and true labels over `data`, on attacked inputs when `attack` is given."""
     device = torch.device(device)
-    was_training = model.training
-    model.eval()
-    preds, labels = [], []
-    for x, y in loader(data, batch_size):
-        x, y = x.to(device), y.to(device)
-        if attack is not None:
-            x = attack(x, y)
-        with torch.no_grad():
-            preds.append(model(x).argmax(1).cpu())
-        labels.append(y.cpu())
-    model.train(was_training)
+    with eval_mode(model):
+        preds, labels = [], []
+        for x, y in loader(data, batch_size):
+            x, y = x.to(device), y.to(device)
+            if attack is not None:
+                x = attack(x, y)
+            with torch.no_grad():
+                preds.append(model(x).argmax(1).cpu())
+            labels.append(y.cpu())
     return torch.cat(preds), torch.cat(labels)
 
 

@@ -7,6 +7,7 @@ from scipy import linalg
 from torch import nn
 from torch.utils.data import Dataset
 
+from ..attacks.base import eval_mode
 from ..data.images import loader
 
 
@@ -39,8 +40,6 @@ def frechet_distance(a: np.ndarray, b: np.ndarray, pca_dim: int | None = None) -
 def features(model: nn.Module, data: Dataset, batch_size: int = 256,
              device: torch.device | str = "cpu") -> np.ndarray:
     """The representation `model.features(x)` of every point of `data`, as an (N, d) array."""
-    was = model.training
-    model.eval()
-    out = [model.features(x.to(device)).flatten(1).cpu() for x, _ in loader(data, batch_size)]
-    model.train(was)
+    with eval_mode(model):
+        out = [model.features(x.to(device)).flatten(1).cpu() for x, _ in loader(data, batch_size)]
     return torch.cat(out).numpy()

@@ -11,38 +11,30 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
+from ..attacks.base import eval_mode
+from ..attacks.losses import logit_margin
 from ..data.images import loader
 
 AttackFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
-def logit_margin(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """f_y(x) - max_{j != y} f_j(x): positive iff correct; the margin of the ramp loss."""
-    true = logits.gather(1, y[:, None]).squeeze(1)
-    other = logits.clone()
-    other.scatter_(1, y[:, None], float("-inf"))
-    return true - other.max(1).values
 
 
 def per_example(model: nn.Module, data: Dataset, attack: AttackFn | None = None, batch_size: int = 256,
                 device: torch.device | str = "cpu") -> pd.DataFrame:
     """One row per example: label, prediction, correct, logit margin, probability of the label, CE loss."""
     device = torch.device(device)
-    was_training = model.training
-    model.eval()
-    cols: dict[str, list] = {k: [] for k in ("label", "pred", "margin", "prob", "loss")}
-    for x, y in loader(data, batch_size):
-        x, y = x.to(device), y.to(device)
-        if attack is not None:
-            x = attack(x, y)
-        with torch.no_grad():
-            logits = model(x).float()
-        cols["label"].append(y.cpu())
-        cols["pred"].append(logits.argmax(1).cpu())
-        cols["margin"].append(logit_margin(logits, y).cpu())
-        cols["prob"].append(F.softmax(logits, 1).gather(1, y[:, None]).squeeze(1).cpu())
-        cols["loss"].append(F.cross_entropy(logits, y, reduction="none").cpu())
-    model.train(was_training)
+    with eval_mode(model):
+        cols: dict[str, list] = {k: [] for k in ("label", "pred", "margin", "prob", "loss")}
+        for x, y in loader(data, batch_size):
+            x, y = x.to(device), y.to(device)
+            if attack is not None:
+                x = attack(x, y)
+            with torch.no_grad():
+                logits = model(x).float()
+            cols["label"].append(y.cpu())
+            cols["pred"].append(logits.argmax(1).cpu())
+            cols["margin"].append(logit_margin(logits, y).cpu())
+            cols["prob"].append(F.softmax(logits, 1).gather(1, y[:, None]).squeeze(1).cpu())
+            cols["loss"].append(F.cross_entropy(logits, y, reduction="none").cpu())
     df = pd.DataFrame({k: torch.cat(v).numpy() for k, v in cols.items()})
     df["correct"] = df["pred"] == df["label"]
     return df

@@ -1,5 +1,5 @@
-"""wen2020's measurements of adversarial robustness as a regularizer: the rows of Tables 3-6 for one
-trained model (accuracy and loss on train and test, their gaps, PGD accuracy on originally-correct test
+"""wen2020's measurements of adversarial robustness as a regularizer (the networks come from the zoo through
+`robustbook.experiments.wen2020`): the rows of Tables 3-6 for one trained model (accuracy and loss on train and test, their gaps, PGD accuracy on originally-correct test
 points), the singular-value summary of App. B.2, and loss variation (App. B.5)."""
 from __future__ import annotations
 
@@ -48,39 +48,3 @@ def std_difference_summary(std_low: Sequence[float], std_high: Sequence[float]) 
     fell, rose = d[d > 0], -d[d < 0]
     return {"n_fell": int(len(fell)), "sum_fell": float(fell.sum()), "mean_fell": float(fell.mean()) if len(fell) else 0.0,
             "n_rose": int(len(rose)), "sum_rose": float(rose.sum()), "mean_rose": float(rose.mean()) if len(rose) else 0.0}
-
-
-def trained_model(arch: str, depth: int, width: int, train_set: Dataset, train_spec: dict, cfg,
-                  channels: int, num_classes: int, normalize: str | None, clip: float | None = None,
-                  seed: int = 0, device: torch.device | str = "cpu", progress: bool = False) -> nn.Module:
-    """A CIFAR ResNet ('bn': with batch norm, 'fixup': without) of `depth`/`width` trained with the
-    TrainConfig `cfg` (spectral norms clipped to `clip` after every epoch when given), from the zoo.
-
-    `train_spec` must identify `train_set` (data set, split, size, seed)."""
-    import dataclasses
-
-    from ..models import MEAN_STD, Normalized
-    from ..models.fixup import fixup_resnet, narrow_cifar_resnet
-    from ..train import fit, zoo
-    from .spectral import SpectralClip
-
-    if arch not in ("bn", "fixup"):
-        raise ValueError(f"invalid arch={arch!r}: choose 'bn' or 'fixup'")
-    x0, _ = train_set[0]
-    spec = {"chapter": "wen2020", "arch": arch, "depth": depth, "width": width, "data": train_spec,
-            "train": dataclasses.asdict(cfg), "clip": clip, "seed": seed, "channels": channels,
-            "classes": num_classes, "normalize": normalize, "clip_version": 1}
-
-    def build() -> nn.Module:
-        torch.manual_seed(seed)
-        make = fixup_resnet if arch == "fixup" else narrow_cifar_resnet
-        net = make(depth, channels, num_classes, width)
-        if normalize is None:
-            return net
-        mean, std = MEAN_STD[normalize]
-        if len(mean) != channels:
-            mean, std = mean[:1] * channels, std[:1] * channels
-        return Normalized(net, mean, std)
-
-    callbacks = [SpectralClip(clip, tuple(x0.shape))] if clip is not None else []
-    return zoo.get_or_train(spec, build, lambda m: fit(m, train_set, cfg, device, seed, callbacks, progress), device)

@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..attacks.base import eval_mode
+
 
 def _as_pair(v) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
@@ -111,16 +113,13 @@ def linear_layers(model: nn.Module, input_shape: tuple[int, ...]) -> list[LayerI
         if isinstance(mod, (nn.Conv2d, nn.Linear)):
             hooks.append(mod.register_forward_hook(
                 lambda m, inp, out, name=name: infos.append(LayerInfo(name, m, tuple(inp[0].shape[1:])))))
-    was_training = model.training
-    model.eval()
     try:
         p = next(model.parameters())
-        with torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             model(torch.zeros(1, *input_shape, device=p.device, dtype=p.dtype))
     finally:
         for h in hooks:
             h.remove()
-        model.train(was_training)
     seen, out = set(), []
     for info in infos:
         if info.name not in seen:

@@ -1,12 +1,11 @@
 """Linear heads on frozen representations, and the measurements of nern2023's Theorems 3.2 and 4.1.
 
-`linear_probe` trains (through the zoo) a fresh linear head on a frozen encoder; `measure_head` attacks the
-whole classifier, and plugs the representation's robustness (a PGD lower estimate and a sound upper bound)
+Heads are trained in `robustbook.train.probe` (through the zoo: `experiments.nern2023.probe`); this module
+only measures: `measure_head` attacks the whole classifier, and plugs the representation's robustness (a PGD lower estimate and a sound upper bound)
 into both theorems.
 """
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
@@ -16,89 +15,19 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..attacks import PGD
-from ..data.images import tensors
+from ..attacks.base import eval_mode
+from ..attacks.losses import logit_margin
 from ..theory import nern2023 as theory
-from ..train import zoo
+from ..train.probe import features_of, fit_linear_head  # noqa: F401  (re-exported)
 
 
 def _head_holder(model: nn.Module) -> nn.Module:
     return model.model if hasattr(model, "model") and hasattr(model, "std") else model
 
 
-@torch.no_grad()
-def features_of(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
-    """The representation model.features(x) in eval mode, batched."""
-    was = model.training
-    model.eval()
-    out = torch.cat([model.features(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
-    model.train(was)
-    return out
-
-
-def fit_linear_head(z: torch.Tensor, y: torch.Tensor, num_classes: int, weight_decay: float,
-                    steps: int = 200, seed: int = 0) -> nn.Linear:
-    """Multinomial logistic regression on features z: CE + (weight_decay / 2) ||W||_F^2, full-batch L-BFGS."""
-    if weight_decay < 0:
-        raise ValueError(f"invalid weight_decay={weight_decay!r}: must be >= 0")
-    torch.manual_seed(seed)
-    head = nn.Linear(z.shape[1], num_classes).to(z.device)
-    opt = torch.optim.LBFGS(head.parameters(), lr=1.0, max_iter=steps, history_size=20,
-                            line_search_fn="strong_wolfe", tolerance_grad=1e-9, tolerance_change=1e-12)
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        loss = F.cross_entropy(head(z), y) + 0.5 * weight_decay * head.weight.pow(2).sum()
-        loss.backward()
-        return loss
-
-    with torch.enable_grad():
-        opt.step(closure)
-    return head
-
-
-def linear_probe(encoder: nn.Module, encoder_spec: dict[str, Any], train_data, num_classes: int,
-                 weight_decay: float, data_spec: dict[str, Any], steps: int = 200, seed: int = 0,
-                 device: torch.device | str = "cpu") -> nn.Module:
-    """The encoder (frozen) with a new linear head trained on `train_data`, from the zoo or trained now.
-
-    `encoder_spec` and `data_spec` must describe the encoder and the training data (they key the cache).
-    """
-    spec = {"kind": "nern2023_linear_probe", "encoder": encoder_spec, "data": data_spec,
-            "num_classes": num_classes, "weight_decay": float(weight_decay), "steps": steps, "seed": seed,
-            "solver": "lbfgs-strong-wolfe"}
-
-    def build() -> nn.Module:
-        model = copy.deepcopy(encoder).cpu()
-        holder = _head_holder(model)
-        holder.head = nn.Linear(holder.head.in_features, num_classes)
-        for p in model.parameters():
-            p.requires_grad_(False)
-        return model
-
-    def train(model: nn.Module) -> None:
-        x, y = tensors(train_data)
-        z = features_of(model, x.to(device))
-        head = fit_linear_head(z, y.to(device), num_classes, weight_decay, steps, seed)
-        holder = _head_holder(model)
-        holder.head.weight.data.copy_(head.weight.data)
-        holder.head.bias.data.copy_(head.bias.data)
-
-    model = zoo.get_or_train(spec, build, train, device)
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model.eval()
-
-
 def spectral_norm(weight: torch.Tensor) -> float:
     """||W||_2, the largest singular value."""
     return float(torch.linalg.matrix_norm(weight.detach().double().cpu(), ord=2))
-
-
-def _margins(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    true = logits.gather(1, y[:, None])[:, 0]
-    other = logits.clone()
-    other.scatter_(1, y[:, None], -float("inf"))
-    return true - other.max(1).values
 
 
 def _pairwise_certified(logits: torch.Tensor, y: torch.Tensor, w: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
@@ -120,59 +49,59 @@ def measure_head(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float,
     rep_shift_pgd: per-example PGD lower estimate of max ||f(x+d) - f(x)||_2; rep_shift_upper: a sound upper
     bound of the same max (one number for all x). Returns one table row.
     """
-    model.eval()
-    head = _head_holder(model).head
-    w = head.weight.detach()
-    w_norm = spectral_norm(w)
-    logits = model(x)
-    with torch.enable_grad():
-        x_adv = PGD(model, eps, steps=steps, norm=norm, seed=seed)(x, y)
-    logits_adv = model(x_adv)
-    loss = F.cross_entropy(logits, y, reduction="none")
-    loss_adv = torch.maximum(F.cross_entropy(logits_adv, y, reduction="none"), loss)  # delta = 0 is in the set
-    gap_i = loss_adv - loss
-    # the representation shift at the classifier's own adversarial point: one more lower estimate of the max
-    z, z_adv = model.features(x), model.features(x_adv)
-    shift_at_adv = (z_adv - z).norm(dim=1)
-    shift_pgd = torch.maximum(rep_shift_pgd.to(shift_at_adv), shift_at_adv)
-    # the observed part of the relevant set f(X_eps): clean, classifier-PGD and representation-PGD logits
-    seen = [logits, logits_adv] + ([model(x_rep_adv)] if x_rep_adv is not None else [])
-    seen_logits = torch.cat(seen).double().cpu().numpy()
-    seen_y = torch.cat([y] * len(seen)).cpu().numpy()
-    c1_global = math.sqrt(2.0)
-    c1_seen = theory.ce_lipschitz_on(seen_logits, seen_y)
-    consts = theory.constants_from_logits(seen_logits, seen_y)
-    mean_pgd, gap = float(shift_pgd.mean()), float(gap_i.mean())
-    rhs_pgd = theory.thm32_rhs(w_norm, c1_global, mean_pgd)
-    rhs_sound = theory.thm32_rhs(w_norm, c1_global, rep_shift_upper)
-    # per-example form of the proof's middle step (sound: CE is sqrt(2)-Lipschitz in the logits everywhere)
-    per_example = gap_i <= c1_global * w_norm * shift_at_adv * (1 + 1e-5) + 1e-6
-    margins = _margins(logits, y)
-    correct = logits.argmax(1) == y
-    cert_pgd = torch.as_tensor(theory.thm41_certified(margins.cpu().numpy(), w_norm, shift_pgd.cpu().numpy()))
-    cert_sound = torch.as_tensor(theory.thm41_certified(margins.cpu().numpy(), w_norm, rep_shift_upper))
-    cert_pair_sound = _pairwise_certified(logits, y, w, torch.full_like(margins, rep_shift_upper))
-    c2 = float(loss_adv.max())  # bound on the loss over what we saw (an estimate of the sup)
-    n = len(y)
-    return {
-        "eps": eps, "norm": norm, "W_norm": w_norm, "W_fro": float(w.norm()),
-        "clean_acc": float(correct.float().mean()), "pgd_acc": float((logits_adv.argmax(1) == y).float().mean()),
-        "L": float(loss.mean()), "L_adv": float(loss_adv.mean()), "gap": gap,
-        "rep_pgd": mean_pgd, "rep_upper": float(rep_shift_upper),
-        "C1_global": c1_global, "C1_seen": c1_seen, "C_paper": consts["C_paper"],
-        "C_corrected": consts["C_corrected"], "log10_C_paper": consts["log10_C_paper"],
-        "rhs_pgd": rhs_pgd, "rhs_pgd_C1_seen": theory.thm32_rhs(w_norm, c1_seen, mean_pgd),
-        "rhs_sound": rhs_sound, "rhs_paper_C": theory.thm32_rhs(w_norm, consts["C_paper"], mean_pgd),
-        "held_pgd": gap <= rhs_pgd, "held_sound": gap <= rhs_sound,
-        "held_per_example": bool(per_example.all()),
-        "ratio_pgd": gap / rhs_pgd if rhs_pgd > 0 else float("nan"),
-        "ratio_sound": gap / rhs_sound if rhs_sound > 0 else float("nan"),
-        "hoeffding": theory.hoeffding_term(c2, n, rho), "n": n,
-        "cert_pgd": float(cert_pgd.float().mean()), "cert_sound": float(cert_sound.float().mean()),
-        "cert_pairwise_sound": float(cert_pair_sound.float().mean()),
-        "cert_pgd_not_robust": float((cert_pgd & (logits_adv.argmax(1) != y).cpu()).float().mean()),
-        "margin_median": float(margins[correct].median()) if correct.any() else float("nan"),
-    }
+    with eval_mode(model):
+        head = _head_holder(model).head
+        w = head.weight.detach()
+        w_norm = spectral_norm(w)
+        logits = model(x)
+        with torch.enable_grad():
+            x_adv = PGD(model, eps, steps=steps, norm=norm, seed=seed)(x, y)
+        logits_adv = model(x_adv)
+        loss = F.cross_entropy(logits, y, reduction="none")
+        loss_adv = torch.maximum(F.cross_entropy(logits_adv, y, reduction="none"), loss)  # delta = 0 is in the set
+        gap_i = loss_adv - loss
+        # the representation shift at the classifier's own adversarial point: one more lower estimate of the max
+        z, z_adv = model.features(x), model.features(x_adv)
+        shift_at_adv = (z_adv - z).norm(dim=1)
+        shift_pgd = torch.maximum(rep_shift_pgd.to(shift_at_adv), shift_at_adv)
+        # the observed part of the relevant set f(X_eps): clean, classifier-PGD and representation-PGD logits
+        seen = [logits, logits_adv] + ([model(x_rep_adv)] if x_rep_adv is not None else [])
+        seen_logits = torch.cat(seen).double().cpu().numpy()
+        seen_y = torch.cat([y] * len(seen)).cpu().numpy()
+        c1_global = math.sqrt(2.0)
+        c1_seen = theory.ce_lipschitz_on(seen_logits, seen_y)
+        consts = theory.constants_from_logits(seen_logits, seen_y)
+        mean_pgd, gap = float(shift_pgd.mean()), float(gap_i.mean())
+        rhs_pgd = theory.thm32_rhs(w_norm, c1_global, mean_pgd)
+        rhs_sound = theory.thm32_rhs(w_norm, c1_global, rep_shift_upper)
+        # per-example form of the proof's middle step (sound: CE is sqrt(2)-Lipschitz in the logits everywhere)
+        per_example = gap_i <= c1_global * w_norm * shift_at_adv * (1 + 1e-5) + 1e-6
+        margins = logit_margin(logits, y)
+        correct = logits.argmax(1) == y
+        cert_pgd = torch.as_tensor(theory.thm41_certified(margins.cpu().numpy(), w_norm, shift_pgd.cpu().numpy()))
+        cert_sound = torch.as_tensor(theory.thm41_certified(margins.cpu().numpy(), w_norm, rep_shift_upper))
+        cert_pair_sound = _pairwise_certified(logits, y, w, torch.full_like(margins, rep_shift_upper))
+        c2 = float(loss_adv.max())  # bound on the loss over what we saw (an estimate of the sup)
+        n = len(y)
+        return {
+            "eps": eps, "norm": norm, "W_norm": w_norm, "W_fro": float(w.norm()),
+            "clean_acc": float(correct.float().mean()), "pgd_acc": float((logits_adv.argmax(1) == y).float().mean()),
+            "L": float(loss.mean()), "L_adv": float(loss_adv.mean()), "gap": gap,
+            "rep_pgd": mean_pgd, "rep_upper": float(rep_shift_upper),
+            "C1_global": c1_global, "C1_seen": c1_seen, "C_paper": consts["C_paper"],
+            "C_corrected": consts["C_corrected"], "log10_C_paper": consts["log10_C_paper"],
+            "rhs_pgd": rhs_pgd, "rhs_pgd_C1_seen": theory.thm32_rhs(w_norm, c1_seen, mean_pgd),
+            "rhs_sound": rhs_sound, "rhs_paper_C": theory.thm32_rhs(w_norm, consts["C_paper"], mean_pgd),
+            "held_pgd": gap <= rhs_pgd, "held_sound": gap <= rhs_sound,
+            "held_per_example": bool(per_example.all()),
+            "ratio_pgd": gap / rhs_pgd if rhs_pgd > 0 else float("nan"),
+            "ratio_sound": gap / rhs_sound if rhs_sound > 0 else float("nan"),
+            "hoeffding": theory.hoeffding_term(c2, n, rho), "n": n,
+            "cert_pgd": float(cert_pgd.float().mean()), "cert_sound": float(cert_sound.float().mean()),
+            "cert_pairwise_sound": float(cert_pair_sound.float().mean()),
+            "cert_pgd_not_robust": float((cert_pgd & (logits_adv.argmax(1) != y).cpu()).float().mean()),
+            "margin_median": float(margins[correct].median()) if correct.any() else float("nan"),
+        }
 
 
 def summarize(rows: list[dict]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .resnets import _BasicBlock, _ResNet
+from .resnets import cifar_resnet
 
 
 class _FixupBlock(nn.Module):
@@ -83,10 +83,10 @@ def fixup_resnet(depth: int = 20, in_channels: int = 3, num_classes: int = 10, w
 
 
 def narrow_cifar_resnet(depth: int = 20, in_channels: int = 3, num_classes: int = 10, width: int = 16) -> nn.Module:
-    """The CIFAR ResNet of depth 6n+2 (with batch norm) with `width`-2width-4width channels (16: the original)."""
-    if depth < 8 or (depth - 2) % 6:
-        raise ValueError(f"invalid depth={depth!r}: must be 6n+2 (8, 20, 56, 110, ...)")
-    if width < 1:
-        raise ValueError(f"invalid width={width!r}: must be >= 1")
-    n = (depth - 2) // 6
-    return _ResNet(_BasicBlock, [width, 2 * width, 4 * width], [n, n, n], in_channels, num_classes, preact=False)
+    """The batch-norm CIFAR ResNet of `depth` and `width` (the one builder, `resnets.cifar_resnet`)."""
+    return cifar_resnet(depth, in_channels, num_classes, width)
+
+
+def fixup_resnet_net(in_channels: int = 3, num_classes: int = 10, depth: int = 20, width: int = 16) -> FixupResNet:
+    """`fixup_resnet` in the registry's argument order (options depth and width)."""
+    return fixup_resnet(depth, in_channels, num_classes, width)

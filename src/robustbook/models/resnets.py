@@ -96,9 +96,31 @@ def resnet34(in_channels: int = 3, num_classes: int = 10) -> ResNet34:
     return ResNet34(in_channels, num_classes)
 
 
-def cifar_resnet(depth: int, in_channels: int = 3, num_classes: int = 10) -> _ResNet:
-    """The CIFAR ResNet of depth 6n+2 (20, 32, 44, 56, 110, ...), 16-32-64 channels."""
+def cifar_resnet(depth: int, in_channels: int = 3, num_classes: int = 10, width: int = 16) -> _ResNet:
+    """The CIFAR ResNet of depth 6n+2 (20, 32, 44, 56, 110, ...) with width-2width-4width channels (16: He et al.)."""
     if depth < 8 or (depth - 2) % 6:
-        raise ValueError(f"invalid depth={depth!r}: must be 6n+2 (20, 56, 110, ...)")
+        raise ValueError(f"invalid depth={depth!r}: must be 6n+2 (8, 20, 56, 110, ...)")
+    if width < 1:
+        raise ValueError(f"invalid width={width!r}: must be >= 1")
     n = (depth - 2) // 6
-    return _ResNet(_BasicBlock, [16, 32, 64], [n, n, n], in_channels, num_classes, preact=False)
+    return _ResNet(_BasicBlock, [width, 2 * width, 4 * width], [n, n, n], in_channels, num_classes, preact=False)
+
+
+def resnet20(in_channels: int = 3, num_classes: int = 10) -> _ResNet:
+    """CIFAR ResNet-20."""
+    return cifar_resnet(20, in_channels, num_classes)
+
+
+def resnet56(in_channels: int = 3, num_classes: int = 10) -> _ResNet:
+    """CIFAR ResNet-56."""
+    return cifar_resnet(56, in_channels, num_classes)
+
+
+def resnet110(in_channels: int = 3, num_classes: int = 10) -> _ResNet:
+    """CIFAR ResNet-110."""
+    return cifar_resnet(110, in_channels, num_classes)
+
+
+def cifar_resnet_net(in_channels: int = 3, num_classes: int = 10, depth: int = 20, width: int = 16) -> _ResNet:
+    """`cifar_resnet` in the registry's argument order (options depth and width)."""
+    return cifar_resnet(depth, in_channels, num_classes, width)

@@ -55,3 +55,18 @@ class SmallCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+
+def smallcnn(in_channels: int = 1, num_classes: int = 10) -> SmallCNN:
+    """The small CNN for 32x32 inputs."""
+    return SmallCNN(in_channels, num_classes)
+
+
+def mlp(in_channels: int = 1, num_classes: int = 10) -> MLP:
+    """The MLP on flattened 32x32 inputs."""
+    return MLP(in_channels * 32 * 32, num_classes)
+
+
+def linear(in_channels: int = 1, num_classes: int = 10) -> Linear:
+    """The linear classifier on flattened 32x32 inputs."""
+    return Linear(in_channels * 32 * 32, num_classes)

@@ -53,3 +53,13 @@ class WideResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+
+def wrn28_10(in_channels: int = 3, num_classes: int = 10) -> WideResNet:
+    """WideResNet-28-10."""
+    return WideResNet(28, 10, in_channels, num_classes)
+
+
+def wrn34_10(in_channels: int = 3, num_classes: int = 10) -> WideResNet:
+    """WideResNet-34-10."""
+    return WideResNet(34, 10, in_channels, num_classes)

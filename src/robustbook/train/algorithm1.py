@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
+from ..attacks.base import project
 from .loop import TrainConfig
 
 P_NORMS = ("2", "inf")
@@ -215,10 +216,8 @@ def loglog_slope(df: pd.DataFrame, stat: str = "mean", t_min: int = 1, boot: int
 # ---------------------------------------------------------------------------------------------------
 
 def _project_torch(delta: torch.Tensor, radius: float, p: str) -> torch.Tensor:
-    if p == "inf":
-        return delta.clamp(-radius, radius)
-    norm = delta.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, *[1] * (delta.dim() - 1))
-    return delta * torch.clamp(radius / norm, max=1.0)
+    """The attacks package's Euclidean projection onto the l_p ball (p = '2' or 'inf')."""
+    return project(delta, radius, "linf" if p == "inf" else "l2")
 
 
 def algorithm1_torch(model: nn.Module, dataset: Dataset, steps: int, inner_steps: int, radius: float,

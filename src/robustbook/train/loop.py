@@ -13,7 +13,7 @@ from torch.utils.data import Dataset
 from ..attacks.base import check_norm
 from ..bars import tqdm  # off in tests and in the executed book
 from ..data.images import loader
-from .objectives import get_objective
+from .registry import get_objective
 
 SCHEDULES = ("constant", "multistep", "cosine")
 

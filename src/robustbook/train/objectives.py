@@ -1,6 +1,7 @@
 """Training objectives: each maps (model, x, y, config) to a scalar loss to minimize.
 
-Register a new one with `@objective("name")`; the training loop and the zoo then know it by name.
+Each is registered here with the `TrainConfig` fields it reads (`robustbook.train.registry` explains how to
+add one); the training loop and the zoo then know it by name.
 """
 from __future__ import annotations
 
@@ -10,29 +11,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..attacks import PGD
-from ..attacks.base import clip_to_box, project
+from ..attacks.base import clip_to_box, eval_mode, project, steepest_direction
+from ..attacks.pgd import PGD
+from .registry import OBJECTIVES, Objective, get_objective, objective
 
 if TYPE_CHECKING:
     from .loop import TrainConfig
 
-Objective = Callable[[nn.Module, torch.Tensor, torch.Tensor, "TrainConfig"], torch.Tensor]
-OBJECTIVES: dict[str, Objective] = {}
+__all__ = ["OBJECTIVES", "Objective", "get_objective", "objective", "train_attack"]
 
-
-def objective(name: str) -> Callable[[Objective], Objective]:
-    """Register a training objective under `name`."""
-    def register(fn: Objective) -> Objective:
-        OBJECTIVES[name] = fn
-        return fn
-    return register
-
-
-def get_objective(name: str) -> Objective:
-    """The objective registered under `name`."""
-    if name not in OBJECTIVES:
-        raise ValueError(f"invalid objective={name!r}: choose one of {', '.join(sorted(OBJECTIVES))}")
-    return OBJECTIVES[name]
+ATTACK_FIELDS = ("eps", "alpha", "steps", "norm", "ascent", "random_start")  # what `train_attack` reads
 
 
 def train_attack(model: nn.Module, cfg: "TrainConfig", loss: str = "ce") -> PGD:
@@ -41,7 +29,7 @@ def train_attack(model: nn.Module, cfg: "TrainConfig", loss: str = "ce") -> PGD:
                random_start=cfg.random_start, loss=loss, model_mode="eval")
 
 
-@objective("standard")
+@objective("standard", reads=("noise_sigma",))
 def standard(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainConfig") -> torch.Tensor:
     """Empirical risk: mean cross-entropy on clean inputs (plus Gaussian noise when noise_sigma > 0)."""
     if cfg.noise_sigma > 0:
@@ -49,7 +37,7 @@ def standard(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainConf
     return F.cross_entropy(model(x), y)
 
 
-@objective("adversarial")
+@objective("adversarial", reads=ATTACK_FIELDS)
 def adversarial(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainConfig") -> torch.Tensor:
     """PGD adversarial training (Madry et al.), or Algorithm 1 of yi2021 with ascent='raw':
     cross-entropy at the K-step projected-ascent point inside the eps-ball."""
@@ -57,29 +45,26 @@ def adversarial(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainC
     return F.cross_entropy(model(x_adv), y)
 
 
-@objective("augmented")
+@objective("augmented", reads=ATTACK_FIELDS + ("lam",))
 def augmented(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainConfig") -> torch.Tensor:
     """Adversarial augmentation (alhamoud2023 Eq. 5): (1 - lambda) * clean loss + lambda * adversarial loss."""
     x_adv = train_attack(model, cfg)(x, y)
     return (1 - cfg.lam) * F.cross_entropy(model(x), y) + cfg.lam * F.cross_entropy(model(x_adv), y)
 
 
-@objective("trades")
+@objective("trades", reads=("beta", "eps", "alpha", "steps", "norm"))
 def trades(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainConfig") -> torch.Tensor:
     """TRADES (Zhang et al. 2019): CE(f(x), y) + beta * KL(f(x) || f(x')), x' maximising the KL term."""
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        p_clean = F.softmax(model(x), 1)
-    delta = 0.001 * torch.randn_like(x)  # the reference implementation's small Gaussian start
-    for _ in range(cfg.steps):
-        delta.requires_grad_(True)
-        kl = F.kl_div(F.log_softmax(model(x + delta), 1), p_clean, reduction="sum")
-        (grad,) = torch.autograd.grad(kl, delta)
-        step = grad.sign() if cfg.norm == "linf" else grad / grad.flatten(1).norm(dim=1).clamp_min(1e-12).view(
-            -1, *[1] * (x.dim() - 1))
-        delta = clip_to_box(x, project(delta.detach() + cfg.alpha_or_default * step, cfg.eps, cfg.norm))
-    model.train(was_training)
+    with eval_mode(model):  # the inner maximisation: the attacks package's step, projection and box
+        with torch.no_grad():
+            p_clean = F.softmax(model(x), 1)
+        delta = 0.001 * torch.randn_like(x)  # the reference implementation's small Gaussian start
+        for _ in range(cfg.steps):
+            delta.requires_grad_(True)
+            kl = F.kl_div(F.log_softmax(model(x + delta), 1), p_clean, reduction="sum")
+            (grad,) = torch.autograd.grad(kl, delta)
+            step = steepest_direction(grad, cfg.norm)
+            delta = clip_to_box(x, project(delta.detach() + cfg.alpha_or_default * step, cfg.eps, cfg.norm))
     logits = model(x)
     robust = F.kl_div(F.log_softmax(model(x + delta), 1), F.softmax(logits, 1), reduction="batchmean")
     return F.cross_entropy(logits, y) + cfg.beta * robust

@@ -1,31 +1,47 @@
-"""A content-addressed cache of trained models: one config is trained once and reused by every notebook.
+"""The zoo: every trained model of the book, trained once per recipe and reused; `get_or_train(recipe)` is
+the one way in.
 
-The key is a sha256 of the full recipe (model, data, training config, seed), the package version and a
-fingerprint of the source that trains models, so a code change never serves a stale checkpoint. Writes
-are atomic (temp file + rename); loads use `weights_only=True`; an unreadable entry is retrained.
+A `Recipe` says everything that makes a model: architecture (and its options), data set (and subset,
+channels, a held-out domain), training config, seed, and the few extras some chapters need (model selection
+on held-out source domains, spectral-norm clipping, a linear probe on a frozen base recipe). Its key is
+exactly what decides the trained weights (`components`):
+
+- the recipe fields that are read: the loop's fields of `TrainConfig` plus those its objective declared when
+  it was registered (`robustbook.train.registry`), so a field the objective ignores changes nothing;
+- the data set's identity; torch's major.minor; the device type and the precision mode;
+- the code digest (`robustbook.hashing.code_digest`: syntax trees without docstrings, transitive robustbook
+  imports) of the modules the recipe runs: its architecture, its objective, the loop, the data loader and
+  each extra it uses.
+
+A checkpoint stores these components; when a recipe's key changes, the zoo says which component changed
+("objective code changed", "new torch", ...). A per-key file lock makes concurrent builds train a missing
+model once (the others wait, then load); writes are atomic (a failure during `torch.save` leaves no entry);
+a checkpoint that does not load is retrained with a warning that names the file.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
-import hashlib
 import json
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
+from filelock import FileLock
 from torch import nn
 
-from .. import __version__
+from .. import hashing
 from ..data import images
-from ..models import build
+from ..models.registry import MEAN_STD, arch_module, build
 from .loop import TrainConfig, fit
+from .registry import registered
 
-_FINGERPRINTED = ("models", "train", "attacks", "data/images.py")
+LOOP_FIELDS = ("objective", "epochs", "batch_size", "lr", "momentum", "weight_decay", "schedule")
+SCHEDULE_FIELDS = {"multistep": ("milestones", "gamma")}
+SELECTIONS = ("last", "source_val")
 
 
 def cache_root() -> Path:
@@ -38,94 +54,270 @@ def zoo_dir() -> Path:
     return cache_root() / "zoo"
 
 
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """sha256 of the package source that decides what a trained model is."""
-    pkg = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for part in _FINGERPRINTED:
-        paths = sorted((pkg / part).rglob("*.py")) if (pkg / part).is_dir() else [pkg / part]
-        for p in paths:
-            h.update(p.relative_to(pkg).as_posix().encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def key_of(spec: dict[str, Any]) -> str:
-    """The cache key of a JSON-able spec."""
-    blob = json.dumps({"spec": spec, "version": __version__, "code": code_fingerprint()},
-                      sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
-
-
-def _save_atomic(obj: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def get_or_train(spec: dict[str, Any], build_model: Callable[[], nn.Module],
-                 train: Callable[[nn.Module], Any], device: torch.device | str = "cpu") -> nn.Module:
-    """Load the model cached under `spec`, or build it, `train(model)` it, and cache it.
-
-    `spec` must describe everything that `build_model` and `train` depend on.
-    """
-    key = key_of(spec)
-    path = zoo_dir() / f"{key}.pt"
-    model = build_model()
-    if path.exists():
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-            model.load_state_dict(state["model"])
-            return model.to(device).eval()
-        except Exception as err:  # corrupt or incompatible entry: retrain, never crash a build
-            warnings.warn(f"zoo entry {path.name} unreadable ({type(err).__name__}); retraining", stacklevel=2)
-            path.unlink(missing_ok=True)
-            model = build_model()
-    model.to(device)
-    train(model)
-    _save_atomic({"model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-                  "spec": json.dumps(spec, sort_keys=True, default=str)}, path)
-    return model.eval()
-
-
 @dataclass(frozen=True)
 class Recipe:
-    """A model trained on a named data set: architecture, data, training config, seed."""
+    """Everything that makes one trained model of the zoo."""
 
     arch: str
     dataset: str = "digits32"
     train: TrainConfig = field(default_factory=TrainConfig)
     seed: int = 0
-    train_size: int | None = None
+    train_size: int | None = None  # seeded subset of the training split; None: all of it
     channels: int | None = None  # None: the data set's own
+    arch_options: tuple[tuple[str, Any], ...] = ()  # builder keywords, e.g. (("depth", 8), ("width", 16))
+    normalize: str | None = "auto"  # statistics inside the model: 'auto' (the data set's), a name, or None
+    num_classes: int | None = None  # None: the data set's own
+    holdout_domain: Any = None  # leave-one-domain-out: train on the other domains of `dataset`
+    holdout_fraction: float = 0.2  # share of each source domain held out for model selection
+    selection: str = "last"  # 'last' epoch, or 'source_val': the epoch best on the held-out sources
+    clip: float | None = None  # clip every layer's spectral norm to this after each epoch (wen2020)
+    base: "Recipe | None" = None  # a linear probe: fit a new head on this recipe's frozen model
+    head_weight_decay: float = 0.0  # the probe's L2 penalty
+    head_steps: int = 200  # the probe's L-BFGS iterations
+
+    def __post_init__(self) -> None:
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"invalid selection={self.selection!r}: choose one of {', '.join(SELECTIONS)}")
+        if self.selection == "source_val" and self.holdout_domain is None:
+            raise ValueError("selection='source_val' needs holdout_domain (the held-out sources select)")
+        arch_module(self.arch)  # raises on an unknown architecture
+
+    def replace(self, **changes: Any) -> "Recipe":
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
 
     def spec(self) -> dict[str, Any]:
-        """The JSON-able description that keys the cache."""
+        """The recipe as JSON-able data (for display; the key is `components`)."""
         return {"kind": "recipe", **dataclasses.asdict(self)}
 
 
+# --------------------------------------------------------------------------------------------- data
+
+def _domain_split(recipe: Recipe):
+    from ..data.domains import domains, lodo
+    return lodo(domains(recipe.dataset, recipe.seed), recipe.holdout_domain, recipe.holdout_fraction, recipe.seed)
+
+
 def train_set(recipe: Recipe):
-    """The training split a recipe trains on (seeded subset when train_size is set)."""
+    """The training data a recipe trains on (seeded subset when train_size is set; sources for LODO)."""
+    if recipe.holdout_domain is not None:
+        return _domain_split(recipe).train
     return images.subset(images.load(recipe.dataset, "train", recipe.channels), recipe.train_size, recipe.seed)
 
 
-def get(recipe: Recipe, device: torch.device | str = "cpu", progress: bool = True) -> nn.Module:
-    """The model of `recipe`, from the cache or trained now (and cached)."""
+def _normalize(recipe: Recipe) -> str | None:
+    if recipe.normalize != "auto":
+        return recipe.normalize
+    name = recipe.dataset
+    if name.startswith("digits32") or name == "rotated_digits":
+        name = "digits32"
+    return name if name in MEAN_STD else None
+
+
+def _num_classes(recipe: Recipe) -> int:
+    if recipe.num_classes is not None:
+        return recipe.num_classes
+    if recipe.dataset in images.NUM_CLASSES:
+        return images.NUM_CLASSES[recipe.dataset]
+    from ..data.domains import domains, num_classes
+    return num_classes(domains(recipe.dataset, recipe.seed))
+
+
+# ---------------------------------------------------------------------------------------------- key
+
+def _precision(device: torch.device) -> str:
+    return "amp-fp16+channels_last" if device.type == "cuda" else "fp32"
+
+
+def read_fields(cfg: TrainConfig) -> dict[str, Any]:
+    """The `TrainConfig` fields a run reads: the loop's, the schedule's, and those its objective declared."""
+    names = (*LOOP_FIELDS, *SCHEDULE_FIELDS.get(cfg.schedule, ()), *registered(cfg.objective).reads)
+    return {n: getattr(cfg, n) for n in sorted(set(names))}
+
+
+def code_modules(recipe: Recipe) -> dict[str, list[str]]:
+    """The robustbook modules each part of a recipe runs (each part's digest covers their imports too)."""
+    if recipe.base is not None:
+        return {"probe": ["robustbook.train.probe"], "data loader": ["robustbook.data.images"]}
+    mods = {"architecture": [arch_module(recipe.arch), "robustbook.models.registry"],
+            "objective": [registered(recipe.train.objective).module],
+            "loop": ["robustbook.train.loop"],
+            "data loader": ["robustbook.data.images"]}
+    if recipe.holdout_domain is not None:
+        mods["data loader"].append("robustbook.data.domains")
+    if recipe.clip is not None:
+        mods["spectral clip"] = ["robustbook.evaluate.spectral"]
+    return mods
+
+
+def _other_objectives(recipe: Recipe) -> dict[str, set[str]]:
+    """Per module, the top-level functions of the objectives this recipe does not use (left out of digests)."""
+    if recipe.base is not None:
+        return {}
+    from .registry import REGISTRY, objective_names
+    objective_names()  # every objective module registered
+    mine = registered(recipe.train.objective)
+    out: dict[str, set[str]] = {}
+    for reg in REGISTRY.values():
+        fn_name = getattr(reg.fn, "__name__", "")
+        if reg.name != mine.name and fn_name != getattr(mine.fn, "__name__", None):
+            out.setdefault(reg.module, set()).add(fn_name)
+    return out
+
+
+def components(recipe: Recipe, device: torch.device | str = "cpu") -> dict[str, Any]:
+    """Every component of a recipe's key, by name (the checkpoint stores them to explain a retrain)."""
+    device = torch.device(device)
+    data = {"dataset": recipe.dataset, "train_size": recipe.train_size, "channels": recipe.channels,
+            "seed": recipe.seed}
+    if recipe.holdout_domain is not None:
+        data.update(holdout_domain=str(recipe.holdout_domain), holdout_fraction=recipe.holdout_fraction)
+    if recipe.base is not None:
+        fields: dict[str, Any] = {"base": key(recipe.base, device), "head_weight_decay": recipe.head_weight_decay,
+                                  "head_steps": recipe.head_steps, "seed": recipe.seed}
+    else:
+        fields = {"arch": recipe.arch, "arch_options": [list(kv) for kv in recipe.arch_options],
+                  "normalize": _normalize(recipe), "num_classes": recipe.num_classes, "seed": recipe.seed,
+                  "selection": recipe.selection, "clip": recipe.clip, "train": read_fields(recipe.train)}
+    out = {"recipe": fields, "data": data, "torch": ".".join(torch.__version__.split("+")[0].split(".")[:2]),
+           "device": device.type, "precision": _precision(device),
+           "zoo": hashing.module_digest(__name__)}
+    for part, mods in code_modules(recipe).items():
+        out[f"{part} code"] = hashing.code_digest(mods, _other_objectives(recipe))
+    return json.loads(json.dumps(out, sort_keys=True, default=str))
+
+
+def key(recipe: Recipe, device: torch.device | str = "cpu") -> str:
+    """The zoo key of `recipe` trained on `device`'s type."""
+    return hashing.sha256_json(components(recipe, device))[:24]
+
+
+def _identity(recipe: Recipe, device: torch.device | str) -> str:
+    """What stays the same when only code or torch changes: names the manifest that explains retrains."""
+    c = components(recipe, device)
+    return hashing.sha256_json({"recipe": c["recipe"], "data": c["data"]})[:24]
+
+
+def why_retrain(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Human reasons a stored model no longer matches: 'objective code changed', 'new torch', ..."""
+    reasons = []
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) == new.get(name):
+            continue
+        if name == "torch":
+            reasons.append(f"new torch ({old.get(name)} -> {new.get(name)})")
+        elif name == "zoo":
+            reasons.append("zoo code changed")
+        elif name.endswith(" code"):
+            reasons.append(f"{name} changed")
+        else:
+            reasons.append(f"{name} changed")
+    return reasons
+
+
+# ----------------------------------------------------------------------------------------- build/train
+
+def _build(recipe: Recipe, device: torch.device | str) -> nn.Module:
+    if recipe.base is not None:
+        from .probe import probe_model
+        base = get_or_train(recipe.base, device, progress=False)
+        return probe_model(base, _num_classes(recipe))
+    x0, _ = train_set(recipe)[0]
+    torch.manual_seed(recipe.seed)
+    return build(recipe.arch, _num_classes(recipe), x0.shape[0], _normalize(recipe), **dict(recipe.arch_options))
+
+
+def _train(model: nn.Module, recipe: Recipe, device: torch.device | str, progress: bool) -> None:
+    if recipe.base is not None:
+        from .probe import train_probe
+        train_probe(model, train_set(recipe), _num_classes(recipe), recipe.head_weight_decay, recipe.head_steps,
+                    recipe.seed, device)
+        return
+    callbacks = []
     data = train_set(recipe)
-    x0, _ = data[0]
-    base = recipe.dataset.split("_")[0] if recipe.dataset.startswith("digits32") else recipe.dataset
-    norm = base if base in ("digits32", "cifar10", "cifar100", "mnist") else None
+    if recipe.clip is not None:
+        from ..evaluate.spectral import SpectralClip
+        callbacks.append(SpectralClip(recipe.clip, tuple(data[0][0].shape)))
+    best: dict[str, Any] = {"acc": -1.0, "state": None}
+    if recipe.selection == "source_val":
+        from ..evaluate.accuracy import accuracy
+        source_val = _domain_split(recipe).source_val
 
-    def build_model() -> nn.Module:
-        torch.manual_seed(recipe.seed)
-        return build(recipe.arch, images.NUM_CLASSES[recipe.dataset], x0.shape[0], norm)
+        def select(m: nn.Module, epoch: int) -> None:
+            acc = accuracy(m, source_val, device=device)
+            if acc > best["acc"]:
+                best.update(acc=acc, state=copy.deepcopy(m.state_dict()))
+        callbacks.append(select)
+    fit(model, data, recipe.train, device, recipe.seed, callbacks, progress=progress)
+    if best["state"] is not None:
+        model.load_state_dict(best["state"])
 
-    return get_or_train(recipe.spec(), build_model,
-                        lambda m: fit(m, data, recipe.train, device, recipe.seed, progress=progress), device)
+
+def _finish(model: nn.Module, recipe: Recipe, device: torch.device | str) -> nn.Module:
+    model = model.to(device).eval()
+    if recipe.base is not None:
+        for p in model.parameters():
+            p.requires_grad_(False)
+    return model
+
+
+def _load(path: Path, model: nn.Module) -> bool:
+    """Load `path` into `model`; False (with a warning naming the file) when the file is unreadable."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state["model"])
+        return True
+    except Exception as err:  # corrupt or incompatible entry: retrain, never crash a build, never silently
+        warnings.warn(f"zoo checkpoint {path} is unreadable ({type(err).__name__}: {err}); retraining it",
+                      RuntimeWarning, stacklevel=3)
+        path.unlink(missing_ok=True)
+        return False
+
+
+def get_or_train(recipe: Recipe, device: torch.device | str = "cpu", progress: bool = True) -> nn.Module:
+    """The model of `recipe` on `device`: loaded from the zoo, or trained now and stored."""
+    parts = components(recipe, device)
+    k = hashing.sha256_json(parts)[:24]
+    folder = zoo_dir()
+    path = folder / f"{k}.pt"
+    if path.exists():
+        model = _build(recipe, device)
+        if _load(path, model):
+            return _finish(model, recipe, device)
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / f"{k}.lock")):
+        if path.exists():  # another process trained it while we waited
+            model = _build(recipe, device)
+            if _load(path, model):
+                return _finish(model, recipe, device)
+        manifest = folder / f"{_identity(recipe, device)}.json"
+        if manifest.exists():
+            try:
+                old = json.loads(manifest.read_text())
+                reasons = why_retrain(old.get("components", {}), parts) if old.get("key") != k else []
+                if reasons:
+                    print(f"zoo: retraining {recipe.arch}/{recipe.train.objective} ({k}): {'; '.join(reasons)}")
+            except (OSError, ValueError):
+                pass
+        model = _build(recipe, device)
+        model.to(device)
+        _train(model, recipe, device, progress)
+        state = {"model": {n: v.detach().cpu() for n, v in model.state_dict().items()},
+                 "components": json.dumps(parts, sort_keys=True), "recipe": repr(recipe)}
+        with hashing.atomic_path(path) as tmp:
+            torch.save(state, tmp)
+        hashing.atomic_write_text(manifest, json.dumps({"key": k, "components": parts}, sort_keys=True, indent=1))
+    return _finish(model, recipe, device)
+
+
+def get(recipe: Recipe, device: torch.device | str = "cpu", progress: bool = True) -> nn.Module:
+    """Alias of `get_or_train` (the name earlier chapters call)."""
+    return get_or_train(recipe, device, progress)
+
+
+def stored_components(recipe: Recipe, device: torch.device | str = "cpu") -> dict[str, Any] | None:
+    """The key components stored with `recipe`'s checkpoint, or None when it is not in the zoo."""
+    path = zoo_dir() / f"{key(recipe, device)}.pt"
+    if not path.exists():
+        return None
+    return json.loads(torch.load(path, map_location="cpu", weights_only=True)["components"])

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from robustbook import dg
+from robustbook.experiments import alhamoud2023 as dg
 from robustbook.data import DataUnavailableError
 from robustbook.data.domainbed import domainbed
 from robustbook.evaluate.frechet import frechet_distance
@@ -78,3 +78,18 @@ def test_frechet_pca_projection():
     assert frechet_distance(a, b, pca_dim=6) == pytest.approx(frechet_distance(a, b), rel=1e-6)
     with pytest.raises(ValueError, match="pca_dim"):
         frechet_distance(a, b, pca_dim=7)
+
+
+def test_driver_recipes_select_on_held_out_sources_and_settings_are_per_profile():
+    from robustbook.experiments.common import pick
+
+    s = dg.certified_settings("smoke")
+    r = dg.smoothing_recipe(s, 75, "rotation", 0.3)
+    assert r.holdout_domain == 75 and r.selection == "source_val" and r.train.noise_sigma == 0.3
+    assert r.train.objective == "smooth_rotation_gaussian"
+    e = dg.empirical_settings("cpu")
+    assert dg.adversarial_config(e, eps=0).objective == "standard"
+    assert dg.adversarial_config(e, eps=8 / 255).steps == e.train_steps
+    assert pick(dg.EMPIRICAL, "smoke", epochs=None) == dg.EMPIRICAL["smoke"]  # None keeps the profile's value
+    with pytest.raises(ValueError, match="no_such_knob"):
+        dg.empirical_settings("smoke", no_such_knob=1)

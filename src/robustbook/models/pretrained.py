@@ -1,0 +1,60 @@
+"""ImageNet-pretrained torchvision backbones with a new linear head (alhamoud2023's `gpu` profile), inputs in
+[0, 1]: the ImageNet statistics sit in the library's one normalisation wrapper, `Normalized`."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .registry import Normalized, normalized
+
+WEIGHTS = {"resnet50": "IMAGENET1K_V2", "vit_b_16": "IMAGENET1K_V1"}
+
+
+class Backbone(nn.Module):
+    """A torchvision network without its classifier (`body`) and a new linear `head` on its pooled features."""
+
+    def __init__(self, body: nn.Module, dim: int, num_classes: int):
+        super().__init__()
+        self.body = body
+        self.head = nn.Linear(dim, num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The backbone's pooled representation of (normalised) inputs."""
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def pretrained_backbone(name: str, num_classes: int) -> Normalized:
+    """An ImageNet-pretrained resnet50 or vit_b_16 with a new `num_classes` head, inside `Normalized`
+    with the ImageNet statistics; exposes `.features` and `.head`. Needs the weights in $TORCH_HOME."""
+    import torchvision
+    if name not in WEIGHTS:
+        raise ValueError(f"invalid backbone={name!r}: choose one of {', '.join(WEIGHTS)}")
+    try:
+        net = getattr(torchvision.models, name)(weights=WEIGHTS[name])
+    except Exception as err:  # offline: torchvision cannot fetch the weights
+        raise RuntimeError(f"cannot load ImageNet weights of {name} ({type(err).__name__}: {err}); "
+                           f"they are fetched by torchvision into $TORCH_HOME on a machine with "
+                           f"internet") from err
+    if name == "resnet50":
+        dim = net.fc.in_features
+        net.fc = nn.Identity()
+    else:
+        dim = net.heads.head.in_features
+        net.heads = nn.Identity()
+    return normalized(Backbone(net, dim, num_classes), "imagenet", 3)
+
+
+PretrainedBackbone = pretrained_backbone  # the name the alhamoud2023 chapter used
+
+
+def pretrained_resnet50(in_channels: int = 3, num_classes: int = 10) -> Normalized:
+    """ImageNet ResNet-50 with a new `num_classes` head (3-channel inputs in [0, 1])."""
+    return pretrained_backbone("resnet50", num_classes)
+
+
+def pretrained_vit_b_16(in_channels: int = 3, num_classes: int = 10) -> Normalized:
+    """ImageNet ViT-B/16 with a new `num_classes` head (3-channel inputs in [0, 1])."""
+    return pretrained_backbone("vit_b_16", num_classes)
