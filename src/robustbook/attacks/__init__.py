@@ -1,8 +1,9 @@
 """Attacks in [0, 1] pixel space: built once, called as `attack(x, y) -> x_adv`."""
 from .base import NORMS, batch_norm, clip_to_box, frozen, in_threat_set, project, random_start
-from .losses import LOSSES, cross_entropy, dlr, get_loss, margin
+from .losses import LOSSES, cross_entropy, dlr, get_loss, margin, redlr
 from .pgd import FGSM, PGD
 from .representation import RepresentationPGD, representation_shift  # nern2023
+from .wasserstein import WPGD, WPGDBudget, in_w2_ball, project_w2, sensitivity_of, w2_cost  # bai2024
 
 
 def make_attack(name: str, model, eps: float, norm: str = "linf", steps: int = 10, alpha: float | None = None,
@@ -19,4 +20,5 @@ def make_attack(name: str, model, eps: float, norm: str = "linf", steps: int = 1
 
 __all__ = ["FGSM", "LOSSES", "NORMS", "PGD", "RepresentationPGD", "batch_norm", "clip_to_box", "cross_entropy", "dlr",
            "frozen", "get_loss", "in_threat_set", "make_attack", "margin", "project", "random_start",
-           "representation_shift"]
+           "representation_shift", "redlr", "WPGD", "WPGDBudget", "in_w2_ball", "project_w2", "sensitivity_of",
+           "w2_cost"]

@@ -83,3 +83,9 @@ def trades(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainConfig
     logits = model(x)
     robust = F.kl_div(F.log_softmax(model(x + delta), 1), F.softmax(logits, 1), reduction="batchmean")
     return F.cross_entropy(logits, y) + cfg.beta * robust
+
+
+# bai2024: distributional TRADES (Algorithm 1); reads eps (delta), steps, beta
+from .distributional import distributional_trades  # noqa: E402
+
+objective("distributional_trades")(distributional_trades)
