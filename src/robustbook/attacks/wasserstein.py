@@ -34,6 +34,7 @@ from .base import frozen
 from .losses import LossFn, get_loss
 
 DEFAULT_DELTA = 8 / 255
+INSIDE_TOL = 1e-5  # relative slack of "inside the ball": float32 rounding of (x + d) - x, so retraction is idempotent
 
 
 def w2_cost(x: torch.Tensor, x_adv: torch.Tensor) -> float:
@@ -62,7 +63,7 @@ def shrink_factor(radii: torch.Tensor, delta: float) -> float:
     if delta < 0:
         raise ValueError(f"invalid delta={delta!r}: must be >= 0")
     cost = float(radii.double().pow(2).mean().sqrt()) if radii.numel() else 0.0
-    return 1.0 if cost <= delta * (1 + 1e-7) else delta / cost
+    return 1.0 if cost <= delta * (1 + INSIDE_TOL) else delta / cost
 
 
 def project_w2(x: torch.Tensor, x_adv: torch.Tensor, delta: float) -> torch.Tensor:
