@@ -243,16 +243,25 @@ def check_budget_admissible(power: float = 1.0, seed: int = 0) -> dict:
 
 
 def budget_radius_with_estimate(l1: np.ndarray, delta: float, sample_fraction: float = 0.1, batch_size: int = 128,
-                                draws: int = 10, seed: int = 0) -> np.ndarray:
-    """Realised W_2 radius / delta of the budget attack when Upsilon comes from a random 10% sample."""
+                                draws: int = 10, eta: float = 1.0, seed: int = 0) -> np.ndarray:
+    """Realised W_2 radius / delta of one pass of the budget attack over the set (theta frozen), `draws` times.
+
+    Before each batch Upsilon is updated by (5.4) from a fresh random 10% sample (the first update takes the
+    estimate itself); the batch then spends delta_B = delta Upsilon_B / Upsilon (5.5).
+    """
     rng = np.random.default_rng(seed)
     n = len(l1)
     k = max(1, int(round(sample_fraction * n)))
-    batches = np.array_split(rng.permutation(n), max(1, n // batch_size))
     out = []
     for _ in range(draws):
-        est = float(np.sqrt(np.mean(l1[rng.choice(n, k, replace=False)] ** 2)))
-        out.append(budget_radius(l1, batches, delta, est) / delta)
+        batches = np.array_split(rng.permutation(n), max(1, n // batch_size))
+        ups, total = None, 0.0
+        for idx in batches:
+            est = float(np.sqrt(np.mean(l1[rng.choice(n, k, replace=False)] ** 2)))
+            ups = est if ups is None else ups + eta * (est - ups)
+            d_b = delta * float(np.sqrt(np.mean(l1[idx] ** 2))) / ups
+            total += len(idx) * d_b ** 2
+        out.append(math.sqrt(total / n) / delta)
     return np.array(out)
 
 
