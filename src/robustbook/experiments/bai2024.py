@@ -243,10 +243,10 @@ def evaluate(model: nn.Module, s: Bai2024Settings, x: torch.Tensor, y: torch.Ten
 
 def budget_correct(model: nn.Module, s: Bai2024Settings, x: torch.Tensor, y: torch.Tensor, x_ref: torch.Tensor,
                    y_ref: torch.Tensor, batch_size: int | None = None, eta: float = 1.0,
-                   seed: int = 0) -> tuple[np.ndarray, list[float]]:
+                   seed: int = 0, sample_fraction: float | None = None) -> tuple[np.ndarray, list[float]]:
     """Per-point correctness under W-PGD-Budget (Upsilon from 10% samples of (x_ref, y_ref)); the budgets."""
-    att = WPGDBudget(model, s.delta, s.attack_steps, "redlr", s.sample_fraction, eta, s.eval_batch_size,
-                     s.alpha_ratio, seed)
+    frac = s.sample_fraction if sample_fraction is None else sample_fraction
+    att = WPGDBudget(model, s.delta, s.attack_steps, "redlr", frac, eta, s.eval_batch_size, s.alpha_ratio, seed)
     x_adv = att(x, y, x_ref, y_ref, batch_size=batch_size or s.ft_batch_size)
     return _correct(model, x_adv, y, s.eval_batch_size), att.budgets
 
