@@ -84,7 +84,10 @@ def _chunks(n: int, size: int):
 
 @dataclass
 class WPGDTrace:
-    """What one W-PGD run saw: accuracy, Upsilon and W_2 cost after every step (for plots and checks)."""
+    """What one W-PGD run saw: accuracy, Upsilon and W_2 cost after every step (for plots and checks).
+
+    The cost of intermediate iterates is taken before the box clip (an upper bound); the last one is exact.
+    """
 
     accuracy: list[float]
     upsilon: list[float]
@@ -162,21 +165,26 @@ class WPGD:
 
     @torch.no_grad()
     def _step(self, x: torch.Tensor, x_adv: torch.Tensor, signs: torch.Tensor, l1: torch.Tensor,
-              upsilon: float) -> None:
-        """Passes 2 and 3: the step (5.3) in place, then the joint shrink onto the ball and the box."""
+              upsilon: float) -> float:
+        """Passes 2 and 3: the step (5.3) in place, then the joint shrink onto the ball and the box.
+
+        Returns the W_2 cost after the shrink, before the box clip (an upper bound of the final cost).
+        """
         radii = torch.empty(x.shape[0], dtype=torch.float64, device=x.device)
-        scale = (self.alpha / upsilon) * l1
+        scale = ((self.alpha / upsilon) * l1).view(-1, *([1] * (x.dim() - 1)))
         for s in _chunks(x.shape[0], self.batch_size):
             xa = x_adv[s]
-            xa += signs[s].to(xa.dtype) * scale[s].view(-1, *([1] * (x.dim() - 1)))
+            xa.addcmul_(signs[s].to(xa.dtype), scale[s])
             radii[s] = (xa - x[s]).flatten(1).abs().amax(1).double()
         r = shrink_factor(radii, self.delta)
         for s in _chunks(x.shape[0], self.batch_size):
-            d = x_adv[s] - x[s]
             if r < 1.0:
-                lim = (r * radii[s]).to(d.dtype).view(-1, *([1] * (x.dim() - 1)))
-                d = torch.maximum(torch.minimum(d, lim), -lim)
-            x_adv[s] = (x[s] + d).clamp_(0, 1)
+                lim = (r * radii[s]).to(x.dtype).view(-1, *([1] * (x.dim() - 1)))
+                d = x_adv[s] - x[s]
+                d = torch.clamp(d, min=-lim, max=lim)
+                torch.add(x[s], d, out=x_adv[s])
+            x_adv[s].clamp_(0, 1)
+        return r * float(radii.pow(2).mean().sqrt())
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if x.shape[0] != y.shape[0]:
@@ -191,7 +199,7 @@ class WPGD:
             for t in range(self.steps):
                 signs, l1, correct = self.gradients(x_adv, y, signs, l1)
                 if t > 0:  # the accuracy of iterate t comes for free with its gradients
-                    self._record(correct / x.shape[0], x, x_adv)
+                    self._record(correct / x.shape[0], cost)
                     if self.keep_best and self.trace.accuracy[-1] < best_acc:
                         best_acc = self.trace.accuracy[-1]
                         best.copy_(x_adv)
@@ -199,15 +207,15 @@ class WPGD:
                 self.trace.upsilon.append(upsilon)
                 if upsilon == 0.0 or self.delta == 0.0:  # nothing to push (every point flat or misclassified)
                     break
-                self._step(x, x_adv, signs, l1, upsilon)
-            self._record(self.accuracy(x_adv, y), x, x_adv)
+                cost = self._step(x, x_adv, signs, l1, upsilon)
+            self._record(self.accuracy(x_adv, y), w2_cost(x, x_adv))
             if self.keep_best and self.trace.accuracy[-1] < best_acc:
                 best.copy_(x_adv)
         return best if self.keep_best else x_adv
 
-    def _record(self, acc: float, x: torch.Tensor, x_adv: torch.Tensor) -> None:
+    def _record(self, acc: float, cost: float) -> None:
         self.trace.accuracy.append(acc)
-        self.trace.cost.append(w2_cost(x, x_adv))
+        self.trace.cost.append(cost)
 
 
 def sensitivity_of(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str | LossFn = "redlr",
