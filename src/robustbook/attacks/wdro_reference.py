@@ -29,7 +29,8 @@ def _grads(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: LossFn) -> 
 
 
 def reference_wpgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, delta: float, steps: int = 50,
-                   ratio: float = 1.875, loss: str | LossFn = "redlr", tiny: float = 1e-8) -> tuple[torch.Tensor, float]:
+                   ratio: float = 1.875, loss: str | LossFn = "redlr",
+                   tiny: float = 1e-8) -> tuple[torch.Tensor, float]:
     """(x_adv, lowest accuracy along the trajectory) of the authors' W-PGD for (W_2, l_inf), all in memory."""
     lossfn = get_loss(loss)
     was = model.training
