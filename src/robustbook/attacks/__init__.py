@@ -1,8 +1,9 @@
 """Attacks in [0, 1] pixel space: built once, called as `attack(x, y) -> x_adv`."""
 from .base import NORMS, batch_norm, clip_to_box, eval_mode, frozen, in_threat_set, project, random_start
-from .losses import LOSSES, cross_entropy, dlr, get_loss, logit_margin, margin
+from .losses import LOSSES, cross_entropy, dlr, get_loss, logit_margin, margin, redlr
 from .pgd import FGSM, PGD
 from .representation import RepresentationPGD, representation_shift  # nern2023
+from .wasserstein import WPGD, WPGDBudget, in_w2_ball, project_w2, sensitivity_of, w2_cost  # bai2024
 
 
 def make_attack(name: str, model, eps: float, norm: str = "linf", steps: int = 10, alpha: float | None = None,
@@ -18,5 +19,6 @@ def make_attack(name: str, model, eps: float, norm: str = "linf", steps: int = 1
 
 
 __all__ = ["FGSM", "LOSSES", "NORMS", "PGD", "RepresentationPGD", "batch_norm", "clip_to_box", "cross_entropy", "dlr",
-           "eval_mode", "frozen", "get_loss", "in_threat_set", "logit_margin", "make_attack", "margin", "project", "random_start",
-           "representation_shift"]
+           "eval_mode", "frozen", "get_loss", "in_threat_set", "logit_margin", "make_attack", "margin", "project",
+           "random_start", "redlr", "representation_shift", "WPGD", "WPGDBudget", "in_w2_ball", "project_w2",
+           "sensitivity_of", "w2_cost"]

@@ -35,11 +35,20 @@ def dlr(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return margin(logits, y) / (srt[:, -1] - srt[:, -3] + 1e-12)
 
 
-LOSSES: dict[str, LossFn] = {"ce": cross_entropy, "margin": margin, "dlr": dlr}
+def redlr(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Rectified DLR (Bai et al. 2023): the DLR loss on correctly classified points, zero on misclassified ones.
+
+    ReDLR = -(DLR)^- = min(DLR, 0): a distributional attacker gains nothing by pushing a point that is
+    already misclassified further, so it spends its budget on the points that still need it.
+    """
+    return dlr(logits, y).clamp(max=0.0)
+
+
+LOSSES: dict[str, LossFn] = {"ce": cross_entropy, "margin": margin, "dlr": dlr, "redlr": redlr}
 
 
 def get_loss(loss: str | LossFn) -> LossFn:
-    """A loss by name ('ce', 'margin', 'dlr') or the callable itself."""
+    """A loss by name ('ce', 'margin', 'dlr', 'redlr') or the callable itself."""
     if callable(loss):
         return loss
     if loss not in LOSSES:

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 Objective = Callable[["nn.Module", "torch.Tensor", "torch.Tensor", "TrainConfig"], "torch.Tensor"]
 
 # Modules that define objectives, imported (once) the first time a name is not yet registered.
-OBJECTIVE_MODULES: list[str] = ["robustbook.train.objectives", "robustbook.certify.training"]
+OBJECTIVE_MODULES: list[str] = ["robustbook.train.objectives", "robustbook.certify.training",
+                                 "robustbook.train.distributional"]
 
 
 @dataclass(frozen=True)

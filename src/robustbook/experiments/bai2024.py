@@ -1,0 +1,448 @@
+"""The experiments of bai2024's chapter: per-profile settings, the pre-trained networks (zoo recipes at cpu,
+RobustBench names at gpu), Tables 1-2 and Fig. 7.1 (attacks and the 10% Upsilon estimate), Algorithm 1
+fine-tuning (Tables 3-5, Figs. 7.2-7.4), the paper's numbers transcribed once, and the verdict rules.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .. import verdicts as V
+from ..attacks import PGD
+from ..attacks.wasserstein import WPGD, WPGDBudget, sensitivity_of
+from ..train import zoo
+from ..train.distributional import DistributionalTrades
+from ..train.loop import TrainConfig
+
+
+@dataclass(frozen=True)
+class Bai2024Settings:
+    """Everything the chapter's experiments depend on at one profile."""
+
+    dataset: str
+    delta: float  # the radius of both threats (L_inf ground cost)
+    attack_steps: int  # W-PGD-20 / PGD-20
+    alpha_ratio: float  # step = alpha_ratio * delta / attack_steps (authors' code: 1.875)
+    train_size: int | None  # digits32 training points (None: all), split into train / validation
+    val_fraction: float
+    test_size: int | None
+    pretrain_epochs: int
+    pretrain_steps: int  # TRADES inner steps of the pre-trained networks
+    upsilon_draws: int  # Fig. 7.1: number of 10% samples
+    sample_fraction: float
+    ft_epochs: int
+    ft_batch_size: int
+    ft_taus: tuple[float, ...]
+    ft_etas: tuple[float, ...]
+    ft_modes: tuple[str, ...]  # 'last' (re-initialise and train the last layer) / 'whole' (noise, train all)
+    ft_noise: float  # 'whole': relative std of the noise added to every parameter tensor
+    beta: float  # distributional TRADES weight (6 in the paper)
+    eval_batch_size: int
+
+
+SETTINGS: dict[str, Bai2024Settings] = {
+    "smoke": Bai2024Settings("digits32", 0.1, 3, 1.875, 256, 0.25, 64, 1, 2, 3, 0.1, 1, 64, (0.1, 0.01), (0.1, 1.0),
+                             ("last", "whole"), 0.05, 6.0, 256),
+    # cpu: digits32 (1 channel), delta = 0.1 (at 8/255 the digit models lose almost nothing), attacks with the
+    # paper's 20 steps; fine-tuning for 3 epochs with batch 128 instead of 20 epochs of 512 (2 cores)
+    "cpu": Bai2024Settings("digits32", 0.1, 20, 1.875, None, 0.2, None, 6, 5, 10, 0.1, 3, 128, (0.1, 0.01), (0.1, 1.0),
+                           ("last", "whole"), 0.05, 6.0, 512),
+    # gpu: the paper's setting (Sec. 6): CIFAR-10 40k/10k/10k, delta = 8/255, 20-step attacks, 20 epochs of
+    # batch 512, beta = 6; the five RobustBench networks of Table 1 by name
+    "gpu": Bai2024Settings("cifar10", 8 / 255, 20, 1.875, None, 0.2, None, 0, 0, 10, 0.1, 20, 512, (0.1, 0.01),
+                           (0.1, 1.0), ("last", "whole"), 0.01, 6.0, 500),
+}
+
+
+def settings(profile: str) -> Bai2024Settings:
+    """The chapter's settings at `profile`."""
+    if profile not in SETTINGS:
+        raise ValueError(f"invalid profile={profile!r}: choose one of {', '.join(SETTINGS)}")
+    return SETTINGS[profile]
+
+
+def replace(s: Bai2024Settings, **changes) -> Bai2024Settings:
+    """A copy of the settings with some fields changed (notebook knobs)."""
+    return dataclasses.replace(s, **changes)
+
+
+# ---------------------------------------------------------------------------------------------- networks
+# cpu: TRADES-trained digit models of the zoo with a spread of robustness, as the paper's five networks have
+CPU_NETWORKS: dict[str, dict] = {
+    "linear-b6": dict(arch="linear", beta=6.0, eps=0.1),
+    "mlp-b1": dict(arch="mlp", beta=1.0, eps=0.1),
+    "mlp-b6": dict(arch="mlp", beta=6.0, eps=0.1),
+    "mlp-b6-e0.2": dict(arch="mlp", beta=6.0, eps=0.2),
+}
+CASE_STUDY_CPU = "mlp-b1"  # the least robust network, in the role of Zhang et al. (2019)
+
+# gpu: the paper's RobustBench CIFAR-10 L_inf networks, pinned by name (Table 1)
+GPU_NETWORKS: dict[str, str] = {
+    "Zhang et al. (2019)": "Zhang2019Theoretically",
+    "Chen and Lee (2024)": "Chen2024Data_WRN_34_10",
+    "Gowal et al. (2020)": "Gowal2020Uncovering_28_10_extra",
+    "Cui et al. (2023)": "Cui2023Decoupled_WRN-28-10",
+    "Wang et al. (2023)": "Wang2023Better_WRN-28-10",
+}
+CASE_STUDY_GPU = "Zhang et al. (2019)"
+
+
+def networks(s: Bai2024Settings) -> list[str]:
+    """The labels of the pre-trained networks at this profile."""
+    return list(GPU_NETWORKS if s.dataset == "cifar10" else CPU_NETWORKS)
+
+
+def case_study(s: Bai2024Settings) -> str:
+    """The network of the fine-tuning case study (Tables 3-4)."""
+    return CASE_STUDY_GPU if s.dataset == "cifar10" else CASE_STUDY_CPU
+
+
+def recipe(s: Bai2024Settings, label: str, seed: int = 0) -> zoo.Recipe:
+    """The zoo recipe of a cpu network: TRADES (Zhang et al. 2019) on the training part of digits32."""
+    net = CPU_NETWORKS[label]
+    cfg = TrainConfig(objective="trades", epochs=s.pretrain_epochs, batch_size=64, lr=0.01, eps=net["eps"],
+                      steps=s.pretrain_steps, beta=net["beta"])
+    return zoo.Recipe(arch=net["arch"], dataset=s.dataset, train=cfg, seed=seed, train_size=s.train_size)
+
+
+class RobustBenchUnavailable(RuntimeError):
+    """A RobustBench network cannot be loaded here (no checkpoint and no way to fetch it)."""
+
+
+def robustbench_path(name: str, model_dir: str | Path) -> Path:
+    """Where RobustBench keeps a CIFAR-10 L_inf checkpoint: <model_dir>/cifar10/Linf/<name>.pt."""
+    return Path(model_dir) / "cifar10" / "Linf" / f"{name}.pt"
+
+
+def load_robustbench(name: str, model_dir: str | Path, architectures: dict | None = None,
+                     allow_download: bool = False) -> nn.Module:
+    """A RobustBench CIFAR-10 L_inf network by name, from its checkpoint under `model_dir` (eval mode).
+
+    The architecture comes from `architectures[name]()` when given (tests use tiny fixtures), else from the
+    `robustbench` package's model zoo. Checkpoints are read in RobustBench's format (a state dict, possibly
+    under 'state_dict' / 'model_state_dict', keys possibly prefixed 'module.'). Offline with no checkpoint
+    the error says what to fetch and where to put it. RobustBench models take [0, 1] inputs and normalise
+    inside, like `models.Normalized`.
+    """
+    if name not in GPU_NETWORKS.values() and (architectures is None or name not in architectures):
+        raise ValueError(f"invalid network {name!r}: choose one of {', '.join(GPU_NETWORKS.values())}")
+    path = robustbench_path(name, model_dir)
+    if architectures is not None and name in architectures:
+        build = architectures[name]
+    else:
+        try:
+            from robustbench.model_zoo import model_dicts
+            from robustbench.model_zoo.enums import BenchmarkDataset, ThreatModel
+        except ImportError as err:
+            raise RobustBenchUnavailable(
+                f"the gpu profile loads {name} with the `robustbench` package, which is not installed: "
+                "pip install git+https://github.com/RobustBench/robustbench.git, then run online once "
+                f"(or put the checkpoint at {path})") from err
+        build = model_dicts[BenchmarkDataset.cifar_10][ThreatModel.Linf][name]["model"]
+    if not path.exists():
+        if not allow_download:
+            raise RobustBenchUnavailable(
+                f"no checkpoint for {name} at {path}: run `robustbench.utils.load_model(model_name={name!r}, "
+                f"model_dir={str(model_dir)!r}, dataset='cifar10', threat_model='Linf')` on a machine with "
+                "internet, or copy the .pt file there")
+        from robustbench.utils import load_model
+        return load_model(model_name=name, model_dir=str(model_dir), dataset="cifar10", threat_model="Linf").eval()
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    for key in ("state_dict", "model_state_dict", "model"):
+        if isinstance(state, dict) and key in state and isinstance(state[key], dict):
+            state = state[key]
+            break
+    state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+    model = build()
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def get_network(s: Bai2024Settings, label: str, device: torch.device | str, seed: int = 0,
+                model_dir: str | Path | None = None, architectures: dict | None = None) -> nn.Module:
+    """A pre-trained network of the chapter: from the zoo (cpu) or RobustBench by pinned name (gpu)."""
+    if s.dataset == "cifar10":
+        model_dir = model_dir if model_dir is not None else zoo.cache_root() / "robustbench"
+        return load_robustbench(GPU_NETWORKS[label], model_dir, architectures).to(device)
+    return zoo.get(recipe(s, label, seed), device, progress=False)
+
+
+# ---------------------------------------------------------------------------------------------- data
+@dataclass
+class Splits:
+    """Train / validation / test tensors (the paper: 40k / 10k of CIFAR-10's training set, and its test set)."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+
+def splits(s: Bai2024Settings, seed: int = 0) -> Splits:
+    """The chapter's data: the pre-training split cut into train and validation, and the test split."""
+    from ..data import images
+    train = images.subset(images.load(s.dataset, "train"), s.train_size, seed)
+    x, y = images.tensors(train)
+    perm = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(seed))
+    k = int(round(s.val_fraction * x.shape[0]))
+    xt, yt = images.tensors(images.subset(images.load(s.dataset, "test"), s.test_size, seed))
+    return Splits(x[perm[k:]], y[perm[k:]], x[perm[:k]], y[perm[:k]], xt, yt)
+
+
+# ---------------------------------------------------------------------------------------------- attacks
+def w_inf_attack(model: nn.Module, s: Bai2024Settings) -> PGD:
+    """The pointwise (W_inf) attack: PGD-20 with CE, sign steps of alpha_ratio * delta / steps, no random start."""
+    return PGD(model, s.delta, s.alpha_ratio * s.delta / s.attack_steps, s.attack_steps, "linf",
+               random_start=False, loss="ce")
+
+
+def w2_attack(model: nn.Module, s: Bai2024Settings, loss: str = "redlr") -> WPGD:
+    """The distributional (W_2) attack: W-PGD-20 with ReDLR over the whole attacked set."""
+    return WPGD(model, s.delta, s.attack_steps, loss, alpha=s.alpha_ratio * s.delta / s.attack_steps,
+                batch_size=s.eval_batch_size)
+
+
+def _correct(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> np.ndarray:
+    dev = next(model.parameters()).device
+    out = []
+    with torch.no_grad():
+        for i in range(0, x.shape[0], batch_size):
+            out.append((model(x[i:i + batch_size].to(dev)).argmax(1).cpu() == y[i:i + batch_size]).numpy())
+    return np.concatenate(out).astype(float)
+
+
+def _pointwise(model: nn.Module, s: Bai2024Settings, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    dev = next(model.parameters()).device
+    att = w_inf_attack(model, s)
+    return torch.cat([att(x[i:i + s.eval_batch_size].to(dev), y[i:i + s.eval_batch_size].to(dev)).cpu()
+                      for i in range(0, x.shape[0], s.eval_batch_size)])
+
+
+def evaluate(model: nn.Module, s: Bai2024Settings, x: torch.Tensor, y: torch.Tensor,
+             which: tuple[str, ...] = ("clean", "winf", "w2")) -> dict[str, np.ndarray]:
+    """Per-point correctness (1/0) clean, under the W_inf attack and under the W_2 attack."""
+    out = {}
+    if "clean" in which:
+        out["clean"] = _correct(model, x, y, s.eval_batch_size)
+    if "winf" in which:
+        out["winf"] = _correct(model, _pointwise(model, s, x, y), y, s.eval_batch_size)
+    if "w2" in which:
+        out["w2"] = _correct(model, w2_attack(model, s)(x, y), y, s.eval_batch_size)
+    return out
+
+
+def budget_correct(model: nn.Module, s: Bai2024Settings, x: torch.Tensor, y: torch.Tensor, x_ref: torch.Tensor,
+                   y_ref: torch.Tensor, batch_size: int | None = None, eta: float = 1.0,
+                   seed: int = 0, sample_fraction: float | None = None) -> tuple[np.ndarray, list[float]]:
+    """Per-point correctness under W-PGD-Budget (Upsilon from 10% samples of (x_ref, y_ref)); the budgets."""
+    frac = s.sample_fraction if sample_fraction is None else sample_fraction
+    att = WPGDBudget(model, s.delta, s.attack_steps, "redlr", frac, eta, s.eval_batch_size, s.alpha_ratio, seed)
+    x_adv = att(x, y, x_ref, y_ref, batch_size=batch_size or s.ft_batch_size)
+    return _correct(model, x_adv, y, s.eval_batch_size), att.budgets
+
+
+def upsilon_estimates(model: nn.Module, s: Bai2024Settings, x: torch.Tensor, y: torch.Tensor,
+                      seed: int = 0) -> tuple[float, list[float]]:
+    """Fig. 7.1: Upsilon on the whole set and on `upsilon_draws` independent 10% samples of it (ReDLR)."""
+    full, l1 = sensitivity_of(model, x, y, "redlr", s.eval_batch_size)
+    gen = torch.Generator().manual_seed(seed)
+    k = max(1, int(round(s.sample_fraction * x.shape[0])))
+    draws = []
+    for _ in range(s.upsilon_draws):
+        idx = torch.randperm(x.shape[0], generator=gen)[:k]
+        draws.append(float(l1[idx].double().pow(2).mean().sqrt()))
+    return full, draws
+
+
+# ---------------------------------------------------------------------------------------------- Algorithm 1
+def last_linear(model: nn.Module) -> nn.Linear:
+    """The network's last linear layer (its classification head)."""
+    lin = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not lin:
+        raise ValueError("the model has no linear layer to re-initialise")
+    return lin[-1]
+
+
+def perturb(model: nn.Module, mode: str, noise: float, seed: int = 0) -> tuple[nn.Module, list[nn.Parameter]]:
+    """A perturbed copy of a pre-trained network and the parameters to train (Sec. 6).
+
+    'last': the last layer re-initialised, only it trained; 'whole': every parameter tensor moved by Gaussian
+    noise of `noise` times its own standard deviation, all trained.
+    """
+    if mode not in ("last", "whole"):
+        raise ValueError(f"invalid mode={mode!r}: choose 'last' or 'whole'")
+    net = copy.deepcopy(model)
+    gen = torch.Generator().manual_seed(seed)
+    if mode == "last":
+        head = last_linear(net)
+        torch.manual_seed(seed)
+        head.reset_parameters()
+        for p in net.parameters():
+            p.requires_grad_(False)
+        params = list(head.parameters())
+        for p in params:
+            p.requires_grad_(True)
+        return net, params
+    with torch.no_grad():
+        for p in net.parameters():
+            scale = float(p.std()) if p.numel() > 1 else float(p.abs().mean())
+            p.add_(noise * scale * torch.randn(p.shape, generator=gen).to(p.device))
+    return net, list(net.parameters())
+
+
+def finetune(model: nn.Module, s: Bai2024Settings, data: Splits, mode: str, tau: float, eta: float,
+             seed: int = 0, progress: bool = False) -> tuple[pd.DataFrame, dict[int, dict[str, np.ndarray]]]:
+    """Algorithm 1 on a perturbed copy of `model`: vanilla SGD (lr tau), W-PGD-Budget with rate eta.
+
+    Returns one row per epoch (validation W_2 accuracy; test clean / W_inf / W_2 accuracy; Upsilon on the test
+    and training sets) and the test correctness vectors of each epoch (for intervals at the best epoch).
+    """
+    dev = next(model.parameters()).device
+    net, params = perturb(model, mode, s.ft_noise, seed)
+    opt = torch.optim.SGD(params, lr=tau, momentum=0.0)
+    cfg = TrainConfig(objective="distributional_trades", epochs=s.ft_epochs, batch_size=s.ft_batch_size, lr=tau,
+                      eps=s.delta, steps=s.attack_steps, beta=s.beta)
+    state = DistributionalTrades(data.x_train, data.y_train, eta, s.sample_fraction, seed=seed)
+    gen = torch.Generator().manual_seed(seed)
+    rows, per_epoch = [], {}
+    n = data.x_train.shape[0]
+    for epoch in tqdm(range(1, s.ft_epochs + 1), desc=f"Alg. 1 {mode} tau={tau} eta={eta}", disable=not progress,
+                      leave=False):
+        perm = torch.randperm(n, generator=gen)
+        net.train()
+        for i in range(0, n, s.ft_batch_size):
+            idx = perm[i:i + s.ft_batch_size]
+            xb, yb = data.x_train[idx].to(dev), data.y_train[idx].to(dev)
+            loss = state(net, xb, yb, cfg)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        net.eval()
+        val = evaluate(net, s, data.x_val, data.y_val, ("w2",))
+        test = evaluate(net, s, data.x_test, data.y_test)
+        per_epoch[epoch] = test
+        rows.append({"epoch": epoch, "val W2": val["w2"].mean(), "test clean": test["clean"].mean(),
+                     "test Winf": test["winf"].mean(), "test W2": test["w2"].mean(),
+                     "Upsilon test": sensitivity_of(net, data.x_test, data.y_test, "redlr", s.eval_batch_size)[0],
+                     "Upsilon train": sensitivity_of(net, data.x_train, data.y_train, "redlr",
+                                                     s.eval_batch_size)[0]})
+    return pd.DataFrame(rows), per_epoch
+
+
+def best_epoch(history: pd.DataFrame) -> pd.Series:
+    """The epoch with the best validation W_2 accuracy (the paper's model selection)."""
+    return history.loc[history["val W2"].idxmax()]
+
+
+# ---------------------------------------------------------------------------------------------- the paper
+# Table 1 (p. 6): clean, W_inf and W_2 adversarial accuracy (%) of the five RobustBench networks, CIFAR-10 test
+PAPER_TABLE1 = pd.DataFrame(
+    [["WRN-34-10", "no", 84.92, 57.05, 42.99], ["WRN-34-10", "no", 86.54, 60.14, 43.76],
+     ["WRN-28-10", "external data", 89.48, 66.44, 50.99], ["WRN-28-10", "20M synthetic", 92.16, 70.92, 53.16],
+     ["WRN-28-10", "20M synthetic", 92.44, 70.62, 52.14]],
+    index=list(GPU_NETWORKS), columns=["architecture", "extra data", "clean", "W_inf", "W_2"])
+
+# Table 2 (p. 6): W-PGD-Budget-20, W_inf and W_2 adversarial accuracy (%)
+PAPER_TABLE2 = pd.DataFrame(
+    [[63.99, 70.61, 57.56], [68.61, 76.27, 61.32], [70.16, 80.58, 67.02], [76.57, 90.49, 76.54],
+     [78.19, 90.64, 77.21]], index=list(GPU_NETWORKS), columns=["W-PGD-Budget", "W_inf", "W_2"])
+
+CONFIGS = [(0.1, 0.1), (0.01, 0.1), (0.1, 1.0), (0.01, 1.0)]  # the (tau, eta) columns of Tables 3-4, 6-11
+
+
+def _cfg_table(rows: list[list[float]]) -> pd.DataFrame:
+    cols = pd.MultiIndex.from_tuples(CONFIGS, names=["tau", "eta"])
+    return pd.DataFrame(rows, index=["clean", "W_inf", "W_2"], columns=cols)
+
+
+# Tables 3-4 and 6-11 (pp. 7-8, 12-13): (network, mode) -> accuracies (%) per (tau, eta).
+# Table 11's W_2 row is cut off in our copy of the paper (None).
+PAPER_FINETUNE: dict[tuple[str, str], pd.DataFrame] = {
+    ("Zhang et al. (2019)", "last"): _cfg_table([[83.89, 83.86, 83.56, 83.63], [53.47, 52.78, 54.25, 54.20],
+                                                  [39.53, 37.91, 41.76, 39.08]]),
+    ("Zhang et al. (2019)", "whole"): _cfg_table([[83.38, 85.15, 82.89, 83.71], [58.50, 58.63, 57.55, 59.99],
+                                                   [47.91, 45.78, 45.20, 50.53]]),
+    ("Gowal et al. (2020)", "last"): _cfg_table([[89.68, 89.75, 90.02, 89.43], [64.20, 63.95, 64.81, 63.56],
+                                                  [50.76, 48.42, 50.65, 48.05]]),
+    ("Gowal et al. (2020)", "whole"): _cfg_table([[81.04, 88.09, 78.15, 85.93], [51.97, 63.05, 50.12, 63.39],
+                                                   [39.31, 49.93, 40.13, 52.14]]),
+    ("Cui et al. (2023)", "last"): _cfg_table([[90.52, 91.65, 88.88, 91.14], [68.26, 70.04, 68.71, 70.26],
+                                                [54.71, 56.84, 58.02, 57.46]]),
+    ("Cui et al. (2023)", "whole"): _cfg_table([[64.43, 88.10, 57.68, 86.27], [33.68, 66.07, 31.12, 66.64],
+                                                 [19.18, 51.10, 18.69, 55.48]]),
+    ("Wang et al. (2023)", "last"): _cfg_table([[90.71, 91.48, 91.45, 90.67], [68.94, 68.94, 69.19, 68.56],
+                                                 [54.38, 55.49, 55.93, 55.09]]),
+    ("Wang et al. (2023)", "whole"): _cfg_table([[66.10, 87.97, 62.94, 84.45], [35.74, 62.57, 35.43, 60.44],
+                                                  [None, None, None, None]]),
+}
+
+# Table 5 (p. 8): best fine-tuning result (%) and the printed change from Table 1 (points)
+PAPER_TABLE5 = pd.DataFrame(
+    [[83.71, 59.99, 2.95, 50.53, 7.54], [85.44, 62.12, 1.98, 53.42, 9.66], [85.93, 63.39, -3.05, 52.14, 1.15],
+     [88.88, 68.71, -2.21, 58.02, 4.86], [91.45, 69.19, -1.43, 55.93, 3.79]],
+    index=list(GPU_NETWORKS), columns=["clean", "W_inf", "W_inf change", "W_2", "W_2 change"])
+
+# Sec. 8: the best configuration the text names for each network (mode, tau, eta)
+PAPER_BEST_CONFIG = {"Zhang et al. (2019)": ("whole", 0.01, 1.0), "Gowal et al. (2020)": ("whole", 0.01, 1.0),
+                     "Chen and Lee (2024)": ("whole", 0.01, 1.0), "Cui et al. (2023)": ("last", 0.1, 1.0),
+                     "Wang et al. (2023)": ("last", 0.1, 1.0)}
+
+
+# ---------------------------------------------------------------------------------------------- verdicts
+def verdict_w2_stronger(label: str, ev: dict[str, np.ndarray], num_classes: int = 10,
+                        margin: float = 0.05) -> V.Verdict:
+    """Sec. 7: W_2 attacks are much stronger than W_inf: acc(W_inf) - acc(W_2) > margin, paired over points."""
+    eff, lo, hi = V.paired_difference(ev["winf"], ev["w2"])
+    pre = _attackable(label, ev, num_classes)
+    return V.sign_verdict(f"{label}: W_2 attack much stronger than W_inf (by > {margin:.0%})", eff, lo, hi, +1,
+                          margin, pre)
+
+
+def _attackable(label: str, ev: dict[str, np.ndarray], num_classes: int = 10) -> V.Precondition:
+    """The network is above chance and the W_inf attack leaves something for a stronger attack to take."""
+    return V.all_of(V.trained_above_chance({label: float(ev["clean"].mean())}, num_classes),
+                    V.at_least("W_inf accuracy (attack leaves something to take)", float(ev["winf"].mean()), 0.2))
+
+
+def verdict_budget(label: str, ev: dict[str, np.ndarray], budget: np.ndarray) -> list[V.Verdict]:
+    """Table 2: the budget attack is weaker than full W-PGD but stronger than the W_inf attack."""
+    out = []
+    eff, lo, hi = V.paired_difference(budget, ev["w2"])
+    out.append(V.sign_verdict(f"{label}: W-PGD-Budget weaker than W-PGD", eff, lo, hi, +1, 0.0,
+                              _attackable(label, ev)))
+    eff, lo, hi = V.paired_difference(ev["winf"], budget)
+    out.append(V.sign_verdict(f"{label}: W-PGD-Budget stronger than W_inf", eff, lo, hi, +1, 0.0,
+                              _attackable(label, ev)))
+    return out
+
+
+def verdict_finetune(label: str, before: dict[str, np.ndarray], after: dict[str, np.ndarray],
+                     keep_margin: float = 0.02) -> list[V.Verdict]:
+    """Table 5: fine-tuning raises W_2 accuracy, and keeps W_inf accuracy (drop no more than keep_margin)."""
+    eff, lo, hi = V.paired_difference(after["w2"], before["w2"])
+    pre = V.all_of(_attackable(label, before),
+                   V.at_most("W_2 accuracy before fine-tuning (room to improve)", float(before["w2"].mean()), 0.98))
+    out = [V.sign_verdict(f"{label}: fine-tuning raises W_2 accuracy", eff, lo, hi, +1, 0.0, pre)]
+    eff, lo, hi = V.paired_difference(after["winf"], before["winf"])
+    out.append(V.range_verdict(f"{label}: fine-tuning keeps W_inf accuracy (change >= -{keep_margin:.0%})", eff, lo,
+                               hi, -keep_margin, 1.0, _attackable(label, before)))
+    return out
+
+
+def verdict_upsilon_estimate(robust_acc: dict[str, float], rel_error: dict[str, float]) -> V.Verdict:
+    """Fig. 7.1: more robust networks have a better 10% Upsilon estimate (negative rank correlation)."""
+    names = list(robust_acc)
+    rho, lo, hi = V.spearman_interval([robust_acc[k] for k in names], [rel_error[k] for k in names])
+    pre = V.at_least("networks compared", len(names), 4)
+    return V.sign_verdict("more robust networks: closer 10% estimate of Upsilon (Spearman rho < 0)", rho, lo, hi,
+                          -1, 0.0, pre)
