@@ -55,10 +55,13 @@ def run_checks(checks: Mapping[str, Callable[..., Result]]) -> dict[str, Result]
 
 
 def rejects(check: Callable[..., Any], mutant: Any) -> bool:
-    """True when `check` raises AssertionError on `mutant` (a Mutant, a zero-argument callable, or a claim)."""
+    """True when `check` raises AssertionError on `mutant` (a Mutant, a zero-argument callable, a
+    (label, zero-argument callable) pair, or a claim)."""
     try:
         if isinstance(mutant, Mutant):
             check(mutant.claim)
+        elif isinstance(mutant, tuple) and len(mutant) == 2 and isinstance(mutant[0], str) and callable(mutant[1]):
+            mutant[1]()
         elif callable(mutant) and _required_params(mutant) == 0 and not isinstance(mutant, type):
             mutant()
         else:
@@ -89,7 +92,8 @@ def falsifiability(checks: Mapping[str, Callable[..., Any]], mutants: Mapping[st
         except AssertionError as exc:
             passes = f"no: {exc}"[:120]
         ms = list(mutants.get(name, ()))
-        labels = [getattr(m, "label", repr(m)[:60]) for m in ms]
+        labels = [m[0] if isinstance(m, tuple) and len(m) == 2 and isinstance(m[0], str)
+                  else getattr(m, "label", repr(m)[:60]) for m in ms]
         rejected = [rejects(fn, m) for m in ms]
         rows.append({"check": name, "passes at its claim": passes, "mutants": len(ms), "rejected": int(sum(rejected)),
                      "passed (should be none)": "; ".join(lab for lab, ok in zip(labels, rejected) if not ok)})
