@@ -186,7 +186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
         p.add_argument("--force", action="store_true", help="execute even when a cached run is up to date")
     sub.add_parser("clean", help="remove executed notebooks and the built book")
+    from . import course
+
+    course.add_parser(sub)
     args = ap.parse_args(argv)
+    if args.cmd == "course":
+        return course.main(args)
     root = repo_root()
 
     if args.cmd == "list":
