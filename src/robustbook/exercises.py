@@ -55,7 +55,7 @@ def _number(name: str, value: Any) -> float | Feedback:
     return out
 
 
-def _close(a: float, b: float, rtol: float = 1e-2, atol: float = 1e-3) -> bool:
+def _close(a: float, b: float, rtol: float = 5e-3, atol: float = 1e-4) -> bool:
     return abs(a - b) <= atol + rtol * abs(b)
 
 
