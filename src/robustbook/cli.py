@@ -117,6 +117,9 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
     except pm.PapermillExecutionError as err:
         raise NotebookFailed(f"{source}: cell {err.exec_count} raised {err.ename}: {err.evalue}\n"
                              + "\n".join(err.traceback[-6:])) from None
+    for cell in done.cells:  # the executed notebook keeps papermill's cell; the rendered page hides it
+        if "injected-parameters" in cell.metadata.get("tags", []) and "remove-cell" not in cell.metadata["tags"]:
+            cell.metadata["tags"].append("remove-cell")
     done.metadata["robustbook"] = {"key": key, "parameters": parameters,
                                    "seconds": round(time.perf_counter() - start, 1)}
     _write_atomic(done, output)
