@@ -139,6 +139,16 @@ def test_parse_rejects_malformed_blocks(bad, message):
         course.parse("bad.md", bad)
 
 
+def test_book_links_and_course_builder_agree_on_colab_addresses():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_links", ROOT / "book" / "_ext" / "course_links.py")
+    links = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(links)
+    assert (links.REPO, links.BRANCH) == (course.COLAB_REPO, course.COLAB_BRANCH)
+    assert links.colab_link("notebooks/yi2021/table1") == course.colab_link(Path("yi2021/table1.ipynb"))
+
+
 def test_build_writes_both_editions(tmp_path):
     src = ROOT / "notebooks" / "wen2020" / "theory.md"
     records = course.build(ROOT, tmp_path, sources=[src])

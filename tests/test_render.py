@@ -57,6 +57,17 @@ def test_setup_cells_are_visible():
                 assert "hide-input" not in body.split("\n", 1)[0], f"{src.relative_to(ROOT)}: setup cell is hidden"
 
 
+def test_settings_repr_is_short_and_html_is_a_table():
+    import robustbook
+
+    cfg = robustbook.setup(profile="smoke", seed=3, device="cpu", eps_grid=(0.1, 0.2))
+    text = repr(cfg)
+    assert "Profile(" not in text and len(text) < 200
+    assert text.startswith("Settings(profile=smoke, data=digits32, model=smallcnn, device=cpu, seed=3")
+    html = cfg._repr_html_()
+    assert html.count("<tr>") == 6 and "<th>eps_grid</th><td>(0.1, 0.2)</td>" in html
+
+
 PAGE = '''---
 kernelspec: {display_name: Python 3, language: python, name: python3}
 ---
@@ -84,6 +95,10 @@ A formula: $\\mathbb E_{x \\sim P}\\big[f(x)\\big] \\le \\epsilon$.
 ```{code-cell} ipython3
 pd.DataFrame([[i * j for j in range(16)] for i in range(3)], columns=[f"corruption {j}" for j in range(16)])
 ```
+
+## Exercises
+
+Nothing to do.
 '''
 
 
@@ -146,6 +161,12 @@ def test_mathjax_served_with_the_book(site):
     assert scripts and all(s.startswith("../_static/mathjax/") for s in scripts), scripts
     assert "cdn.jsdelivr" not in page
     assert 'href="../_static/robustbook.css' in page
+
+
+def test_chapter_exercises_link_the_student_edition(site):
+    page = (site / "_build" / "html" / "notebooks" / "page.html").read_text()
+    url = "https://colab.research.google.com/github/robustbook/robustbook/blob/course-edition/student/page.ipynb"
+    assert f'href="{url}"' in page
 
 
 def test_every_theorem_box_shows_one_number_and_cross_references_resolve(site):

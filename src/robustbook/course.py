@@ -234,14 +234,13 @@ def auto_stub(code: str, hint: str = "") -> str:
         tree = ast.parse(code)
     except SyntaxError:  # IPython magics and the like: no signatures to offer
         tree = ast.Module(body=[], type_ignores=[])
+    lines = code.split("\n")
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            sig = ast.get_source_segment(code, node).split("\n")[0]
-            k = 0
-            src_lines = ast.get_source_segment(code, node).split("\n")
-            while not src_lines[k].rstrip().endswith(":"):
-                k += 1
-            head = "\n".join(src_lines[:k + 1]) if sig else ""
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            head = "\n".join(lines[first - 1:node.body[0].lineno - 1]).rstrip()  # decorators and signature
+            if node.body[0].lineno == node.lineno:  # a one-line function: rebuild its signature
+                head = f"def {node.name}({ast.unparse(node.args)}):"
             doc = ast.get_docstring(node)
             body = (f'    """{doc}"""\n' if doc else "") + f"    ...\n    raise NotImplementedError({hint!r})"
             stubs.append(f"{head}\n{body}")
@@ -250,7 +249,7 @@ def auto_stub(code: str, hint: str = "") -> str:
     return f"# Your code here.\n...\nraise NotImplementedError({hint!r})"
 
 
-def student_text(chapter: Chapter, colab_url: str | None = None) -> str:
+def student_text(chapter: Chapter) -> str:
     """The student edition of a chapter as MyST text: solutions out, stubs and checks in."""
     out: list[str] = []
     pos, number = 0, 0
