@@ -175,3 +175,24 @@ def test_student_edition_with_reference_solutions_executes(rel, monkeypatch):
     for c in checks:
         shown = " ".join(str(o.get("data", {}).get("text/plain", "")) for o in c.outputs)
         assert shown.startswith("correct"), shown
+
+
+def test_use_course_zoo_points_the_zoo_at_the_course_folder(tmp_path, monkeypatch, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("with a GPU the zoo is left alone")
+    monkeypatch.setenv("ROBUSTBOOK_CACHE", str(tmp_path / "own"))
+    monkeypatch.chdir(tmp_path)
+    assert course.use_course_zoo() is None and "no course zoo" in capsys.readouterr().out
+    (tmp_path / "course" / "zoo" / "zoo").mkdir(parents=True)
+    (tmp_path / "course" / "zoo" / "zoo" / "k.pt").write_bytes(b"")
+    notebook_dir = tmp_path / "course" / "student" / "yi2021"
+    notebook_dir.mkdir(parents=True)
+    monkeypatch.chdir(notebook_dir)
+    root = course.use_course_zoo()
+    assert root is not None and root.resolve() == (tmp_path / "course" / "zoo").resolve()
+    from robustbook.train.zoo import zoo_dir
+
+    assert zoo_dir().resolve() == (tmp_path / "course" / "zoo" / "zoo").resolve()
+    assert "1 checkpoints" in capsys.readouterr().out

@@ -214,7 +214,9 @@ def student_stub(label: str, solution: Block | None) -> list[str]:
     if spec is not None and spec.stub is not None:
         stub = spec.stub
     elif code:
-        stub = auto_stub("\n\n".join(code), spec.hint if spec else "")
+        hint = (spec.hint if spec else "") or ("write your solution, then run the check below"
+                                               if spec is not None and spec.check else "write your solution here")
+        stub = auto_stub("\n\n".join(code), hint)
     else:
         stub = None
     if stub is not None:
@@ -228,7 +230,7 @@ def auto_stub(code: str, hint: str = "") -> str:
     """A stub derived from solution code: its functions' signatures (and docstrings) with bodies to write."""
     import ast
 
-    hint = hint or "write your solution here, then run the check below"
+    hint = hint or "write your solution here"
     stubs = []
     try:
         tree = ast.parse(code)
