@@ -196,3 +196,11 @@ def test_use_course_zoo_points_the_zoo_at_the_course_folder(tmp_path, monkeypatc
 
     assert zoo_dir().resolve() == (tmp_path / "course" / "zoo" / "zoo").resolve()
     assert "1 checkpoints" in capsys.readouterr().out
+
+
+def test_syllabus_quotes_the_checks_as_they_answer():
+    """book/course.md shows what a student sees; the quoted answers must be what the checks print."""
+    page = _norm((ROOT / "book" / "course.md").read_text())
+    for fb in (exercises.check_effective_radius(1.0), exercises.check_effective_radius(0.5),
+               exercises.check_linear_attack(lambda w, eps, norm: -eps * w.sign())):
+        assert _norm(repr(fb)) in page, repr(fb)

@@ -49,6 +49,13 @@ def test_theorem_boxes_unnumbered_and_titled_with_the_papers_number():
     assert seen >= 15
 
 
+def test_cross_references_to_boxes_carry_their_text():
+    """An unnumbered box has no number for a bare {prf:ref} to print ("Theorem "): give the text explicitly."""
+    for src in SOURCES:
+        bare = re.findall(r"\{prf:ref\}`([^`<\n]+)`", src.read_text())
+        assert not bare, f"{src.relative_to(ROOT)}: write {{prf:ref}}`Theorem 3.2 (Nern & Sharma) <label>`, not {bare}"
+
+
 def test_setup_cells_are_visible():
     for src in sorted((ROOT / "notebooks").glob("*/*.md")):
         cells = re.findall(r"```\{code-cell\}[^\n]*\n(.*?)\n```", src.read_text(), flags=re.S)
