@@ -482,10 +482,15 @@ def build(root: Path, out: Path, execute: bool = False, profile: str = "cpu", zo
         executed, fresh = _executed(src)
         teacher = instructor_notebook(chapter, executed)
         if execute and not fresh:
+            import time
+
             import papermill as pm
 
+            start = time.perf_counter()
             teacher = pm.execute_notebook(teacher, None, parameters={"profile": profile}, kernel_name="python3",
                                           cwd=str(root), progress_bar=False, log_output=False)
+            teacher.metadata["robustbook"] = {"parameters": {"profile": profile},
+                                              "seconds": round(time.perf_counter() - start, 1)}
         _write(teacher, out / "instructor" / rel)
         seconds = teacher.metadata.get("robustbook", {}).get("seconds")
         records.append({"chapter": rel.with_suffix("").as_posix(), "exercises": len(chapter.exercises),
