@@ -60,6 +60,7 @@ def test_student_edition_leaks_no_solution(src):
         tags = cell.metadata.get("tags", [])
         if course.STUB_TAG in tags:
             assert "NotImplementedError" in cell.source
+            compile(cell.source, f"stub of {src.name}", "exec")  # a stub is valid Python as handed out
         if course.CHECK_TAG in tags:
             call = re.search(r"exercises\.(\w+)\(", cell.source)
             assert call and callable(getattr(exercises, call[1], None)), cell.source
