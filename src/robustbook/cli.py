@@ -136,6 +136,9 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
         raise NotebookFailed(f"{source}: code cell {cell} raised {err.ename}: {err.evalue}\n"
                              + "\n".join(err.traceback[-6:]), cell,
                              f"{err.ename}: {err.evalue}".splitlines()[0]) from None
+    for cell in done.cells:  # the executed notebook keeps papermill's cell; the rendered page hides it
+        if "injected-parameters" in cell.metadata.get("tags", []) and "remove-cell" not in cell.metadata["tags"]:
+            cell.metadata["tags"].append("remove-cell")
     done.metadata["robustbook"] = {"key": key, "parameters": parameters,
                                    "seconds": round(time.perf_counter() - start, 1)}
     _write_atomic(done, output)
@@ -302,7 +305,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "build":
             p.add_argument("--no-book", action="store_true", help="execute the notebooks, skip jupyter-book")
     sub.add_parser("clean", help="remove executed notebooks and the built book")
+    from . import course
+
+    course.add_parser(sub)
     args = ap.parse_args(argv)
+    if args.cmd == "course":
+        return course.main(args)
     root = repo_root()
 
     if args.cmd == "list":

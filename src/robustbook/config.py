@@ -67,6 +67,22 @@ class Settings:
         """True at the smoke profile, where runs prove only that the code executes."""
         return self.profile.name == "smoke"
 
+    def summary(self) -> dict[str, str]:
+        """What this run used, as short strings: profile, data, model, device, seed, then the notebook knobs."""
+        rows = {"profile": self.profile.name, "data": str(self.profile.dataset), "model": str(self.profile.arch),
+                "device": str(self.device), "seed": str(self.seed)}
+        rows.update({k: repr(v) for k, v in self.extra.items()})
+        return rows
+
+    def __repr__(self) -> str:
+        return "Settings(" + ", ".join(f"{k}={v}" for k, v in self.summary().items()) + ")"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in self.summary().items())
+        return f'<table class="robustbook-settings"><caption>settings of this run</caption>{cells}</table>'
+
     def as_dict(self) -> dict[str, Any]:
         """All parameters as one flat dict (for tables and cache keys)."""
         d = dataclasses.asdict(self.profile)
