@@ -98,7 +98,7 @@ def finetune(model, encoded, labels: torch.Tensor, cfg: TextTrainConfig, device:
             loss.backward()
             opt.step()
             sched.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             bar.update()
     bar.close()
     model.eval()
