@@ -78,3 +78,17 @@ def test_gpu_profile_fails_clearly_offline(tmp_path, monkeypatch):
         ex.pretrain_settings("tpu")
     with pytest.raises(ValueError):
         ex.finetuned_model(ex.pretrain_settings("smoke"), "Imagenet", "Std", "cpu")
+
+
+def test_robustness_checkpoint_keys_map_to_torchvision():
+    import torch
+
+    from robustbook.experiments import yi2021 as ex
+
+    ckpt = {"model": {"module.normalizer.new_mean": torch.zeros(3), "module.model.fc.weight": torch.ones(2, 2),
+                      "module.attacker.model.fc.weight": torch.zeros(2, 2)}, "epoch": 90}
+    assert list(ex.robustness_state_dict(ckpt)) == ["fc.weight"]
+    with pytest.raises(ValueError):
+        ex.robustness_state_dict({"model": {"fc.weight": torch.ones(1)}})
+    x = torch.rand(2, 3, 32, 32)
+    assert ex.Resized(torch.nn.Identity(), 56)(x).shape == (2, 3, 56, 56)

@@ -302,11 +302,48 @@ def pretrain_recipe(s: PretrainSettings, method: str, seed: int = 0) -> zoo.Reci
     return zoo.Recipe(s.arch, s.source, pretrain_config(s, method), seed, s.train_size, s.channels)
 
 
+IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+
+class Resized(nn.Module):
+    """`model(resize(x, size))`: CIFAR images fed to an ImageNet network at 224 px (Salman et al., Sec. 5.2)."""
+
+    def __init__(self, model: nn.Module, size: int = 224):
+        super().__init__()
+        self.model, self.size = model, size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(nn.functional.interpolate(x, size=self.size, mode="bilinear", align_corners=False))
+
+
+def robustness_state_dict(checkpoint: dict) -> dict:
+    """The torchvision weights inside a checkpoint of the `robustness` library ('module.model.*' keys)."""
+    state = checkpoint.get("model", checkpoint.get("state_dict", checkpoint))
+    out = {k[len("module.model."):]: v for k, v in state.items() if k.startswith("module.model.")}
+    if not out:
+        raise ValueError("not a robustness-library checkpoint: no 'module.model.*' weights")
+    return out
+
+
+def imagenet_resnet50(method: str, num_classes: int, seed: int = 0) -> nn.Module:
+    """A ResNet-50 with Salman et al.'s robust ImageNet weights ('No': seeded init), a new head, 224 px input."""
+    import torchvision
+
+    from ..models import Normalized
+
+    torch.manual_seed(seed)
+    net = torchvision.models.resnet50(weights=None)
+    if method != "No":
+        ckpt = torch.load(robust_checkpoint(method), map_location="cpu", weights_only=False)
+        net.load_state_dict(robustness_state_dict(ckpt))
+    net.fc = nn.Linear(net.fc.in_features, num_classes)
+    return Resized(Normalized(net, *IMAGENET_STATS))
+
+
 def pretrained_model(s: PretrainSettings, method: str, device: torch.device | str, seed: int = 0) -> nn.Module:
     """A pre-trained source model from the zoo (trained now if missing); the gpu profile loads checkpoints."""
     if s.source == "imagenet":
-        robust_checkpoint(method)
-        raise NotImplementedError("loading robust ImageNet checkpoints into torchvision is not wired up yet")
+        return imagenet_resnet50(method, 1000, seed).to(device)
     return zoo.get(pretrain_recipe(s, method, seed), device, progress=False)
 
 
@@ -325,9 +362,14 @@ def finetuned_model(s: PretrainSettings, pretraining: str, finetuning: str, devi
         raise ValueError(f"invalid pre-training {pretraining!r}: choose one of {', '.join(PRETRAININGS)}")
     cfg = finetune_config(s, finetuning)
     data = images.subset(images.load(s.target, "train", s.channels), s.train_size, seed)
-    pre = None if pretraining == "No" else pretrain_recipe(s, pretraining, seed)
+    pre = None if pretraining == "No" or s.source == "imagenet" else pretrain_recipe(s, pretraining, seed)
     spec = {"kind": "yi2021_finetune", "pretrain": pre.spec() if pre else None, "target": s.target,
             "channels": s.channels, "train_size": s.train_size, "train": dataclasses.asdict(cfg), "seed": seed}
+
+    if s.source == "imagenet":  # gpu: the released checkpoints (their file names key the cache)
+        spec["pretrain"] = ROBUST_CHECKPOINTS.get(pretraining)
+        return zoo.get_or_train(spec, lambda: imagenet_resnet50(pretraining, images.NUM_CLASSES[s.target], seed),
+                                lambda m: fit(m, data, cfg, device, seed, progress=True), device)
 
     def build_model() -> nn.Module:
         torch.manual_seed(seed)
@@ -346,7 +388,10 @@ def target_test(s: PretrainSettings, seed: int = 0):
     """The clean test split of the fine-tuning task (a subset at smoke)."""
     from ..data import images
 
-    return images.subset(images.load(s.target, "test", s.channels), s.test_size, seed)
+    test = images.subset(images.load(s.target, "test", s.channels), s.test_size, seed)
+    if s.target in ("cifar10", "cifar100") and s.test_size is None:
+        test.official_c = s.target  # evaluated on the released CIFAR-10-C arrays, image for image
+    return test
 
 
 def corruption_correctness(models: dict, test, severity: int = 5, device: torch.device | str = "cpu",
@@ -359,7 +404,12 @@ def corruption_correctness(models: dict, test, severity: int = 5, device: torch.
     from ..data.corruptions import CORRUPTIONS, CorruptedDataset
     from ..data.images import tensors
 
-    sets = [tensors(test)] + [tensors(CorruptedDataset(test, c, severity, seed=seed)) for c in CORRUPTIONS]
+    if getattr(test, "official_c", None):  # CIFAR-10/100: the released -C arrays (Hendrycks & Dietterich)
+        from ..data.corruption_sets import cifar_c
+
+        sets = [tensors(test)] + [tensors(cifar_c(test.official_c, c, severity)) for c in CORRUPTIONS]
+    else:
+        sets = [tensors(test)] + [tensors(CorruptedDataset(test, c, severity, seed=seed)) for c in CORRUPTIONS]
     out = {}
     for name, model in models.items():
         model.eval()
