@@ -608,7 +608,9 @@ def text_model(s: NLUSettings, domain: str, method: str, tokenizer, device: torc
 
     cfg = text_config(s, method)
     data = text_data(s, domain, "train", seed)
-    spec = {"kind": "yi2021_text_finetune", "model": s.model, "weights": str(model_dir(s.model).name),
+    weights = model_dir(s.model) / "model.safetensors"
+    spec = {"kind": "yi2021_text_finetune", "model": s.model,
+            "weights": weights.stat().st_size if weights.exists() else str(model_dir(s.model)),
             "domain": domain, "train_size": len(data), "train": cfg.spec(), "seed": seed,
             "num_classes": int(data.labels.max()) + 1}
 
