@@ -709,16 +709,17 @@ def fig1_attack():
 def fig1_shifts(s: NLUSettings, tokenizer, device: torch.device | str = "cpu", seed: int = 0) -> pd.DataFrame:
     """Per example and encoder (pre-trained and its random twin): ||h_adv - h||, relative shift and cosine."""
     from ..data import text
-    from ..models.text import encode, text_classifier
+    from ..models.text import encode, load_tokenizer, text_classifier
     from ..train.text import hidden_shift
 
     per = max(2, s.fig1_size // len(text.DOMAINS))
     texts = []
     for d in text.DOMAINS:
         texts += list(text.domain_split(d, "test", per - per % 2, seed).texts)
-    enc = encode(tokenizer, texts, s.max_length)
     frames = []
     for name in s.fig1_models:
+        tok = tokenizer if name == s.model else load_tokenizer(name)  # each encoder with its own vocabulary
+        enc = encode(tok, texts, s.max_length)
         for pretrained in (True, False):
             model = text_classifier(name, 2, pretrained, seed).to(device)
             res = hidden_shift(model, enc, fig1_attack(), device=device)
