@@ -1,0 +1,94 @@
+"""yi2021 Section 4 (Theorems 4-5): every check holds, every mutant is rejected; the chapter's verdict helpers."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from robustbook.theory import yi2021_section4 as th
+
+
+def test_every_check_holds_and_every_mutant_is_rejected():
+    records = th.run_checks()
+    assert {r["check"] for r in records} == set(th.CHECKS) and all(r["verdict"] == "holds" for r in records)
+    rows = th.run_mutants()
+    assert rows and all(r["rejected"] for r in rows), [r for r in rows if not r["rejected"]]
+    assert set(th.MUTANTS) == set(th.CHECKS)  # every check has at least one wrong claim it must reject
+
+
+def test_structured_instance_reaches_the_tight_constants():
+    ys, f, p, q = th.structured_instance(0.4)
+    assert th.tv(p, q) == pytest.approx(0.4)
+    assert th.worst_mean_gap(p, q, 1.0) == pytest.approx(0.4)  # M TV, half the printed 2 M TV
+    lhs, eps_pre = th.sup_winf(p, ys, ys, f, 0.1), th.sup_winf(q, ys, ys, f, 0.1)
+    assert lhs - eps_pre == pytest.approx(0.4)  # (13)'s TV term is needed for W_inf, with constant 1
+
+
+def test_bound_helpers():
+    assert th.tv_lower_bound(0.5) == 0 and th.tv_lower_bound(0.3) == 0 and th.tv_lower_bound(0.9) == pytest.approx(0.8)
+    assert th.theorem4_bound(0.1, 1.0, 0.2) == pytest.approx(0.5)
+    assert th.theorem4_bound(0.1, 1.0, 0.2, n=100, theta=0.05) == pytest.approx(0.5 + math.sqrt(math.log(20) / 200))
+    assert th.theorem5_radius(2.0, 0.5, 0.3) == pytest.approx(math.sqrt(4 + 0.09))
+
+
+def test_two_sample_tv_estimate_separates_and_does_not_invent_a_shift():
+    from robustbook.experiments import yi2021 as ex
+
+    rng = np.random.default_rng(0)
+    same = ex.tv_two_sample(rng.normal(size=(400, 5)), rng.normal(size=(400, 5)))
+    apart = ex.tv_two_sample(rng.normal(size=(400, 5)) + 4, rng.normal(size=(400, 5)))
+    assert same["TV lower bound (95%)"] < 0.1 and apart["TV lower bound (95%)"] > 0.8
+
+
+def test_table3_and_table2_verdicts_follow_the_data():
+    from robustbook import verdicts as V
+    from robustbook.experiments import yi2021 as ex
+
+    rng = np.random.default_rng(0)
+    n = 300
+    correct = {}
+    for ft in ex.FINETUNINGS:
+        for pre in ex.PRETRAININGS:
+            p_clean = 0.95
+            p_corr = 0.55 + (0.25 if pre.startswith("Adv") else 0) + (0.1 if ft.startswith("Adv") else 0)
+            clean = rng.random((n, 1)) < p_clean
+            corr = rng.random((n, 15)) < p_corr
+            correct[(ft, pre)] = np.hstack([clean, corr]).astype(float)
+    out = V.table(ex.table3_verdicts(correct, 5))
+    assert (out[out["claim"].str.startswith("(a)")]["verdict"] == V.AGREES).all()
+    assert (out[out["claim"].str.startswith("(b)")]["verdict"] == V.AGREES).all()
+    flat = {k: np.hstack([v[:, :1], np.repeat(v[:, :1], 15, 1)]) for k, v in correct.items()}  # corruptions cost 0
+    assert (V.table(ex.table3_verdicts(flat, 5))["verdict"] == V.NOT_TESTABLE).all()
+    ones, half = np.ones(200), (np.arange(200) % 2).astype(float)
+    t2 = {"Std": {"airline": ones, "cars": half}, "Adv-l2": {"airline": ones, "cars": ones},
+          "Adv-linf": {"airline": ones, "cars": half * 0}}
+    verdicts = {v.claim.split(":")[0]: v.outcome for v in ex.table2_verdicts(t2, "airline")}
+    assert verdicts == {"Adv-l2": V.AGREES, "Adv-linf": V.DISAGREES}
+
+
+def test_gpu_profile_fails_clearly_offline(tmp_path, monkeypatch):
+    from robustbook.data.download import DataUnavailableError
+    from robustbook.experiments import yi2021 as ex
+
+    monkeypatch.setenv("ROBUSTBOOK_DATA", str(tmp_path))
+    with pytest.raises(DataUnavailableError, match="robust-models-transfer"):
+        ex.pretrained_model(ex.pretrain_settings("gpu"), "Adv-l2", "cpu")
+    with pytest.raises(ValueError):
+        ex.pretrain_settings("tpu")
+    with pytest.raises(ValueError):
+        ex.finetuned_model(ex.pretrain_settings("smoke"), "Imagenet", "Std", "cpu")
+
+
+def test_robustness_checkpoint_keys_map_to_torchvision():
+    import torch
+
+    from robustbook.experiments import yi2021 as ex
+
+    ckpt = {"model": {"module.normalizer.new_mean": torch.zeros(3), "module.model.fc.weight": torch.ones(2, 2),
+                      "module.attacker.model.fc.weight": torch.zeros(2, 2)}, "epoch": 90}
+    assert list(ex.robustness_state_dict(ckpt)) == ["fc.weight"]
+    with pytest.raises(ValueError):
+        ex.robustness_state_dict({"model": {"fc.weight": torch.ones(1)}})
+    x = torch.rand(2, 3, 32, 32)
+    assert ex.Resized(torch.nn.Identity(), 56)(x).shape == (2, 3, 56, 56)
