@@ -42,7 +42,8 @@ def falsifiability_rows(name: str) -> list[dict]:
         except AssertionError as exc:
             passes = f"NO: {exc}"[:200]
         ms = list(mutants.get(check_name, ()))
-        survived = [getattr(m, "label", repr(m)[:60]) for m in ms if not rejects(fn, m)]
+        survived = [m[0] if isinstance(m, tuple) and m and isinstance(m[0], str) else getattr(m, "label", repr(m)[:60])
+                    for m in ms if not rejects(fn, m)]
         rows.append({"check": check_name, "passes": passes, "mutants": len(ms), "rejected": len(ms) - len(survived),
                      "survived": survived})
     unknown = sorted(set(mutants) - set(checks))

@@ -56,12 +56,15 @@ def run_checks(checks: Mapping[str, Callable[..., Result]]) -> dict[str, Result]
 
 def rejects(check: Callable[..., Any], mutant: Any) -> bool:
     """True when `check` raises AssertionError on `mutant` (a Mutant, a zero-argument callable, a
-    (label, zero-argument callable) pair, or a claim)."""
+    (label, zero-argument callable) pair, a (label, keyword arguments of the check) pair, or a claim)."""
     try:
         if isinstance(mutant, Mutant):
             check(mutant.claim)
         elif isinstance(mutant, tuple) and len(mutant) == 2 and isinstance(mutant[0], str) and callable(mutant[1]):
             mutant[1]()
+        elif isinstance(mutant, tuple) and len(mutant) == 2 and isinstance(mutant[0], str) and isinstance(
+                mutant[1], dict):
+            check(**mutant[1])
         elif callable(mutant) and _required_params(mutant) == 0 and not isinstance(mutant, type):
             mutant()
         else:
