@@ -1,7 +1,7 @@
 """One call a chapter adds after a robust-accuracy number: the suites side by side, and the checks."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import pandas as pd
@@ -10,7 +10,7 @@ from torch import nn
 
 from ..attacks.base import check_norm
 from .checks import CHECKS, Runner, run_checks
-from .robust import STANDARD, Data, SuiteConfig, as_tensors, check_suite, suite_table
+from .robust import STANDARD, Data, RobustResult, SuiteConfig, as_tensors, check_suite, suite_table
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class RobustnessReport:
     checks: pd.DataFrame
     threat: str
     eps: float
+    results: dict[str, RobustResult] = field(default_factory=dict, repr=False)  # per-point, by suite
 
     @property
     def headline(self) -> tuple[str, float]:
@@ -71,10 +72,11 @@ def robustness_report(model: nn.Module, data: Data, threat: str = "linf", eps: f
     x, y = as_tensors(data, subset, seed)
     k = int(num_classes) if num_classes is not None else int(y.max()) + 1
     runner = Runner(model, x, y, threat, k, device, seed, batch_size, cfg)
-    table = suite_table([runner(s, eps) for s in suites], cfg, seed)
+    results = {s: runner(s, eps) for s in suites}
+    table = suite_table(list(results.values()), cfg, seed)
     which = CHECKS if checks is True else () if checks is False else tuple(checks)
     if check_subset is not None and check_subset < x.shape[0]:
         xs, ys = as_tensors((x, y), check_subset, seed)
         runner = Runner(model, xs, ys, threat, k, device, seed, batch_size, cfg)
     rows = [c.row() for c in run_checks(runner, eps, which)] if which else []
-    return RobustnessReport(table, pd.DataFrame(rows), threat, float(eps))
+    return RobustnessReport(table, pd.DataFrame(rows), threat, float(eps), results)
