@@ -94,3 +94,22 @@ def test_bad_input_is_a_clear_error(plain):
     with pytest.raises(ValueError, match="4 classes"):
         make_attack("apgd-t", m, 0.1, num_classes=3)
     assert as_tensors((x, y), subset=5)[0].shape[0] == 5
+
+
+def test_chapter_driver_settings_and_masking_verdict():
+    import numpy as np
+
+    from robustbook import verdicts
+    from robustbook.experiments import evaluation as ex
+
+    for p in ("smoke", "cpu", "gpu"):
+        s = ex.settings(p)
+        assert s.subset >= 1 and s.suites.pgd_steps == 20
+    assert ex.settings("gpu").suites.aa_steps == 100 and ex.settings("gpu").suites.square_queries == 5000
+    with pytest.raises(ValueError, match="profile"):
+        ex.settings("tpu")
+    pgd = np.r_[np.ones(60), np.zeros(40)]
+    assert ex.masking_verdict(pgd, np.zeros(100), 0.9, 10).outcome == verdicts.AGREES
+    assert ex.masking_verdict(pgd, pgd, 0.9, 10).outcome == verdicts.INCONCLUSIVE
+    assert ex.masking_verdict(np.zeros(100), pgd, 0.9, 10).outcome == verdicts.DISAGREES
+    assert ex.masking_verdict(pgd, np.zeros(100), 0.1, 10).outcome == verdicts.NOT_TESTABLE
