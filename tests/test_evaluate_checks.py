@@ -11,7 +11,7 @@ from robustbook.evaluate.robust import SuiteConfig, robust_correct
 
 from _evaluate_toys import grey_images, toy
 
-CFG = SuiteConfig(pgd_steps=10, aa_steps=10, square_queries=300, strong_steps=20, strong_restarts=3)
+CFG = SuiteConfig(pgd_steps=10, aa_steps=10, square_queries=300, blackbox_queries=300, strong_steps=20, strong_restarts=3)
 EPS = 0.12
 
 

@@ -11,7 +11,7 @@ from robustbook.evaluate.robust import SuiteConfig, as_tensors, make_attack, rob
 
 from _evaluate_toys import toy
 
-CFG = SuiteConfig(pgd_steps=10, aa_steps=10, square_queries=300, strong_steps=20, strong_restarts=2)
+CFG = SuiteConfig(pgd_steps=10, aa_steps=10, square_queries=300, blackbox_queries=300, strong_steps=20, strong_restarts=2)
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,8 @@ class SuiteConfig:
 
     pgd_steps: int = 20
     aa_steps: int = 100  # APGD-CE, APGD-T and FAB-T iterations (the standard version: 100)
-    square_queries: int = 5000  # the standard version: 5,000
+    square_queries: int = 5000  # Square inside AutoAttack; the standard version: 5,000
+    blackbox_queries: int = 5000  # the standalone "square" attack (the black-box check)
     strong_steps: int = 100  # "pgd-strong": more iterations ...
     strong_restarts: int = 5  # ... and restarts than PGD-20
 
@@ -55,7 +56,7 @@ def describe(suite: str, cfg: SuiteConfig = STANDARD) -> str:
         "apgd-ce": f"APGD-CE ({cfg.aa_steps} it., torchattacks)",
         "apgd-t": f"APGD-T (9 targets x {cfg.aa_steps} it., torchattacks)",
         "fab-t": f"FAB-T (9 targets x {cfg.aa_steps} it., torchattacks)",
-        "square": f"Square ({cfg.square_queries} queries, gradient-free, torchattacks)",
+        "square": f"Square ({cfg.blackbox_queries} queries, gradient-free, torchattacks)",
         "fgsm": "FGSM (one step of size eps)",
         "pgd-strong": f"PGD-{cfg.strong_steps} x {cfg.strong_restarts} restarts (robustbook)",
     }[check_suite(suite)]
@@ -116,8 +117,11 @@ def _ta_norm(norm: str) -> str:
 
 
 def make_attack(suite: str, model: nn.Module, eps: float, norm: str = "linf", num_classes: int = 10,
-                seed: int = 0, cfg: SuiteConfig = STANDARD) -> AttackFn:
-    """The attack of one suite (AutoAttack: one of its components; the chain is `autoattack_correct`)."""
+                seed: int = 0, cfg: SuiteConfig = STANDARD, queries: int | None = None) -> AttackFn:
+    """The attack of one suite or AutoAttack component (the chain itself runs in `robust_correct`).
+
+    `queries` sets Square's budget (default: the standalone budget `cfg.blackbox_queries`).
+    """
     check_suite(suite)
     if suite == "pgd":
         return PGD(model, eps, steps=cfg.pgd_steps, norm=norm, seed=seed)
@@ -139,7 +143,8 @@ def make_attack(suite: str, model: nn.Module, eps: float, norm: str = "linf", nu
         atk = torchattacks.FAB(model, norm=n, eps=eps, steps=cfg.aa_steps, n_restarts=1, seed=seed,
                                multi_targeted=True, n_classes=targets + 1)
     else:  # square
-        atk = torchattacks.Square(model, norm=n, eps=eps, n_queries=cfg.square_queries, n_restarts=1, seed=seed)
+        q = cfg.blackbox_queries if queries is None else queries
+        atk = torchattacks.Square(model, norm=n, eps=eps, n_queries=q, n_restarts=1, seed=seed)
     return TorchattacksAttack(atk, model, eps, norm)
 
 
@@ -202,7 +207,8 @@ def robust_correct(model: nn.Module, data: Data, threat: str = "linf", eps: floa
             if name.startswith("pgd#"):
                 atk = PGD(model, eps, steps=cfg.strong_steps, norm=threat, seed=seed + int(name[4:]))
             else:
-                atk = make_attack(name, model, eps, threat, k, seed, cfg)
+                atk = make_attack(name, model, eps, threat, k, seed, cfg,
+                                  queries=cfg.square_queries if suite == "autoattack" else None)
             still = _attacked_correct(model, atk, x, y, robust, batch_size) if bool(robust.any()) else robust
             broken[name] = int(robust.sum() - still.sum())
             robust = still
