@@ -47,12 +47,17 @@ class SuiteConfig:
 STANDARD = SuiteConfig()
 
 
+def is_standard(cfg: SuiteConfig) -> bool:
+    """Whether the AutoAttack budget is the standard version's (100 iterations, 5,000 Square queries)."""
+    return cfg.aa_steps >= STANDARD.aa_steps and cfg.square_queries >= STANDARD.square_queries
+
+
 def describe(suite: str, cfg: SuiteConfig = STANDARD) -> str:
     """A human-readable name of an attack suite with its budget."""
     return {
         "pgd": f"PGD-{cfg.pgd_steps} (robustbook, CE, step 2.5 eps/steps, 1 random start)",
-        "autoattack": (f"AutoAttack standard: APGD-CE, APGD-T, FAB-T ({cfg.aa_steps} it.), "
-                       f"Square ({cfg.square_queries} q.); torchattacks"),
+        "autoattack": (f"AutoAttack {'standard' if is_standard(cfg) else 'at a reduced budget'}: APGD-CE, "
+                       f"APGD-T, FAB-T ({cfg.aa_steps} it.), Square ({cfg.square_queries} q.); torchattacks"),
         "apgd-ce": f"APGD-CE ({cfg.aa_steps} it., torchattacks)",
         "apgd-t": f"APGD-T (9 targets x {cfg.aa_steps} it., torchattacks)",
         "fab-t": f"FAB-T (9 targets x {cfg.aa_steps} it., torchattacks)",
