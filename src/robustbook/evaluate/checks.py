@@ -53,7 +53,8 @@ def _logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         return model(x)
 
 
-def check_deterministic(model: nn.Module, x: torch.Tensor, repeats: int = 3, tol: float = 1e-5) -> CheckResult:
+def check_deterministic(model: nn.Module, x: torch.Tensor, repeats: int = 3,
+                        tol: float = 1e-5) -> CheckResult:
     """Repeated forward passes in eval mode agree (max |logit difference| <= tol)."""
     first = _logits(model, x)
     diff, flips = 0.0, 0.0
@@ -61,7 +62,8 @@ def check_deterministic(model: nn.Module, x: torch.Tensor, repeats: int = 3, tol
         again = _logits(model, x)
         diff = max(diff, float((again - first).abs().max()))
         flips = max(flips, float((again.argmax(1) != first.argmax(1)).float().mean()))
-    return CheckResult("deterministic", diff <= tol, diff, f"max |logit change| over {repeats} passes > {tol:g}",
+    return CheckResult("deterministic", diff <= tol, diff,
+                       f"max |logit change| over {repeats} passes > {tol:g}",
                        f"max logit change {diff:.3g}; predictions changed on {flips:.1%} of points")
 
 
@@ -74,7 +76,8 @@ def check_logits(model: nn.Module, x: torch.Tensor, tol: float = 1e-4) -> CheckR
                        f"{frac:.1%} of output rows are non-negative and sum to 1")
 
 
-def check_gradients(model: nn.Module, x: torch.Tensor, y: torch.Tensor, max_zero_fraction: float = 0.0) -> CheckResult:
+def check_gradients(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                    max_zero_fraction: float = 0.0) -> CheckResult:
     """The input gradient of the cross-entropy is non-zero (on more than 1 - max_zero_fraction of points)."""
     x = x.detach().clone().requires_grad_(True)
     with frozen(model, "eval"), torch.enable_grad():
@@ -96,27 +99,33 @@ def _worse(a: RobustResult, b: RobustResult, tol: float, seed: int) -> tuple[boo
     return bool(d > tol and lo > 0), d, f"95% interval [{lo:.3f}, {hi:.3f}], n={n}"
 
 
-def check_black_box(white_box: RobustResult, black_box: RobustResult, tol: float = 0.01, seed: int = 0) -> CheckResult:
+def check_black_box(white_box: RobustResult, black_box: RobustResult, tol: float = 0.01,
+                    seed: int = 0) -> CheckResult:
     """A gradient-free attack does not find more adversarial points than the white-box one."""
     bad, d, ci = _worse(white_box, black_box, tol, seed)
     return CheckResult("black box", not bad, d,
                        f"{white_box.suite} acc - {black_box.suite} acc > {tol:g}, interval above 0",
-                       f"{white_box.suite} {white_box.accuracy:.3f} vs {black_box.suite} {black_box.accuracy:.3f}; {ci}")
+                       f"{white_box.suite} {white_box.accuracy:.3f} vs {black_box.suite} "
+                       f"{black_box.accuracy:.3f}; {ci}")
 
 
-def check_iterations(base: RobustResult, strong: RobustResult, tol: float = 0.01, seed: int = 0) -> CheckResult:
+def check_iterations(base: RobustResult, strong: RobustResult, tol: float = 0.01,
+                     seed: int = 0) -> CheckResult:
     """More iterations and restarts do not lower the robust accuracy beyond noise."""
     bad, d, ci = _worse(base, strong, tol, seed)
-    return CheckResult("iterations", not bad, d, f"{base.suite} acc - {strong.suite} acc > {tol:g}, interval above 0",
+    return CheckResult("iterations", not bad, d,
+                       f"{base.suite} acc - {strong.suite} acc > {tol:g}, interval above 0",
                        f"{base.suite} {base.accuracy:.3f} vs {strong.suite} {strong.accuracy:.3f}; {ci}")
 
 
-def check_single_step(iterative: RobustResult, single: RobustResult, tol: float = 0.01, seed: int = 0) -> CheckResult:
+def check_single_step(iterative: RobustResult, single: RobustResult, tol: float = 0.01,
+                      seed: int = 0) -> CheckResult:
     """A single gradient step does not beat the iterative attack."""
     bad, d, ci = _worse(iterative, single, tol, seed)
     return CheckResult("single step", not bad, d,
                        f"{iterative.suite} acc - {single.suite} acc > {tol:g}, interval above 0",
-                       f"{iterative.suite} {iterative.accuracy:.3f} vs {single.suite} {single.accuracy:.3f}; {ci}")
+                       f"{iterative.suite} {iterative.accuracy:.3f} vs {single.suite} "
+                       f"{single.accuracy:.3f}; {ci}")
 
 
 def grey_radius(threat: str, x: torch.Tensor) -> float:
@@ -128,9 +137,10 @@ def check_eps_to_chance(large: RobustResult, num_classes: int, eps: float) -> Ch
     """At an eps that reaches the constant grey image, the attack drives accuracy to chance."""
     acc = large.accuracy
     ok = near_chance(acc, num_classes)
-    return CheckResult("eps to chance", ok, acc, f"accuracy at eps={eps:.3g} above chance (1/{num_classes} + 0.05)",
-                       f"{large.suite} accuracy {acc:.3f} at eps={eps:.3g}, where one grey image is reachable "
-                       f"from every input; chance is {1 / num_classes:.3f}")
+    return CheckResult("eps to chance", ok, acc,
+                       f"accuracy at eps={eps:.3g} above chance (1/{num_classes} + 0.05)",
+                       f"{large.suite} accuracy {acc:.3f} at eps={eps:.3g}, where one grey image is "
+                       f"reachable from every input; chance is {1 / num_classes:.3f}")
 
 
 @dataclass

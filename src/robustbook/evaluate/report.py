@@ -39,7 +39,8 @@ class RobustnessReport:
         suite, acc = self.headline
         attacks = str(self.suites.loc[self.suites["suite"] == suite, "attacks"].iloc[0])
         first = self.suites.iloc[0]
-        fails = [] if not len(self.checks) else list(self.checks.loc[self.checks["result"] != "pass", "check"])
+        fails = ([] if not len(self.checks)
+                 else list(self.checks.loc[self.checks["result"] != "pass", "check"]))
         checks = (f"all {len(self.checks)} masking checks pass" if not fails
                   else f"masking checks FAILED: {', '.join(fails)}") if len(self.checks) else "no checks run"
         return (f"robust accuracy {acc:.3f} ({attacks}, {self.threat} eps={self.eps:.4g}, "

@@ -27,7 +27,7 @@ from ..attacks.base import check_norm, clip_to_box, frozen, project
 Data = Union[Dataset, tuple[torch.Tensor, torch.Tensor]]
 AttackFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
-SUITES = ("pgd", "autoattack")  # the two a chapter reports; ATTACKS lists every name `robust_accuracy` accepts
+SUITES = ("pgd", "autoattack")  # the two a chapter reports; ATTACKS: every name `robust_accuracy` accepts
 ATTACKS = ("pgd", "autoattack", "apgd-ce", "apgd-t", "fab-t", "square", "fgsm", "pgd-strong")
 AA_COMPONENTS = ("apgd-ce", "apgd-t", "fab-t", "square")
 
@@ -82,7 +82,8 @@ def as_tensors(data: Data, subset: int | None = None, seed: int = 0) -> tuple[to
         from ..data.images import tensors
         x, y = tensors(data)
     if x.dim() != 4 or y.dim() != 1 or x.shape[0] != y.shape[0]:
-        raise ValueError(f"expected images (N, C, H, W) and labels (N,), got {tuple(x.shape)} and {tuple(y.shape)}")
+        raise ValueError(f"expected images (N, C, H, W) and labels (N,), got {tuple(x.shape)} and "
+                         f"{tuple(y.shape)}")
     if float(x.min()) < 0 or float(x.max()) > 1:
         raise ValueError("images must lie in [0, 1] (models carry their normalization)")
     if subset is not None:
@@ -140,7 +141,8 @@ def make_attack(suite: str, model: nn.Module, eps: float, norm: str = "linf", nu
     if suite == "apgd-t" and num_classes < 4:
         raise ValueError(f"apgd-t needs at least 4 classes, got num_classes={num_classes}")
     if suite == "apgd-ce":
-        atk = torchattacks.APGD(model, norm=n, eps=eps, steps=cfg.aa_steps, n_restarts=1, seed=seed, loss="ce")
+        atk = torchattacks.APGD(model, norm=n, eps=eps, steps=cfg.aa_steps, n_restarts=1, seed=seed,
+                                loss="ce")
     elif suite == "apgd-t":
         atk = torchattacks.APGDT(model, norm=n, eps=eps, steps=cfg.aa_steps, n_restarts=1, seed=seed,
                                  n_classes=targets + 1)

@@ -44,8 +44,8 @@ SETTINGS: dict[str, EvaluationSettings] = {
     # standard 5,000 queries alone took 3/4 of the chapter's time (Square pays ~10 ms per query step however
     # few points are left), putting the chapter at ~6 CPU-minutes. bench/autoattack.py times the standard.
     "cpu": EvaluationSettings("digits32", "smallcnn", None, 12, 64, 0.01, 0.1, 5, 0.1, 40,
-                              SuiteConfig(pgd_steps=20, aa_steps=100, square_queries=1000, blackbox_queries=300,
-                                          strong_steps=50, strong_restarts=2), 4, 40),
+                              SuiteConfig(pgd_steps=20, aa_steps=100, square_queries=1000,
+                                          blackbox_queries=300, strong_steps=50, strong_restarts=2), 4, 40),
     # gpu: CIFAR-10, PreAct ResNet-18, eps 8/255, the standard AutoAttack on 1,000 test points (RobustBench's
     # own reporting uses the full 10,000; scaled for one GPU)
     "gpu": EvaluationSettings("cifar10", "preact_resnet18", None, 200, 128, 0.1, 8 / 255, 10, 8 / 255, 1000,
@@ -83,7 +83,8 @@ def recipe(s: EvaluationSettings, name: str, seed: int = 0) -> zoo.Recipe:
 def get_models(s: EvaluationSettings, device: torch.device | str, seed: int = 0) -> dict[str, nn.Module]:
     """The book's reference models (trained or loaded), and the standard one behind a quantising front end."""
     models = {name: zoo.get(recipe(s, name, seed), device, progress=False) for name in MODELS}
-    models[f"masked (standard + {s.levels}-level quantisation)"] = Quantized(models["standard"], s.levels).eval()
+    masked = Quantized(models["standard"], s.levels).eval()
+    models[f"masked (standard + {s.levels}-level quantisation)"] = masked
     return models
 
 
@@ -102,4 +103,5 @@ def masking_verdict(pgd_correct, aa_correct, clean_accuracy: float, num_classes:
     d, lo, hi = verdicts.paired_difference(pgd_correct, aa_correct, seed=seed)
     return verdicts.sign_verdict("PGD-20 overestimates the masked model's robust accuracy (PGD - AutoAttack)",
                                  d, lo, hi, expected=+1,
-                                 precondition=verdicts.trained_above_chance({"masked": clean_accuracy}, num_classes))
+                                 precondition=verdicts.trained_above_chance({"masked": clean_accuracy},
+                                                                            num_classes))
