@@ -424,23 +424,9 @@ def use_course_zoo(folder: str | os.PathLike | None = None) -> Path | None:
 
 def toc_chapters(root: Path) -> list[Path]:
     """The Jupytext sources of the toc's notebook chapters that hold gated exercises, in book order."""
-    import yaml
+    from .cli import toc_notebooks
 
-    found: list[Path] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            f = node.get("file")
-            if isinstance(f, str) and f.startswith("notebooks/"):
-                found.append(root / f"{f.removesuffix('.md')}.md")
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(yaml.safe_load((root / "_toc.yml").read_text()))
-    return [p for p in found if p.exists() and parse(p).exercises]
+    return [p for p in toc_notebooks(root) if p.exists() and parse(p).exercises]
 
 
 def _executed(source: Path) -> tuple[Path | None, bool]:
