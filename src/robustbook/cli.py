@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
-from .config import PROFILES
+from .config import PROFILES, fixture_mode
 
 
 
@@ -66,7 +66,7 @@ def package_fingerprint() -> str:
 def run_key(source: Path, parameters: dict[str, Any]) -> str:
     """The cache key of one execution: source text, parameters, package version and source."""
     blob = json.dumps({"src": source.read_text(), "params": parameters, "version": __version__,
-                       "pkg": package_fingerprint()}, sort_keys=True, default=str)
+                       "pkg": package_fingerprint(), "fixtures": fixture_mode()}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
@@ -98,6 +98,8 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
     import nbformat
     import papermill as pm
 
+    from .publish import mark_profile
+
     key = run_key(source, parameters)
     if not force and output.exists():
         try:
@@ -117,6 +119,7 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
     except pm.PapermillExecutionError as err:
         raise NotebookFailed(f"{source}: cell {err.exec_count} raised {err.ename}: {err.evalue}\n"
                              + "\n".join(err.traceback[-6:])) from None
+    mark_profile(done, parameters)  # each page says which profile produced it
     done.metadata["robustbook"] = {"key": key, "parameters": parameters,
                                    "seconds": round(time.perf_counter() - start, 1)}
     _write_atomic(done, output)

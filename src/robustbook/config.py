@@ -119,6 +119,12 @@ def seed_everything(seed: int) -> None:
     os.environ["PYTHONHASHSEED"] = str(seed)
 
 
+def fixture_mode() -> bool:
+    """True when ROBUSTBOOK_FIXTURES is set (to anything but 0/false): the gpu profile reads generated fixture
+    files in the official formats and its epoch, step and sample counts are capped (a code-path test)."""
+    return os.environ.get("ROBUSTBOOK_FIXTURES", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides: Any) -> Settings:
     """Validate a notebook's parameters, seed everything, pick the device; return the resolved Settings.
 
