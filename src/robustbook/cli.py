@@ -188,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
         p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
         p.add_argument("--force", action="store_true", help="execute even when a cached run is up to date")
+        p.add_argument("--fixtures", action="store_true",
+                       help="fixture mode: gpu code paths on generated files in the official formats, counts capped")
     sub.add_parser("clean", help="remove executed notebooks and the built book")
     args = ap.parse_args(argv)
     root = repo_root()
@@ -205,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("removed executed notebooks and _build/")
         return 0
 
+    if getattr(args, "fixtures", False):
+        os.environ["ROBUSTBOOK_FIXTURES"] = "1"  # the kernels inherit it; setup() then enters fixture mode
     params = {k: parse_value(v) for k, v in args.param}
     sources = ([Path(n).resolve() for n in args.notebooks] if args.cmd == "run" else toc_notebooks(root))
     print(f"executing {len(sources)} notebook(s) at profile {args.profile!r}")

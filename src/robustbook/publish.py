@@ -44,8 +44,12 @@ def colab_cell(requirement: str) -> Any:
     import nbformat
 
     source = ("# Colab only: install the robustbook package this page was built with (a no-op elsewhere).\n"
-              "import importlib.util, subprocess, sys\n"
-              "if importlib.util.find_spec(\"google.colab\") is not None:\n"
+              "try:\n"
+              "    import google.colab  # noqa: F401\n"
+              "except ImportError:\n"
+              "    pass\n"
+              "else:\n"
+              "    import subprocess, sys\n"
               f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", {requirement!r}], check=True)\n")
     return nbformat.v4.new_code_cell(source, metadata={"tags": [COLAB_TAG, "remove-cell"]})
 
