@@ -6,12 +6,13 @@ building at once.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
+HTML = Path(os.environ.get("ROBUSTBOOK_TEST_HTML") or ROOT / "_build" / "html")  # override: a site built elsewhere
 
 
 def smoke_html() -> Path:

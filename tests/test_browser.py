@@ -113,7 +113,7 @@ def site():
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium_browser():
     """Headless system Chromium through Playwright."""
     path = chromium()
     from playwright.sync_api import sync_playwright
@@ -144,12 +144,12 @@ PAGE_STATE = """async () => {
 }"""
 
 
-def test_every_page_renders_in_chromium(site, browser):
+def test_every_page_renders_in_chromium(site, chromium_browser):
     html, base = site
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     problems: dict[str, list[str]] = {}
     shots = []
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
     for path in content_pages(html):
         rel = path.relative_to(html).as_posix()
         errors: list[str] = []

@@ -16,6 +16,7 @@ No reader exists yet for Tiny-ImageNet, WILDS or the text data sets, so no fixtu
 from __future__ import annotations
 
 import pickle
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from .corruptions import CORRUPTIONS
 from .domainbed import DOMAINS, FOLDERS
 from .images import ONLINE
 
-VERSION = "1"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
+VERSION = "2"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
 PACS_CLASSES = ("dog", "elephant", "giraffe", "guitar", "horse", "house", "person")
 DOMAIN_CLASSES = {"PACS": PACS_CLASSES, "VLCS": ("bird", "car", "chair", "dog", "person"),
                   "OfficeHome": ("Alarm_Clock", "Backpack", "Batteries"),
@@ -49,7 +50,7 @@ def _labels(n: int, classes: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(np.resize(np.arange(classes), n)).astype(np.int64)
 
 
-def write_cifar(root: Path, name: str, n_train: int = 60, n_test: int = 20, seed: int = 0) -> tuple:
+def write_cifar(root: Path, name: str, n_train: int = 30, n_test: int = 10, seed: int = 0) -> tuple:
     """CIFAR-10 / CIFAR-100 python batches under `root`; returns the test (images NHWC uint8, labels)."""
     spec = ONLINE[name]
     rng = np.random.default_rng(seed)
@@ -85,7 +86,7 @@ def write_cifar_c(root: Path, name: str, test: tuple, seed: int = 0) -> None:
         np.save(folder / f"{c}.npy", np.concatenate(sev))
 
 
-def write_domainbed(root: Path, name: str, per_class: int = 2, size: int = 32, seed: int = 0) -> None:
+def write_domainbed(root: Path, name: str, per_class: int = 1, size: int = 32, seed: int = 0) -> None:
     """DomainBed's folder layout `<root>/domainbed/<folder>/<domain>/<class>/<i>.png` with small PNGs."""
     from PIL import Image
 
@@ -121,8 +122,10 @@ def write_fixtures(root: str | Path, seed: int = 0) -> Path:
     """Write every fixture under `root` (skipped when a complete set of this VERSION is there); returns root."""
     root = Path(root)
     marker = root / "FIXTURES"
-    if marker.exists() and marker.read_text().strip() == VERSION:
-        return root
+    if marker.exists():
+        if marker.read_text().strip() == VERSION:
+            return root
+        shutil.rmtree(root)  # fixtures of another version: a root we wrote, rewritten from scratch
     root.mkdir(parents=True, exist_ok=True)
     for k, name in enumerate(ONLINE):
         test = write_cifar(root, name, seed=seed + k)
