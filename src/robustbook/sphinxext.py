@@ -10,8 +10,10 @@ from typing import Any
 
 
 def _key(script: Any) -> tuple:
+    """What a script tag loads: its file (None and '' both mean an inline body) and its attributes."""
     attrs = getattr(script, "attributes", {}) or {}
-    return (str(script), tuple(sorted((str(k), str(v)) for k, v in attrs.items())))
+    filename = getattr(script, "filename", script) or None
+    return (str(filename), tuple(sorted((str(k), str(v)) for k, v in attrs.items())))
 
 
 def dedupe_scripts(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
