@@ -82,7 +82,7 @@ def test_fixture_files_are_read_by_the_official_readers(tmp_path, monkeypatch):
     assert (root / "FIXTURES").read_text().strip() == fixtures.VERSION
     train, test = data.cifar("cifar10", "train", root=root, download_ok=False), data.cifar(
         "cifar10", "test", root=root, download_ok=False)
-    assert len(train) == 30 and len(test) == 10 and set(train.tensors[1].tolist()) == set(range(10))
+    assert len(train) == 20 and len(test) == 6 and set(train.tensors[1].tolist()) == set(range(10))
     assert int(data.cifar("cifar100", "train", root=root).tensors[1].max()) < 100
     c = corruption_sets.cifar_c("cifar10", "fog", 5, root=root, download_ok=False)
     assert c.tensors[0].shape == test.tensors[0].shape and c.tensors[1].tolist() == test.tensors[1].tolist()
@@ -97,7 +97,9 @@ def test_fixture_files_are_read_by_the_official_readers(tmp_path, monkeypatch):
     cfg = config.setup(profile="gpu", device="cpu")
     assert cfg.epochs == 1 and cfg.attack_steps == 2 and cfg.dataset == "cifar10"
     assert os.environ["ROBUSTBOOK_DATA"] == str(tmp_path / "cache" / "fixtures" / "data")
-    assert len(data.cifar("cifar10", "test")) == 10
+    assert len(data.cifar("cifar10", "test")) == 6
+    assert config.setup(profile="gpu", device="cpu", n_search=200, eval_steps=20, eps=0.5).extra == {
+        "n_search": config.FIXTURE_CAPS["points"], "eval_steps": 2, "eps": 0.5}
     assert config.fixture_cap(200, "epochs") == 1 and config.fixture_cap((1, 2, 3), "grid") == (1, 2)
     monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "0")
     assert config.fixture_cap(200, "epochs") == 200 and config.setup(profile="gpu", device="cpu").epochs == 200

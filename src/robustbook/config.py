@@ -157,6 +157,17 @@ def enter_fixture_mode() -> None:
                       ROBUSTBOOK_DATA=str(root / "data"))
 
 
+def _fixture_knob(name: str, value: Any) -> Any:
+    """A notebook knob under fixture mode: *_steps capped like attack steps, n_*/num_* counts like points."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value
+    if name.endswith("steps"):
+        return fixture_cap(value, "steps")
+    if name.startswith(POSITIVE_PREFIXES):
+        return fixture_cap(value, "points")
+    return value
+
+
 def _fixture_profile(p: Profile) -> Profile:
     """The profile with fixture mode's caps: one epoch, two attack steps, small batches."""
     return dataclasses.replace(p, epochs=fixture_cap(p.epochs, "epochs"),
@@ -182,6 +193,8 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
     fields = {f.name for f in dataclasses.fields(Profile)} - {"name"}
     prof_over = {k: v for k, v in overrides.items() if k in fields}
     extra = {k: v for k, v in overrides.items() if k not in fields}
+    if fixture_mode():  # notebook knobs that count steps or items are capped like the library's loops
+        extra = {k: _fixture_knob(k, v) for k, v in extra.items()}
     for name, value in overrides.items():
         if name == "dataset" or name.endswith("_dataset"):
             if value not in DATASETS:

@@ -26,7 +26,7 @@ from .corruptions import CORRUPTIONS
 from .domainbed import DOMAINS, FOLDERS
 from .images import ONLINE
 
-VERSION = "2"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
+VERSION = "3"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
 PACS_CLASSES = ("dog", "elephant", "giraffe", "guitar", "horse", "house", "person")
 DOMAIN_CLASSES = {"PACS": PACS_CLASSES, "VLCS": ("bird", "car", "chair", "dog", "person"),
                   "OfficeHome": ("Alarm_Clock", "Backpack", "Batteries"),
@@ -50,7 +50,7 @@ def _labels(n: int, classes: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(np.resize(np.arange(classes), n)).astype(np.int64)
 
 
-def write_cifar(root: Path, name: str, n_train: int = 30, n_test: int = 10, seed: int = 0) -> tuple:
+def write_cifar(root: Path, name: str, n_train: int = 20, n_test: int = 6, seed: int = 0) -> tuple:
     """CIFAR-10 / CIFAR-100 python batches under `root`; returns the test (images NHWC uint8, labels)."""
     spec = ONLINE[name]
     rng = np.random.default_rng(seed)
@@ -58,9 +58,11 @@ def write_cifar(root: Path, name: str, n_train: int = 30, n_test: int = 10, seed
     folder.mkdir(parents=True, exist_ok=True)
     classes = spec["num_classes"]
     per_file = max(1, n_train // len(spec["train"]))
+    y_train = _labels(per_file * len(spec["train"]), classes, rng)  # every class appears across the files
+    parts = [(f, y_train[i * per_file:(i + 1) * per_file]) for i, f in enumerate(spec["train"])]
     out = None
-    for fname, n in [(f, per_file) for f in spec["train"]] + [(f, n_test) for f in spec["test"]]:
-        y = _labels(n, classes, rng)
+    for fname, y in parts + [(f, _labels(n_test, classes, rng)) for f in spec["test"]]:
+        n = len(y)
         x = class_images(y, 32, rng, classes)
         batch = {b"batch_label": fname.encode(), spec["label_key"]: y.tolist(),
                  b"data": x.transpose(0, 3, 1, 2).reshape(n, 3072),
