@@ -146,6 +146,8 @@ PAGE_STATE = """async () => {
 def test_every_page_renders_in_chromium(site, chromium_browser):
     html, base = site
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):  # only this run's pages
+        old.unlink()
     problems: dict[str, list[str]] = {}
     shots = []
     ctx = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
