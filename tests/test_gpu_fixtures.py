@@ -10,68 +10,33 @@ the gpu edition will print (the fixture images are synthetic and the runs are ca
 """
 from __future__ import annotations
 
-import json
 import os
-import resource
-import shutil
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from robustbook.cli import NotebookFailed, execute, toc_notebooks
+from _gpu_fixture_run import fixture_book as _fixture_book
+from _gpu_fixture_run import run_at_gpu, share
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = [p.relative_to(ROOT).as_posix() for p in toc_notebooks(ROOT)]
 TIMES: dict[str, tuple[float, float]] = {}  # notebook -> (wall seconds, kernel CPU seconds)
-
-
-def _children_cpu() -> float:
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)  # reaped kernels included
-    return ru.ru_utime + ru.ru_stime
 
 
 @pytest.fixture(scope="module")
 def fixture_book(tmp_path_factory):
     """A copy of the book sources, fixture mode on for the kernels this module starts."""
-    dst = tmp_path_factory.mktemp("gpu-fixture-book")
-    for part in ("_config.yml", "_toc.yml", "book", "notebooks"):
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dst / part, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-        else:
-            shutil.copy(src, dst / part)
-    old = os.environ.get("ROBUSTBOOK_FIXTURES")
-    os.environ["ROBUSTBOOK_FIXTURES"] = "1"
-    yield dst
-    if old is None:
-        os.environ.pop("ROBUSTBOOK_FIXTURES", None)
-    else:
-        os.environ["ROBUSTBOOK_FIXTURES"] = old
-    if TIMES:  # also in _build/gpu_fixture_times.json (the CI log shows the line with -s or on failure)
-        out = ROOT / "_build" / "gpu_fixture_times.json"
-        out.parent.mkdir(exist_ok=True)
-        out.write_text(json.dumps({k: {"wall_s": round(w, 1), "cpu_s": round(c, 1)} for k, (w, c) in TIMES.items()},
-                                  indent=1))
-        print("\ngpu fixture run, wall / kernel CPU seconds per notebook: "
-              + ", ".join(f"{k.removeprefix('notebooks/')} {w:.0f}/{c:.0f}" for k, (w, c) in TIMES.items())
-              + f"; total {sum(w for w, _ in TIMES.values()):.0f} s wall, "
-                f"{sum(c for _, c in TIMES.values()):.0f} s CPU")
+    yield from _fixture_book(tmp_path_factory, 1, TIMES)
 
 
 @pytest.mark.gpu_fixtures
-@pytest.mark.parametrize("rel", NOTEBOOKS)
+@pytest.mark.parametrize("rel", share(1))
 def test_notebook_executes_at_gpu_on_fixtures(fixture_book, rel):
-    src = fixture_book / rel
-    start, cpu = time.perf_counter(), _children_cpu()
-    try:
-        execute(src, src.with_suffix(".ipynb"), {"profile": "gpu", "device": "cpu"}, fixture_book,
-                force=True, quiet=True)
-    except NotebookFailed as err:
-        pytest.fail(str(err))
-    finally:
-        TIMES[rel] = (time.perf_counter() - start, _children_cpu() - cpu)
+    run_at_gpu(fixture_book, rel, TIMES)
+
+
+def test_the_two_files_cover_the_toc_once():
+    from _gpu_fixture_run import NOTEBOOKS
+
+    assert sorted(share(1) + share(2)) == sorted(NOTEBOOKS) and not set(share(1)) & set(share(2))
 
 
 def test_fixture_files_are_read_by_the_official_readers(tmp_path, monkeypatch):
