@@ -23,6 +23,8 @@ book: $(STAMP)
 	$(BIN)/robustbook build --profile $(PROFILE) --jobs $(JOBS)
 
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  echo "note: no Chromium, so tests/test_browser.py is skipped; install it: sudo apt-get install -y chromium"
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 bench:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import build
-from .config import PROFILES
+from .config import PROFILES, fixture_mode
 
 
 
@@ -83,7 +83,8 @@ def run_key(source: Path, parameters: dict[str, Any]) -> str:
     from .hashing import sha256_json
 
     return sha256_json({"src": source.read_text(), "params": parameters,
-                        "code": package_fingerprint(source)})[:24]
+                        "code": package_fingerprint(source),
+                        "fixtures": fixture_mode()})[:24]
 
 
 def notebook_parameters(source: Path) -> list[tuple[str, str, str]]:
@@ -120,6 +121,8 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
     import jupytext
     import papermill as pm
 
+    from .publish import mark_profile
+
     key = run_key(source, parameters)
     if not force and is_current(source, output, parameters):
         if not quiet:
@@ -139,6 +142,7 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
     for cell in done.cells:  # the executed notebook keeps papermill's cell; the rendered page hides it
         if "injected-parameters" in cell.metadata.get("tags", []) and "remove-cell" not in cell.metadata["tags"]:
             cell.metadata["tags"].append("remove-cell")
+    mark_profile(done, parameters)  # each page says which profile produced it
     done.metadata["robustbook"] = {"key": key, "parameters": parameters,
                                    "seconds": round(time.perf_counter() - start, 1)}
     _write_atomic(done, output)
@@ -304,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--timeout-min", type=int, default=None, help="time limit of each Slurm task")
         if name == "build":
             p.add_argument("--no-book", action="store_true", help="execute the notebooks, skip jupyter-book")
+        p.add_argument("--fixtures", action="store_true",
+                       help="fixture mode: gpu code paths on generated files in the official formats, counts capped")
     sub.add_parser("clean", help="remove executed notebooks and the built book")
     from . import course
 
@@ -331,6 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("removed executed notebooks and _build/")
         return 0
 
+    if getattr(args, "fixtures", False):
+        os.environ["ROBUSTBOOK_FIXTURES"] = "1"  # the kernels inherit it; setup() then enters fixture mode
     sources = ([Path(n).resolve() for n in args.notebooks] if args.cmd == "run" else toc_notebooks(root))
     try:  # everything a user typed is checked here, before any kernel starts
         params = {k: parse_value(v) for k, v in args.param}

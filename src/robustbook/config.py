@@ -5,6 +5,7 @@ import dataclasses
 import os
 import random
 import sys
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -138,6 +139,61 @@ def seed_everything(seed: int) -> None:
     os.environ["PYTHONHASHSEED"] = str(seed)
 
 
+def fixture_mode() -> bool:
+    """True when ROBUSTBOOK_FIXTURES is set (to anything but 0/false): the gpu profile reads generated fixture
+    files in the official formats and its epoch, step and sample counts are capped (a code-path test)."""
+    return os.environ.get("ROBUSTBOOK_FIXTURES", "").strip().lower() not in ("", "0", "false", "no")
+
+
+# Fixture mode's caps, applied where the library spends: the training loop (epochs, inner attack steps),
+# attacks (steps), certification (Monte Carlo samples), image readers (side), search loops (iterations),
+# sweeps (grid points, seeds). They prove that every code path runs, not what it finds.
+FIXTURE_CAPS = {"epochs": 1, "steps": 2, "mc_samples": 32, "image_size": 32, "iterations": 200, "grid": 2,
+                "seeds": 4, "points": 8}
+
+
+def fixture_cap(value: Any, kind: str) -> Any:
+    """`value` capped at FIXTURE_CAPS[kind] in fixture mode (a sequence keeps its first items); else unchanged."""
+    if not fixture_mode() or value is None:
+        return value
+    cap = FIXTURE_CAPS[kind]
+    if isinstance(value, (list, tuple)):
+        return type(value)(value[:cap])
+    return min(value, cap)
+
+
+def enter_fixture_mode() -> None:
+    """Point data and caches of this process at fixture folders: the fixture files (written once) under
+    <cache>/fixtures/data, the zoo under <cache>/fixtures, so fixture-trained models never mix with real ones."""
+    if os.environ.get("ROBUSTBOOK_FIXTURE_ROOT"):
+        return
+    from .data.fixtures import write_fixtures
+
+    cache = Path(os.environ.get("ROBUSTBOOK_CACHE") or Path.home() / ".cache" / "robustbook")
+    root = cache / "fixtures"
+    write_fixtures(root / "data")
+    os.environ.update(ROBUSTBOOK_FIXTURE_ROOT=str(root), ROBUSTBOOK_CACHE=str(root),
+                      ROBUSTBOOK_DATA=str(root / "data"))
+
+
+def _fixture_knob(name: str, value: Any) -> Any:
+    """A notebook knob under fixture mode: *_steps capped like attack steps, n_*/num_* counts like points."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value
+    if name.endswith("steps"):
+        return fixture_cap(value, "steps")
+    if name.startswith(POSITIVE_PREFIXES):
+        return fixture_cap(value, "points")
+    return value
+
+
+def _fixture_profile(p: Profile) -> Profile:
+    """The profile with fixture mode's caps: one epoch, two attack steps, small batches."""
+    return dataclasses.replace(p, epochs=fixture_cap(p.epochs, "epochs"),
+                               attack_steps=fixture_cap(p.attack_steps, "steps"),
+                               batch_size=min(p.batch_size, 32), eval_batch_size=min(p.eval_batch_size, 64))
+
+
 def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides: Any) -> Settings:
     """Validate a notebook's parameters, seed everything, pick the device; return the resolved Settings.
 
@@ -152,6 +208,9 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
         _fail("seed", seed, "must be a non-negative integer")
     dev = resolve_device(device)
     base = PROFILES[profile]
+    if fixture_mode():
+        enter_fixture_mode()
+        base = _fixture_profile(base)
     fields = {f.name for f in dataclasses.fields(Profile)} - {"name"}
     prof_over = {k: v for k, v in overrides.items() if k in fields}
     extra = {k: v for k, v in overrides.items() if k not in fields}
@@ -165,6 +224,8 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
             params.check_namespace(caller, skip=("profile", "seed", "device", *overrides))
     except params.ParameterError as err:
         raise ValueError(str(err)) from None
+    if fixture_mode():  # notebook knobs that count steps or items are capped like the library's loops
+        extra = {k: _fixture_knob(k, v) for k, v in extra.items()}
     for name, value in overrides.items():
         if name == "dataset" or name.endswith("_dataset"):
             from .data.images import NUM_CLASSES  # the data registry (imports torch: only when asked)

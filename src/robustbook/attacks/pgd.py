@@ -11,6 +11,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ..config import fixture_cap
 from .base import check_norm, clip_to_box, frozen, project, random_start, steepest_direction
 from .losses import LossFn, get_loss
 
@@ -50,7 +51,7 @@ class PGD:
             raise ValueError(f"invalid ascent={ascent!r}: choose one of {', '.join(ASCENTS)}")
         if alpha is not None and alpha <= 0:
             raise ValueError(f"invalid alpha={alpha!r}: must be > 0")
-        self.model, self.eps, self.steps = model, float(eps), int(steps)
+        self.model, self.eps, self.steps = model, float(eps), int(fixture_cap(steps, "steps"))
         self.alpha = float(alpha) if alpha is not None else 2.5 * self.eps / self.steps
         self.norm, self.ascent, self.random_start = check_norm(norm), ascent, random_start
         self.loss, self.targeted, self.model_mode, self.seed = get_loss(loss), targeted, model_mode, seed

@@ -20,6 +20,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from ..attacks.base import eval_mode
+from ..config import fixture_cap
 from ..data.images import loader
 from .deform import Perturbation
 from .stats import average_certified_radius, lower_confidence_bound, top_two_test
@@ -97,6 +98,7 @@ class Smooth:
     def certify_batch(self, xs: torch.Tensor, n0: int, n: int, alpha: float, batch_size: int = 1000,
                       indices: list[int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Certify every image of xs: (predicted class or ABSTAIN, radius, lower bound on pA)."""
+        n0, n = fixture_cap(n0, "mc_samples"), fixture_cap(n, "mc_samples")
         sel = self.counts(xs, n0, SELECTION, batch_size, indices)
         c_hat = sel.argmax(1)
         est = self.counts(xs, n, ESTIMATION, batch_size, indices)
@@ -110,6 +112,7 @@ class Smooth:
     def predict_batch(self, xs: torch.Tensor, n: int, alpha: float, batch_size: int = 1000,
                       indices: list[int] | None = None) -> np.ndarray:
         """The smoothed prediction of every image of xs, ABSTAIN where the top-two test fails."""
+        n = fixture_cap(n, "mc_samples")
         c = self.counts(xs, n, PREDICTION, batch_size, indices)
         top2 = torch.topk(c, 2, dim=1)
         out = []

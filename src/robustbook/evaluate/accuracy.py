@@ -10,6 +10,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from ..attacks.base import eval_mode
+from ..config import fixture_cap
 from ..data.images import loader
 
 AttackFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -43,7 +44,7 @@ def robust_accuracy_curve(model: nn.Module, data: Dataset, make_attack: Callable
                           device: torch.device | str = "cpu", progress: bool = False) -> pd.DataFrame:
     """Robust accuracy at each eps of `eps_grid`, attacking with `make_attack(eps)`."""
     rows = []
-    for eps in tqdm(list(eps_grid), desc="eps", disable=not progress, leave=False):
+    for eps in tqdm(fixture_cap(list(eps_grid), "grid"), desc="eps", disable=not progress, leave=False):
         attack = None if eps == 0 else make_attack(eps)
         rows.append({"eps": float(eps), "accuracy": accuracy(model, data, attack, batch_size, device)})
     return pd.DataFrame(rows)

@@ -26,14 +26,22 @@ def frechet_distance(a: np.ndarray, b: np.ndarray, pca_dim: int | None = None) -
         _, _, vt = np.linalg.svd(both - both.mean(0), full_matrices=False)
         a, b = a @ vt[:pca_dim].T, b @ vt[:pca_dim].T
     mu_a, mu_b = a.mean(0), b.mean(0)
+    d, m = a.shape[1], len(a) + len(b)
+    # Fewer points than dimensions: both covariances live in the span U of the centred points, and with the
+    # ridge below S_a, S_b act on U's complement as ridge * I, so tr (S_a S_b)^(1/2) is an m x m problem plus
+    # (d - m) * ridge, exactly (an m x m sqrtm instead of a d x d one).
+    basis = np.linalg.qr(np.concatenate([a - mu_a, b - mu_b]).T)[0] if m < d else None
     s_a, s_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
     # a tiny ridge (relative to the mean variance) keeps sqrtm well defined when few points span a
     # high-dimensional feature space (dead ReLU units give singular covariances)
     ridge = 1e-6 * (np.trace(s_a) + np.trace(s_b)) / (2 * len(s_a)) + 1e-12
-    s_a, s_b = s_a + ridge * np.eye(len(s_a)), s_b + ridge * np.eye(len(s_b))
-    covmean = linalg.sqrtm(s_a @ s_b)
-    covmean = np.real(covmean)
-    return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * np.trace(covmean))
+    trace = np.trace(s_a) + np.trace(s_b) + 2 * d * ridge
+    if basis is not None:
+        s_a, s_b = basis.T @ s_a @ basis, basis.T @ s_b @ basis
+    k = len(s_a)
+    s_a, s_b = s_a + ridge * np.eye(k), s_b + ridge * np.eye(k)
+    covmean = np.real(linalg.sqrtm(s_a @ s_b))
+    return float(((mu_a - mu_b) ** 2).sum() + trace - 2 * (np.trace(covmean) + (d - k) * ridge))
 
 
 @torch.no_grad()

@@ -22,6 +22,32 @@ def pick(table: Mapping[str, T], profile: str, **overrides: Any) -> T:
     if unknown:
         raise ValueError(f"invalid setting(s) {', '.join(unknown)}: choose from {', '.join(sorted(fields))}")
     changes = {k: (tuple(v) if isinstance(v, list) else v) for k, v in overrides.items() if v is not None}
+    return fixture_settings(dataclasses.replace(s, **changes))  # type: ignore[type-var]
+
+
+def fixture_settings(s: T) -> T:
+    """In fixture mode (the gpu code paths on tiny files), a driver's settings with every count capped like
+    the library's loops: epochs, steps and restarts, sample/point counts, and numeric grids (first items)."""
+    from ..config import fixture_cap, fixture_mode
+
+    if not fixture_mode():
+        return s
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(s):  # type: ignore[arg-type]
+        name, value = f.name, getattr(s, f.name)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int):
+            if "epochs" in name:
+                changes[name] = fixture_cap(value, "epochs")
+            elif name.endswith(("steps", "restarts")):
+                changes[name] = fixture_cap(value, "steps")
+            elif (name.startswith(("n_", "num_")) or name in ("n", "n0", "points")
+                  or name.endswith(("_n", "_points", "_draws", "_seeds", "_search", "_logits", "_segments"))):
+                changes[name] = fixture_cap(value, "points")
+        elif (isinstance(value, tuple) and len(value) > 2 and name != "milestones"
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+            changes[name] = fixture_cap(value, "grid")
     return dataclasses.replace(s, **changes)  # type: ignore[type-var]
 
 

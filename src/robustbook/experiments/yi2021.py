@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from ..config import fixture_cap, fixture_mode
 from ..train import zoo
 from ..train.algorithm1 import algorithm1_config
 from ..train.loop import TrainConfig
@@ -61,7 +62,13 @@ def settings(profile: str) -> Yi2021Settings:
     """The chapter's settings at `profile`."""
     if profile not in SETTINGS:
         raise ValueError(f"invalid profile={profile!r}: choose one of {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    s = SETTINGS[profile]
+    if fixture_mode():  # the gpu code paths on fixture files: every count capped
+        s = replace(s, epochs=fixture_cap(s.epochs, "epochs"), inner_steps=fixture_cap(s.inner_steps, "steps"),
+                    batch_size=min(s.batch_size, 32), grid_l2=fixture_cap(s.grid_l2, "grid"),
+                    grid_linf=fixture_cap(s.grid_linf, "grid"), fractions=s.fractions[-2:],
+                    conv_steps=fixture_cap(s.conv_steps, "iterations"), conv_seeds=fixture_cap(s.conv_seeds, "seeds"))
+    return s
 
 
 def radius(norm: str, x: float) -> float:

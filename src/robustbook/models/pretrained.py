@@ -32,8 +32,14 @@ def pretrained_backbone(name: str, num_classes: int) -> Normalized:
     import torchvision
     if name not in WEIGHTS:
         raise ValueError(f"invalid backbone={name!r}: choose one of {', '.join(WEIGHTS)}")
+    from ..config import FIXTURE_CAPS, fixture_mode
+
     try:
-        net = getattr(torchvision.models, name)(weights=WEIGHTS[name])
+        if fixture_mode():  # no weights offline: the same network, randomly initialised, sized for fixtures
+            extra = {"image_size": FIXTURE_CAPS["image_size"]} if name == "vit_b_16" else {}
+            net = getattr(torchvision.models, name)(weights=None, **extra)
+        else:
+            net = getattr(torchvision.models, name)(weights=WEIGHTS[name])
     except Exception as err:  # offline: torchvision cannot fetch the weights
         raise RuntimeError(f"cannot load ImageNet weights of {name} ({type(err).__name__}: {err}); "
                            f"they are fetched by torchvision into $TORCH_HOME on a machine with "

@@ -12,6 +12,7 @@ from torch.utils.data import Dataset
 
 from ..attacks.base import check_norm
 from ..bars import tqdm  # off in tests and in the executed book
+from ..config import fixture_cap
 from ..data.images import loader
 from .registry import get_objective
 
@@ -114,6 +115,7 @@ def fit(model: nn.Module, train_set: Dataset, cfg: TrainConfig, device: torch.de
     `callbacks` run after every epoch as `callback(model, epoch)` (e.g. spectral-norm clipping).
     """
     device = torch.device(device)
+    cfg = cfg.replace(epochs=fixture_cap(cfg.epochs, "epochs"), steps=fixture_cap(cfg.steps, "steps"))
     torch.manual_seed(seed)
     model.to(device)
     if device.type == "cuda":

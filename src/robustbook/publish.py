@@ -1,0 +1,160 @@
+"""Publication helpers: the Colab install cell, the profile note on every executed page, the notebooks the
+launch buttons open, and the cache key of a whole book build.
+
+The launch buttons of the rendered book (Colab, Binder) open `<branch>/<notebook>.ipynb` of the repository
+named in `_config.yml` (`repository.url`, `repository.branch`). The executed notebooks are build outputs,
+not in git, so the publication workflow commits them, each with a Colab install cell first, on that branch
+(`robustbook.publish notebooks` writes them; `.github/workflows/book.yml` pushes them).
+
+Run as a module: `python -m robustbook.publish key --profile cpu` prints the cache key of a build;
+`python -m robustbook.publish notebooks [--commit SHA]` adds the Colab cell to every executed toc notebook.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__
+from .config import fixture_mode
+
+COLAB_TAG = "robustbook-colab-install"
+PROFILE_TAG = "robustbook-profile"
+
+
+def repository(root: Path) -> tuple[str, str]:
+    """(repository url, branch) that the book's launch buttons point at, from `_config.yml`."""
+    import yaml
+
+    repo = yaml.safe_load((root / "_config.yml").read_text()).get("repository", {})
+    return str(repo.get("url", "")).rstrip("/"), str(repo.get("branch", "main"))
+
+
+def install_requirement(repo_url: str, commit: str | None) -> str:
+    """The pip requirement Colab installs: this package at `commit` of the repository, else this version."""
+    if commit:
+        return f"robustbook[book] @ git+{repo_url}@{commit}"
+    return f"robustbook[book]=={__version__}"
+
+
+def colab_cell(requirement: str) -> Any:
+    """A hidden code cell that pip-installs `requirement` when the notebook runs in Colab, else does nothing."""
+    import nbformat
+
+    source = ("# Colab only: install the robustbook package this page was built with (a no-op elsewhere).\n"
+              "try:\n"
+              "    import google.colab  # noqa: F401\n"
+              "except ImportError:\n"
+              "    pass\n"
+              "else:\n"
+              "    import subprocess, sys\n"
+              f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", {requirement!r}], check=True)\n")
+    return nbformat.v4.new_code_cell(source, metadata={"tags": [COLAB_TAG, "remove-cell"]})
+
+
+def add_colab_cell(nb: Any, requirement: str) -> Any:
+    """Put the Colab install cell first (replacing an earlier one, so publishing twice adds one cell)."""
+    nb.cells = [c for c in nb.cells if COLAB_TAG not in c.get("metadata", {}).get("tags", [])]
+    nb.cells.insert(0, _fit_cell(nb, colab_cell(requirement)))
+    return nb
+
+
+def profile_note(parameters: dict[str, Any]) -> str:
+    """The sentence each executed page shows: which profile (and which overrides) produced it."""
+    profile = parameters.get("profile", "cpu")
+    others = {k: v for k, v in parameters.items() if k != "profile"}
+    extra = "".join(f", `{k}={v!r}`" for k, v in sorted(others.items()))
+    fixtures = " against the fixture files (a code-path test, not results)" if fixture_mode() else ""
+    return (f"```{{note}}\nThis page was executed at the `{profile}` profile{extra}{fixtures} "
+            f"by robustbook {__version__}; see {{doc}}`/book/how_to_run` for the profiles.\n```")
+
+
+def mark_profile(nb: Any, parameters: dict[str, Any]) -> Any:
+    """Insert (or replace) a markdown note after the parameter cells saying which profile ran the page."""
+    import nbformat
+
+    nb.cells = [c for c in nb.cells if PROFILE_TAG not in c.get("metadata", {}).get("tags", [])]
+    where = 0
+    for i, c in enumerate(nb.cells):
+        tags = c.get("metadata", {}).get("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            where = i + 1
+    cell = nbformat.v4.new_markdown_cell(profile_note(parameters), metadata={"tags": [PROFILE_TAG]})
+    nb.cells.insert(where, _fit_cell(nb, cell))
+    return nb
+
+
+def _fit_cell(nb: Any, cell: Any) -> Any:
+    """Cell ids exist from nbformat 4.5 on: keep the new cell's id only where the notebook has them."""
+    if (nb.get("nbformat", 4), nb.get("nbformat_minor", 0)) < (4, 5):
+        cell.pop("id", None)
+    return cell
+
+
+def published_notebooks(root: Path) -> list[Path]:
+    """The files the publication workflow commits for the launch buttons: each toc notebook's executed copy."""
+    from .cli import toc_notebooks
+
+    return [p.with_suffix(".ipynb") for p in toc_notebooks(root)]
+
+
+def publish_notebooks(root: Path, commit: str | None = None) -> list[Path]:
+    """Add the Colab install cell to every executed toc notebook in place; returns the files (all must exist)."""
+    import nbformat
+
+    repo_url, _ = repository(root)
+    requirement = install_requirement(repo_url, commit)
+    out = published_notebooks(root)
+    missing = [p for p in out if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"not executed yet: {', '.join(str(p.relative_to(root)) for p in missing)}; "
+                                "run `robustbook build` first")
+    for path in out:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.write(add_colab_cell(nb, requirement), path)
+    return out
+
+
+def book_key(root: Path, profile: str) -> str:
+    """One key over the run keys of every toc notebook at `profile`: the Actions cache key of a build."""
+    from .cli import run_key, toc_notebooks
+
+    h = hashlib.sha256()
+    for src in toc_notebooks(root):
+        h.update(src.relative_to(root).as_posix().encode())
+        h.update(run_key(src, {"profile": profile}).encode())
+    return h.hexdigest()[:24]
+
+
+def _git_head(root: Path) -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip() or None
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m robustbook.publish key|notebooks`."""
+    from .cli import repo_root
+
+    ap = argparse.ArgumentParser(prog="python -m robustbook.publish", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    k = sub.add_parser("key", help="print the cache key of a build at a profile")
+    k.add_argument("--profile", default="cpu")
+    n = sub.add_parser("notebooks", help="add the Colab install cell to every executed toc notebook")
+    n.add_argument("--commit", default=None, help="commit Colab installs robustbook from (default: git HEAD)")
+    args = ap.parse_args(argv)
+    root = repo_root()
+    if args.cmd == "key":
+        print(book_key(root, args.profile))
+        return 0
+    for p in publish_notebooks(root, args.commit or _git_head(root)):
+        print(p.relative_to(root))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

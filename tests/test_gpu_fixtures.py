@@ -1,0 +1,81 @@
+"""The gpu profile, proven before a GPU minute is spent: every toc notebook executes at `--profile gpu` on the
+CPU in fixture mode (ROBUSTBOOK_FIXTURES=1): the data readers find small files in the official on-disk
+formats (`robustbook.data.fixtures`), pretrained backbones are randomly initialised, and epochs, attack
+steps, Monte Carlo samples, grids and image sides are capped (`robustbook.config.FIXTURE_CAPS`).
+
+What it proves: every gpu code path (readers, model construction, the training loop without mixed
+precision, attacks, certification, tables, verdicts, plots) runs end to end and the notebooks agree with
+the library's signatures. What it cannot prove: speed, GPU memory, mixed precision on CUDA, or any number
+the gpu edition will print (the fixture images are synthetic and the runs are capped).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from _gpu_fixture_run import fixture_book as _fixture_book
+from _gpu_fixture_run import run_at_gpu, share
+
+TIMES: dict[str, tuple[float, float]] = {}  # notebook -> (wall seconds, kernel CPU seconds)
+
+
+@pytest.fixture(scope="module")
+def fixture_book(tmp_path_factory):
+    """A copy of the book sources, fixture mode on for the kernels this module starts."""
+    yield from _fixture_book(tmp_path_factory, 1, TIMES)
+
+
+@pytest.mark.gpu_fixtures
+@pytest.mark.parametrize("rel", share(1))
+def test_notebook_executes_at_gpu_on_fixtures(fixture_book, rel):
+    run_at_gpu(fixture_book, rel, TIMES)
+
+
+def test_the_two_files_cover_the_toc_once():
+    from _gpu_fixture_run import NOTEBOOKS
+
+    assert sorted(share(1) + share(2)) == sorted(NOTEBOOKS) and not set(share(1)) & set(share(2))
+
+
+def test_fixture_files_are_read_by_the_official_readers(tmp_path, monkeypatch):
+    from robustbook import config, data
+    from robustbook.data import corruption_sets, domainbed, fixtures
+
+    root = fixtures.write_fixtures(tmp_path / "data")
+    assert (root / "FIXTURES").read_text().strip() == fixtures.VERSION
+    train, test = data.cifar("cifar10", "train", root=root, download_ok=False), data.cifar(
+        "cifar10", "test", root=root, download_ok=False)
+    assert len(train) == 20 and len(test) == 6 and set(train.tensors[1].tolist()) == set(range(10))
+    assert int(data.cifar("cifar100", "train", root=root).tensors[1].max()) < 100
+    c = corruption_sets.cifar_c("cifar10", "fog", 5, root=root, download_ok=False)
+    assert c.tensors[0].shape == test.tensors[0].shape and c.tensors[1].tolist() == test.tensors[1].tolist()
+    doms = domainbed.domainbed("PACS", root=root / "domainbed", size=32)
+    assert set(doms) == set(domainbed.DOMAINS["PACS"]) and len(doms["sketch"].classes) == 7
+    assert corruption_sets.imagenet_c("fog", 2, root=root / "ImageNet-C")[0][0].shape[0] == 3
+    # setup() in fixture mode points data and zoo at <cache>/fixtures and caps the profile
+    monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "1")
+    monkeypatch.setenv("ROBUSTBOOK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("ROBUSTBOOK_FIXTURE_ROOT", "")  # not entered yet in this process (restored after)
+    monkeypatch.setenv("ROBUSTBOOK_DATA", os.environ.get("ROBUSTBOOK_DATA", ""))
+    cfg = config.setup(profile="gpu", device="cpu")
+    assert cfg.epochs == 1 and cfg.attack_steps == 2 and cfg.dataset == "cifar10"
+    assert os.environ["ROBUSTBOOK_DATA"] == str(tmp_path / "cache" / "fixtures" / "data")
+    assert len(data.cifar("cifar10", "test")) == 6
+    assert config.setup(profile="gpu", device="cpu", n_search=200, eval_steps=20, eps=0.5).extra == {
+        "n_search": config.FIXTURE_CAPS["points"], "eval_steps": 2, "eps": 0.5}
+    assert config.fixture_cap(200, "epochs") == 1 and config.fixture_cap((1, 2, 3), "grid") == (1, 2)
+    monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "0")
+    assert config.fixture_cap(200, "epochs") == 200 and config.setup(profile="gpu", device="cpu").epochs == 200
+
+
+def test_fixture_images_depend_on_the_label():
+    """The fixture classes are separable (a model can learn them), so training paths see a signal."""
+    from robustbook.data.fixtures import class_images
+
+    y = np.repeat(np.arange(10), 4)
+    x = class_images(y, 32, np.random.default_rng(0), 10).reshape(40, -1).astype(float)
+    means = np.stack([x[y == k].mean(0) for k in range(10)])
+    nearest = np.argmin(((x[:, None] - means[None]) ** 2).sum(-1), axis=1)
+    assert (nearest == y).mean() == 1.0

