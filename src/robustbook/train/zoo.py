@@ -121,7 +121,7 @@ def get(recipe: Recipe, device: torch.device | str = "cpu", progress: bool = Tru
     data = train_set(recipe)
     x0, _ = data[0]
     base = recipe.dataset.split("_")[0] if recipe.dataset.startswith("digits32") else recipe.dataset
-    norm = base if base in ("digits32", "cifar10", "cifar100", "mnist") else None
+    norm = base if base in ("digits32", "digitsm32", "cifar10", "cifar100", "mnist") else None
 
     def build_model() -> nn.Module:
         torch.manual_seed(recipe.seed)
