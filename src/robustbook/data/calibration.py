@@ -15,7 +15,8 @@ k = 1 is the corruption itself, bit for bit; for additive noise it *is* a change
 k sigma before clipping); it keeps the random draws fixed, so accuracy moves with k alone and one
 corruption pass serves the whole bisection. What it is not: for k > 1 on a blur it removes k times the
 blurred-away detail (an over-shoot, not a wider kernel), and for k < 1 it blends the corruption with the
-clean image. The chapters say so.
+clean image. Impulse noise is the exception (`corruptions.SCALED_CONSTANT`): its values are already 0 or 1,
+so k multiplies the fraction of flipped values instead. The chapters say so.
 
 The table (`calibration_scales.json` beside this module) is written by
 `python -m robustbook.experiments.calibrate_corruptions` and read here; nothing recomputes it at book time.
@@ -63,27 +64,42 @@ def calibration_frame(dataset: str):
     return frame[["paper_std_drop", "drop_at_1", "scale", "drop_at_scale", "reached"]]
 
 
+GRID = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
+
+
 def bisect_scale(drop_of: Callable[[float], float], target: float, high: float = 16.0, tol: float = 1.0,
                  iters: int = 30) -> tuple[float, float, bool]:
-    """(k, drop_of(k), reached): the k in [0, high] where the accuracy drop meets `target` within `tol` points.
+    """(k, drop_of(k), reached): the smallest k in [0, high] where the accuracy drop meets `target` within `tol`.
 
-    `drop_of(k)` is the standard model's accuracy drop (points) at scale k, assumed to grow with k (it is
-    0 at k = 0). When even `high` falls short, returns (high, drop_of(high), False).
+    `drop_of(k)` is the standard model's accuracy drop (points) at scale k (0 at k = 0). A scan of `GRID`
+    (up to `high`) finds the first k whose drop reaches the target (the drop need not grow monotonically:
+    contrast extrapolated past a flat image inverts it), then bisection between it and the scan point
+    before. When no scanned k reaches it, returns the scanned k of largest drop and False.
     """
     if not math.isfinite(target) or target < 0:
         raise ValueError(f"invalid target={target!r}: a drop in points >= 0")
     if high <= 0 or tol <= 0 or iters < 1:
         raise ValueError(f"need high > 0, tol > 0 and iters >= 1, got {high}, {tol}, {iters}")
-    top = drop_of(high)
-    if top < target - tol:
-        return float(high), float(top), False
-    lo, hi, best = 0.0, float(high), (float(high), float(top))
+    grid = [k for k in GRID if k < high] + [float(high)]
+    lo, hi, best, seen = 0.0, None, None, []
+    for k in grid:
+        d = float(drop_of(k))
+        seen.append((k, d))
+        if abs(d - target) <= tol:
+            return float(k), d, True
+        if d > target:
+            hi, best = k, (k, d)
+            break
+        lo = k
+    if hi is None:
+        k, d = max(seen, key=lambda kd: kd[1])
+        return float(k), float(d), False
     for _ in range(iters):
         mid = (lo + hi) / 2
-        d = drop_of(mid)
-        if abs(d - target) < abs(best[1] - target) or (abs(d - target) <= tol and mid < best[0]):
-            best = (mid, float(d))
+        d = float(drop_of(mid))
+        if abs(d - target) < abs(best[1] - target):
+            best = (mid, d)
         if abs(d - target) <= tol:
             break
         lo, hi = (mid, hi) if d < target else (lo, mid)
-    return best[0], best[1], abs(best[1] - target) <= tol
+    return float(best[0]), float(best[1]), abs(best[1] - target) <= tol

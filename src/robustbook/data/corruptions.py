@@ -648,14 +648,20 @@ _IMPL: dict[str, Callable] = {
 }
 
 
+# Corruptions whose `scale` multiplies the constant instead of the displacement: salt-and-pepper values are
+# already 0 or 1, so x + k (c(x) - x) clips back to c(x) for k >= 1; k scales the fraction of flipped values.
+SCALED_CONSTANT = ("impulse_noise",)
+
+
 def corrupt(x: torch.Tensor, name: str, severity: int, generator: torch.Generator | None = None,
             quantize: bool = False, scale: float = 1.0) -> torch.Tensor:
     """Apply corruption `name` at `severity` (1..5) to a float NCHW batch in [0, 1] (1 or 3 channels).
 
     `generator` supplies every random draw (default: a new generator seeded 0, so repeated calls agree);
     `quantize=True` rounds down to 8-bit levels as the official uint8 arrays do. `scale` k returns
-    x + k (corrupt(x) - x), clipped to [0, 1]: the difficulty-matched corruptions of
-    `robustbook.data.calibration` (k = 1, the default, is the corruption itself, bit for bit).
+    x + k (corrupt(x) - x), clipped to [0, 1] (for `SCALED_CONSTANT`: the severity's constant times k): the
+    difficulty-matched corruptions of `robustbook.data.calibration` (k = 1, the default, is the corruption
+    itself, bit for bit).
     """
     if isinstance(scale, bool) or not math.isfinite(float(scale)) or float(scale) < 0:
         raise ValueError(f"invalid scale={scale!r}: a finite number >= 0")
@@ -671,9 +677,12 @@ def corrupt(x: torch.Tensor, name: str, severity: int, generator: torch.Generato
         return x.clone()
     g = generator if generator is not None else torch.Generator().manual_seed(0)
     with torch.no_grad():
-        out = _IMPL[name](x, PARAMS[name][int(severity) - 1], g).to(x.dtype)
+        c = PARAMS[name][int(severity) - 1]
+        if name in SCALED_CONSTANT and float(scale) != 1.0:
+            c = min(1.0, float(scale) * c)
+        out = _IMPL[name](x, c, g).to(x.dtype)
         out = out.clamp(0, 1)
-        if float(scale) != 1.0:
+        if float(scale) != 1.0 and name not in SCALED_CONSTANT:
             out = (x + float(scale) * (out - x)).clamp(0, 1)
         return _floor8(out) if quantize else out
 

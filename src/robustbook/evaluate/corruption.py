@@ -109,7 +109,7 @@ def calibrate_scales(model: nn.Module, dataset: Dataset, target_drops: dict[str,
     paper_std_drop (the target), drop_at_1, scale, drop_at_scale, reached.
     """
     from ..data.calibration import bisect_scale
-    from ..data.corruptions import corrupt, corruption_seed
+    from ..data.corruptions import SCALED_CONSTANT, corrupt, corruption_seed
     from .accuracy import predictions
 
     device = torch.device(device)
@@ -123,8 +123,12 @@ def calibrate_scales(model: nn.Module, dataset: Dataset, target_drops: dict[str,
         g = torch.Generator().manual_seed(corruption_seed(seed, c, severity))
         xc = corrupt(x.float(), c, severity, g)
 
-        def drop_of(k: float, xc: torch.Tensor = xc) -> float:
-            xk = (x + k * (xc - x)).clamp(0, 1)
+        def drop_of(k: float, xc: torch.Tensor = xc, c: str = c) -> float:
+            if c in SCALED_CONSTANT:  # the constant, not the displacement, is scaled: regenerate, same draws
+                g = torch.Generator().manual_seed(corruption_seed(seed, c, severity))
+                xk = corrupt(x.float(), c, severity, g, scale=k)
+            else:
+                xk = (x + k * (xc - x)).clamp(0, 1)
             p, _ = predictions(model, torch.utils.data.TensorDataset(xk, y), batch_size=batch_size, device=device)
             return clean - 100 * float((p == y).float().mean())
 
