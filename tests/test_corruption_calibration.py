@@ -39,11 +39,22 @@ def test_scale_extrapolates_the_displacement_and_stays_in_the_box():
         corrupt(x, "gaussian_noise", 5, scale=-1.0)
 
 
+def test_impulse_noise_scales_its_fraction_of_flipped_values():
+    x = torch.full((4, 3, 32, 32), 0.5)
+    flipped = [float((corrupt(x, "impulse_noise", 5, torch.Generator().manual_seed(0), scale=k) != 0.5)
+                     .float().mean()) for k in (1.0, 2.0, 4.0)]
+    assert flipped[0] == pytest.approx(0.07, abs=0.01)
+    assert flipped[1] == pytest.approx(0.14, abs=0.015) and flipped[2] == pytest.approx(0.28, abs=0.02)
+
+
 def test_bisect_scale_finds_the_target_and_reports_failure():
     k, d, ok = calibration.bisect_scale(lambda k: 10 * k, 25.0, high=16, tol=0.1)
     assert ok and abs(d - 25) <= 0.1 and abs(k - 2.5) < 0.02
     k, d, ok = calibration.bisect_scale(lambda k: min(10 * k, 40.0), 60.0)
-    assert not ok and k == 16 and d == 40
+    assert not ok and d == 40 and k == 4  # the smallest scanned k of largest drop
+    # a drop that is not monotone in k (contrast past a flat image): the smallest k meeting the target
+    k, d, ok = calibration.bisect_scale(lambda k: 90.0 if 1.1 < k < 1.3 else 5 * k, 50.0, tol=1.0)
+    assert ok and 1.1 < k < 1.3
     with pytest.raises(ValueError):
         calibration.bisect_scale(lambda k: k, -1.0)
 
