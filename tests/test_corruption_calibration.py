@@ -53,8 +53,9 @@ def test_bisect_scale_finds_the_target_and_reports_failure():
     k, d, ok = calibration.bisect_scale(lambda k: min(10 * k, 40.0), 60.0)
     assert not ok and d == 40 and k == 4  # the smallest scanned k of largest drop
     # a drop that is not monotone in k (contrast past a flat image): the smallest k meeting the target
-    k, d, ok = calibration.bisect_scale(lambda k: 90.0 if 1.1 < k < 1.3 else 5 * k, 50.0, tol=1.0)
-    assert ok and 1.1 < k < 1.3
+    # (a bisection on [0, 16] alone would look at k = 8, see no drop, and never come back below 1)
+    k, d, ok = calibration.bisect_scale(lambda k: 80 * k if k <= 1 else max(0.0, 80 - 200 * (k - 1)), 50.0)
+    assert ok and abs(d - 50) <= 1 and 0.5 < k < 0.75
     with pytest.raises(ValueError):
         calibration.bisect_scale(lambda k: k, -1.0)
 
