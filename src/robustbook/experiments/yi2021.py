@@ -51,6 +51,13 @@ SETTINGS: dict[str, Yi2021Settings] = {
     # cpu: digits32 in 3 channels, 8 epochs, K = 4 (2 cores); the schedule (x0.2 at 30/60/80% of training)
     # mirrors 60/120/160 of 200; the grids keep the ends and the Table 1 radius (x = 1) of App. D.1's grids.
     # lr 0.01: at 0.05 (and 0.1) the small CNN's standard training diverges to a constant predictor
+    # Table 1 at cpu (issue 20) trains on digitsm32 with difficulty-matched corruptions: on digits32 and on
+    # digitsm32 alike the Std model loses < 1 point to severity-5 noise at CIFAR-10-C's constants (measured:
+    # 0.3 and 0.6 points on the test split), so only 6 of 12 directions met their precondition on either;
+    # with the stored scales all 12 do on digitsm32. digitsm32 over digits32: colour and natural texture.
+    # Training losses per epoch on digitsm32 (measured once, 8 epochs): Std 0.136, 0.123, 0.119 over the
+    # last three; Adv-l2 0.347, 0.317, 0.305; Adv-linf 0.768, 0.713, 0.679: Std and Adv-l2 flatten, Adv-linf
+    # still falls ~5% an epoch when the schedule ends (its clean accuracy is the lowest; not at its plateau).
     "cpu": Yi2021Settings("digits32", "smallcnn", 3, 8, 64, 0.01, (0.3, 0.6, 0.8), 4, 2 / 12, 2 / 255, None,
                           None, (-2, 1, 4), (-2, 1, 4), (0.25, 0.5, 1.0), ("linf",), 10_000, 64,
                           table1_dataset="digitsm32", calibrated=True),
