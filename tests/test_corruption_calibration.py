@@ -115,3 +115,12 @@ def test_table1_verdicts_are_gated_by_the_std_drop():
                                                                           FAMILIES)}
     assert got["Adv-linf - Std on noise"] == "agrees"
     assert got["Adv-linf - Std on fog"] == "disagrees"
+
+
+def test_scales_reach_table1_only_never_cifar_or_the_ablations():
+    from robustbook.experiments import yi2021 as ex
+
+    cpu = ex.settings("cpu")
+    assert ex.corruption_scales(cpu) is None  # the App. D ablations keep CIFAR-10-C's constants
+    assert ex.corruption_scales(ex.table1_settings(cpu)) == calibration.scales(cpu.table1_dataset)
+    assert ex.corruption_scales(ex.table1_settings(ex.settings("gpu"))) is None

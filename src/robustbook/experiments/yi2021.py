@@ -144,8 +144,9 @@ def table1_settings(s: Yi2021Settings) -> Yi2021Settings:
 
 
 def corruption_scales(s: Yi2021Settings) -> dict[str, float] | None:
-    """The stored difficulty-matching scales of `s.dataset` when `s.calibrated` (never for CIFAR)."""
-    if not s.calibrated or s.dataset in ("cifar10", "cifar100"):
+    """The stored difficulty-matching scales of `s.dataset` when `s.calibrated` and `s` runs Table 1's data set
+    (`table1_settings(s)`; the ablations on `dataset` keep the unscaled constants); never for CIFAR."""
+    if not s.calibrated or s.dataset in ("cifar10", "cifar100") or s.dataset != (s.table1_dataset or s.dataset):
         return None
     from ..data.calibration import scales
     return scales(s.dataset, stored_severity(s.dataset))
