@@ -201,21 +201,6 @@ def severity_row(table: pd.DataFrame, severity: int = 5) -> pd.Series:
     raise KeyError(f"no row for severity {severity} in {list(table.index)}")
 
 
-def direction_verdicts(ours: pd.DataFrame, families: dict[str, tuple[str, ...]], scale: float = 1.0) -> pd.DataFrame:
-    """For each AT method and each effect the paper reports, the paper's direction, ours and a verdict."""
-    rows = []
-    for method in ("Adv-l2", "Adv-linf"):
-        for key, want in PAPER_DIRECTIONS.items():
-            cols = families.get(key, (key,))
-            diff = float(ours.loc[method, list(cols)].mean() - ours.loc["Std", list(cols)].mean()) * scale
-            paper = float(PAPER_TABLE1.loc[method, list(cols)].mean() - PAPER_TABLE1.loc["Std", list(cols)].mean())
-            got = "+" if diff > 0 else "-" if diff < 0 else "0"
-            rows.append({"method": method, "effect": key, "paper (AT - Std, %)": round(paper, 2),
-                         "here (AT - Std, %)": round(diff, 2), "paper direction": want, "here direction": got,
-                         "verdict": "agrees" if got == want else "disagrees"})
-    return pd.DataFrame(rows)
-
-
 def replace(s: Yi2021Settings, **changes) -> Yi2021Settings:
     """A copy of the settings with some fields changed (notebook knobs)."""
     return dataclasses.replace(s, **changes)
