@@ -648,13 +648,23 @@ _IMPL: dict[str, Callable] = {
 }
 
 
+# Corruptions whose `scale` multiplies the constant instead of the displacement: salt-and-pepper values are
+# already 0 or 1, so x + k (c(x) - x) clips back to c(x) for k >= 1; k scales the fraction of flipped values.
+SCALED_CONSTANT = ("impulse_noise",)
+
+
 def corrupt(x: torch.Tensor, name: str, severity: int, generator: torch.Generator | None = None,
-            quantize: bool = False) -> torch.Tensor:
+            quantize: bool = False, scale: float = 1.0) -> torch.Tensor:
     """Apply corruption `name` at `severity` (1..5) to a float NCHW batch in [0, 1] (1 or 3 channels).
 
     `generator` supplies every random draw (default: a new generator seeded 0, so repeated calls agree);
-    `quantize=True` rounds down to 8-bit levels as the official uint8 arrays do.
+    `quantize=True` rounds down to 8-bit levels as the official uint8 arrays do. `scale` k returns
+    x + k (corrupt(x) - x), clipped to [0, 1] (for `SCALED_CONSTANT`: the severity's constant times k): the
+    difficulty-matched corruptions of `robustbook.data.calibration` (k = 1, the default, is the corruption
+    itself, bit for bit).
     """
+    if isinstance(scale, bool) or not math.isfinite(float(scale)) or float(scale) < 0:
+        raise ValueError(f"invalid scale={scale!r}: a finite number >= 0")
     if name not in _IMPL:
         raise ValueError(f"unknown corruption {name!r}: choose one of {', '.join(CORRUPTIONS)}")
     if isinstance(severity, bool) or int(severity) != severity or not 1 <= severity <= 5:
@@ -667,8 +677,13 @@ def corrupt(x: torch.Tensor, name: str, severity: int, generator: torch.Generato
         return x.clone()
     g = generator if generator is not None else torch.Generator().manual_seed(0)
     with torch.no_grad():
-        out = _IMPL[name](x, PARAMS[name][int(severity) - 1], g).to(x.dtype)
+        c = PARAMS[name][int(severity) - 1]
+        if name in SCALED_CONSTANT and float(scale) != 1.0:
+            c = min(1.0, float(scale) * c)
+        out = _IMPL[name](x, c, g).to(x.dtype)
         out = out.clamp(0, 1)
+        if float(scale) != 1.0 and name not in SCALED_CONSTANT:
+            out = (x + float(scale) * (out - x)).clamp(0, 1)
         return _floor8(out) if quantize else out
 
 
@@ -687,13 +702,13 @@ class CorruptedDataset(Dataset):
     """
 
     def __init__(self, base: Dataset, corruption: str, severity: int, seed: int = 0, chunk_size: int = 512,
-                 device: torch.device | str = "cpu"):
+                 device: torch.device | str = "cpu", scale: float = 1.0):
         if corruption not in _IMPL:
             raise ValueError(f"unknown corruption {corruption!r}: choose one of {', '.join(CORRUPTIONS)}")
         if isinstance(severity, bool) or int(severity) != severity or not 1 <= severity <= 5:
             raise ValueError(f"invalid severity={severity!r}: must be an integer in 1..5")
         self.base, self.corruption, self.severity, self.seed = base, corruption, int(severity), int(seed)
-        self.chunk_size, self.device = int(chunk_size), torch.device(device)
+        self.chunk_size, self.device, self.scale = int(chunk_size), torch.device(device), float(scale)
         self._chunks: dict[int, torch.Tensor] = {}
 
     def __len__(self) -> int:
@@ -708,7 +723,8 @@ class CorruptedDataset(Dataset):
             else:
                 x = torch.stack([self.base[i][0] for i in range(lo, hi)])
             g = torch.Generator().manual_seed(corruption_seed(self.seed, self.corruption, self.severity, k))
-            self._chunks[k] = corrupt(x.to(self.device).float(), self.corruption, self.severity, g).cpu()
+            self._chunks[k] = corrupt(x.to(self.device).float(), self.corruption, self.severity, g,
+                                     scale=self.scale).cpu()
         return self._chunks[k]
 
     def __getitem__(self, i: int):

@@ -39,16 +39,33 @@ class Yi2021Settings:
     fraction_norms: tuple[str, ...]
     conv_steps: int  # Algorithm 1 on the quadratic problem
     conv_seeds: int
+    # Table 1 only (issue 20): the data set its three models train on (None: `dataset`) and whether the
+    # corruptions are difficulty-matched by the stored scales of `robustbook.data.calibration`
+    table1_dataset: str | None = None
+    calibrated: bool = False
 
 
 SETTINGS: dict[str, Yi2021Settings] = {
     "smoke": Yi2021Settings("digits32", "smallcnn", 3, 1, 64, 0.01, (0.3, 0.6, 0.8), 2, 2 / 12, 2 / 255, 32, 128,
-                            (1, 4), (1, 4), (0.5, 1.0), ("linf",), 300, 8),
+                            (1, 4), (1, 4), (0.5, 1.0), ("linf",), 300, 8,
+                            table1_dataset="digitsm32", calibrated=True),
     # cpu: digits32 in 3 channels, 8 epochs, K = 4 (2 cores); the schedule (x0.2 at 30/60/80% of training)
     # mirrors 60/120/160 of 200; the grids keep the ends and the Table 1 radius (x = 1) of App. D.1's grids.
     # lr 0.01: at 0.05 (and 0.1) the small CNN's standard training diverges to a constant predictor
+    # Table 1 at cpu (issue 20) trains on digitsm32 with difficulty-matched corruptions: on digits32 and on
+    # digitsm32 alike the Std model loses < 1 point to severity-5 noise at CIFAR-10-C's constants (measured:
+    # 0.3 and 0.6 points on the test split), so only 6 of 12 directions met their precondition on either;
+    # with the stored scales all 12 do on digitsm32. digitsm32 over digits32 (both calibrated, stored table):
+    # digitsm32 meets 14 of 15 targets with k <= 12 (shot noise 47 of 54 points at k = 16), digits32 only 11
+    # of 15 (Gaussian, shot, pixelate and JPEG stay short at k = 16) and needs larger k everywhere.
+    # Training losses per epoch on digitsm32 (measured once, 8 epochs): Std 0.136, 0.123, 0.119 over the
+    # last three; Adv-l2 0.347, 0.317, 0.305; Adv-linf 0.768, 0.713, 0.679: Std and Adv-l2 flatten, Adv-linf
+    # still falls ~5% an epoch when the schedule ends (clean 82.8% vs Std 90.3%; not at its plateau). With 16
+    # epochs Adv-linf flattens (0.164, 0.161, 0.160; clean 90.0%) at twice the training cost, which Table 1's
+    # ~5-minute cpu budget does not cover: kept at 8, said in the report of issue 20.
     "cpu": Yi2021Settings("digits32", "smallcnn", 3, 8, 64, 0.01, (0.3, 0.6, 0.8), 4, 2 / 12, 2 / 255, None,
-                          None, (-2, 1, 4), (-2, 1, 4), (0.25, 0.5, 1.0), ("linf",), 10_000, 64),
+                          None, (-2, 1, 4), (-2, 1, 4), (0.25, 0.5, 1.0), ("linf",), 10_000, 64,
+                          table1_dataset="digitsm32", calibrated=True),
     # gpu: the paper's own settings (App. C, Table 4): ResNet-34 on CIFAR-10, full grids of App. D
     "gpu": Yi2021Settings("cifar10", "resnet34", 3, 200, 128, 0.1, (60, 120, 160), 8, 2 / 12, 2 / 255, None, None,
                           tuple(range(-5, 8)), tuple(range(-4, 5)), (0.2, 0.4, 0.6, 0.8, 1.0), ("l2", "linf"),
@@ -119,6 +136,63 @@ PAPER_TABLE1 = pd.DataFrame(
 PAPER_DIRECTIONS = {"noise": "+", "blur": "+", "fog": "-", "brightness": "-", "contrast": "-", "Avg": "+"}
 
 
+# Table 1's preconditions: an AT-minus-Std direction is testable here only when the standard model loses at
+# least this fraction of the paper's Std drop (CIFAR-10-C, severity 5, same effect) on our data: a surrogate
+# with under half the paper's difficulty cannot show what adversarial training repairs.
+MIN_DROP_FRACTION = 0.5
+
+
+def paper_std_drops() -> pd.Series:
+    """The paper's standard-model accuracy drop (points, clean minus corrupted) per corruption, Table 1."""
+    from ..data.corruptions import CORRUPTIONS
+    std = PAPER_TABLE1.loc["Std"]
+    return (std["Clean"] - std[list(CORRUPTIONS)]).rename("paper Std drop")
+
+
+def table1_settings(s: Yi2021Settings) -> Yi2021Settings:
+    """The settings Table 1 runs with: `table1_dataset` in place of `dataset` when set."""
+    return s if s.table1_dataset is None else dataclasses.replace(s, dataset=s.table1_dataset)
+
+
+def corruption_scales(s: Yi2021Settings) -> dict[str, float] | None:
+    """The stored difficulty-matching scales of `s.dataset` when `s.calibrated` and `s` runs Table 1's data set
+    (`table1_settings(s)`; the ablations on `dataset` keep the unscaled constants); never for CIFAR."""
+    if not s.calibrated or s.dataset in ("cifar10", "cifar100") or s.dataset != (s.table1_dataset or s.dataset):
+        return None
+    from ..data.calibration import scales
+    return scales(s.dataset, stored_severity(s.dataset))
+
+
+def stored_severity(dataset: str) -> int:
+    """The severity at which `dataset`'s scales were calibrated (Table 1's: 5)."""
+    from ..data.calibration import stored
+    return int(stored()[dataset]["severity"]) if dataset in stored() else 5
+
+
+def table1_verdicts(correct: dict[str, pd.DataFrame], families: dict[str, tuple[str, ...]],
+                    seed: int = 0) -> list:
+    """Each AT method x effect: sign verdict on AT - Std (points, paired bootstrap over test points), gated
+    by the precondition that Std loses >= MIN_DROP_FRACTION x the paper's Std drop on that effect."""
+    import numpy as np
+
+    from .. import verdicts as V
+    drops = paper_std_drops()
+    out = []
+    for method in ("Adv-l2", "Adv-linf"):
+        for key, want in PAPER_DIRECTIONS.items():
+            cols = list(families.get(key, (key,))) if key != "Avg" else list(drops.index)
+            a = correct[method][cols].to_numpy().mean(1)
+            b = correct["Std"][cols].to_numpy().mean(1)
+            eff, lo, hi = V.paired_difference(100 * a, 100 * b, seed=seed)
+            std_drop = float(100 * (correct["Std"]["Clean"].mean() - correct["Std"][cols].to_numpy().mean()))
+            need = MIN_DROP_FRACTION * float(drops[cols].mean())
+            pre = V.at_least(f"Std's drop on {key}, points ({MIN_DROP_FRACTION:g} x paper's "
+                             f"{drops[cols].mean():.1f})", std_drop, need)
+            claim = f"{method} - Std on {key}: {'+' if want == '+' else '-'}"
+            out.append(V.sign_verdict(claim, eff, lo, hi, 1 if want == "+" else -1, precondition=pre))
+    return out
+
+
 def flat_columns(table: pd.DataFrame) -> pd.DataFrame:
     """Drop a (family, corruption) column MultiIndex to corruption names."""
     if isinstance(table.columns, pd.MultiIndex):
@@ -136,21 +210,6 @@ def severity_row(table: pd.DataFrame, severity: int = 5) -> pd.Series:
     if len(table) == 1:
         return table.iloc[0]
     raise KeyError(f"no row for severity {severity} in {list(table.index)}")
-
-
-def direction_verdicts(ours: pd.DataFrame, families: dict[str, tuple[str, ...]], scale: float = 1.0) -> pd.DataFrame:
-    """For each AT method and each effect the paper reports, the paper's direction, ours and a verdict."""
-    rows = []
-    for method in ("Adv-l2", "Adv-linf"):
-        for key, want in PAPER_DIRECTIONS.items():
-            cols = families.get(key, (key,))
-            diff = float(ours.loc[method, list(cols)].mean() - ours.loc["Std", list(cols)].mean()) * scale
-            paper = float(PAPER_TABLE1.loc[method, list(cols)].mean() - PAPER_TABLE1.loc["Std", list(cols)].mean())
-            got = "+" if diff > 0 else "-" if diff < 0 else "0"
-            rows.append({"method": method, "effect": key, "paper (AT - Std, %)": round(paper, 2),
-                         "here (AT - Std, %)": round(diff, 2), "paper direction": want, "here direction": got,
-                         "verdict": "agrees" if got == want else "disagrees"})
-    return pd.DataFrame(rows)
 
 
 def replace(s: Yi2021Settings, **changes) -> Yi2021Settings:
@@ -183,8 +242,34 @@ def corruption_row(model: nn.Module, s: Yi2021Settings, severity: int = 5, devic
         out = pd.Series(row)
         out["Avg"] = out[list(CORRUPTIONS)].mean()
         return out
-    table = corruption_table(model, test, severities=(severity,), device=device, batch_size=batch_size, seed=seed)
+    table = corruption_table(model, test, severities=(severity,), device=device, batch_size=batch_size, seed=seed,
+                             scales=corruption_scales(s))
     return severity_row(table, severity)[["Clean", *CORRUPTIONS, "Avg"]]
+
+
+def corruption_correct(model: nn.Module, s: Yi2021Settings, severity: int = 5, device: torch.device | str = "cpu",
+                       seed: int = 0, batch_size: int = 256) -> pd.DataFrame:
+    """Per test point, correct (1) or not (0), clean and under each corruption at `severity` (paired verdicts)."""
+    from ..data.corruptions import CORRUPTIONS
+    from ..evaluate.accuracy import predictions
+    from ..evaluate.corruption import corruption_correct as table
+    test = test_set(s, seed)
+    if s.dataset in ("cifar10", "cifar100"):
+        from ..data.corruption_sets import cifar_c
+        cols = {}
+        for name, data in [("Clean", test)] + [(c, cifar_c(s.dataset, c, severity)) for c in CORRUPTIONS]:
+            pred, y = predictions(model, data, batch_size=batch_size, device=device)
+            cols[name] = (pred == y).float().numpy()
+        return pd.DataFrame(cols)
+    return table(model, test, severity, device, batch_size, seed, corruption_scales(s))
+
+
+def accuracy_row(correct: pd.DataFrame) -> pd.Series:
+    """Accuracy (%) clean, per corruption and their average, from `corruption_correct`'s table."""
+    from ..data.corruptions import CORRUPTIONS
+    row = 100 * correct.mean()
+    row["Avg"] = row[list(CORRUPTIONS)].mean()
+    return row
 
 
 def inner_loop_reach(model: nn.Module, cfg: TrainConfig, x: torch.Tensor, y: torch.Tensor) -> float:
