@@ -55,7 +55,7 @@ def train(model):
         torch.nn.functional.cross_entropy(model(x), y).backward()
         opt.step()
 
-zoo.get_or_train({"test": "interrupted-training"}, lambda: torch.nn.Linear(4, 2), train)
+zoo.get_or_train_custom({"test": "interrupted-training"}, lambda: torch.nn.Linear(4, 2), train)
 ```
 """
 

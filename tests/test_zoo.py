@@ -173,3 +173,23 @@ def test_code_digests_name_the_modules_a_recipe_runs():
     assert "robustbook.evaluate.spectral" in mods["spectral clip"]
     assert "robustbook.certify.smoothing" not in hashing.import_closure(
         zoo.code_modules(_recipe(train=TINY.replace(objective="smooth_pixel_gaussian")))["objective"])
+
+
+def test_custom_models_train_once_and_key_on_their_spec(monkeypatch, tmp_path):
+    import torch
+
+    from robustbook.train import zoo
+
+    monkeypatch.setenv("ROBUSTBOOK_CACHE", str(tmp_path))
+    calls = []
+
+    def train(model):
+        calls.append(1)
+        with torch.no_grad():
+            model.weight.fill_(0.5)
+
+    a = zoo.get_or_train_custom({"kind": "t", "lr": 1}, lambda: torch.nn.Linear(2, 2), train)
+    b = zoo.get_or_train_custom({"kind": "t", "lr": 1}, lambda: torch.nn.Linear(2, 2), train)
+    assert len(calls) == 1 and torch.equal(a.weight, b.weight) and float(b.weight[0, 0]) == 0.5
+    zoo.get_or_train_custom({"kind": "t", "lr": 2}, lambda: torch.nn.Linear(2, 2), train)
+    assert len(calls) == 2  # another spec is another model

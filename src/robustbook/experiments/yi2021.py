@@ -426,7 +426,10 @@ def imagenet_resnet50(method: str, num_classes: int, seed: int = 0) -> nn.Module
     torch.manual_seed(seed)
     net = torchvision.models.resnet50(weights=None)
     if method != "No":
-        ckpt = torch.load(robust_checkpoint(method), map_location="cpu", weights_only=False)
+        import argparse
+
+        with torch.serialization.safe_globals([argparse.Namespace]):  # the robustness library saves its args
+            ckpt = torch.load(robust_checkpoint(method), map_location="cpu", weights_only=True)
         net.load_state_dict(robustness_state_dict(ckpt))
     net.fc = nn.Linear(net.fc.in_features, num_classes)
     return Resized(Normalized(net, *IMAGENET_STATS))
@@ -460,8 +463,9 @@ def finetuned_model(s: PretrainSettings, pretraining: str, finetuning: str, devi
 
     if s.source == "imagenet":  # gpu: the released checkpoints (their file names key the cache)
         spec["pretrain"] = ROBUST_CHECKPOINTS.get(pretraining)
-        return zoo.get_or_train(spec, lambda: imagenet_resnet50(pretraining, images.NUM_CLASSES[s.target], seed),
-                                lambda m: fit(m, data, cfg, device, seed, progress=True), device)
+        return zoo.get_or_train_custom(spec,
+                                       lambda: imagenet_resnet50(pretraining, images.NUM_CLASSES[s.target], seed),
+                                       lambda m: fit(m, data, cfg, device, seed, progress=True), device)
 
     def build_model() -> nn.Module:
         torch.manual_seed(seed)
@@ -473,7 +477,8 @@ def finetuned_model(s: PretrainSettings, pretraining: str, finetuning: str, devi
             assert all(".head." in k for k in missing), missing
         return model
 
-    return zoo.get_or_train(spec, build_model, lambda m: fit(m, data, cfg, device, seed, progress=False), device)
+    return zoo.get_or_train_custom(spec, build_model, lambda m: fit(m, data, cfg, device, seed, progress=False),
+                                   device)
 
 
 def target_test(s: PretrainSettings, seed: int = 0):
@@ -713,7 +718,7 @@ def text_model(s: NLUSettings, domain: str, method: str, tokenizer, device: torc
         enc = encode(tokenizer, list(data.texts), s.max_length)
         finetune(model, enc, torch.as_tensor(data.labels), cfg, device, seed, progress)
 
-    return zoo.get_or_train(spec, build_model, train, device)
+    return zoo.get_or_train_custom(spec, build_model, train, device)
 
 
 def text_correctness(model, tokenizer, s: NLUSettings, domains: tuple[str, ...], device: torch.device | str = "cpu",

@@ -259,7 +259,9 @@ def budget_radius_with_estimate(l1: np.ndarray, delta: float, sample_fraction: f
         for idx in batches:
             est = float(np.sqrt(np.mean(l1[rng.choice(n, k, replace=False)] ** 2)))
             ups = est if ups is None else ups + eta * (est - ups)
-            d_b = delta * float(np.sqrt(np.mean(l1[idx] ** 2))) / ups
+            # a sample of points with zero gradient (ReDLR vanishes on misclassified points) gives Upsilon = 0:
+            # the batch then spends nothing, as the training objective does (train.distributional)
+            d_b = 0.0 if ups == 0 else delta * float(np.sqrt(np.mean(l1[idx] ** 2))) / ups
             total += len(idx) * d_b ** 2
         out.append(math.sqrt(total / n) / delta)
     return np.array(out)

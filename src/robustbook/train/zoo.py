@@ -27,7 +27,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import torch
 from filelock import FileLock
@@ -308,6 +308,41 @@ def get_or_train(recipe: Recipe, device: torch.device | str = "cpu", progress: b
             torch.save(state, tmp)
         hashing.atomic_write_text(manifest, json.dumps({"key": k, "components": parts}, sort_keys=True, indent=1))
     return _finish(model, recipe, device)
+
+
+def get_or_train_custom(spec: dict[str, Any], build_model: Callable[[], nn.Module],
+                        train: Callable[[nn.Module], Any], device: torch.device | str = "cpu",
+                        code: Sequence[str] | None = None) -> nn.Module:
+    """A model that no `Recipe` describes (fine-tuning a released checkpoint, a text encoder): built by
+    `build_model()`, trained by `train(model)`, stored under the same lock, atomic write and checked load.
+
+    Its key: `spec` (every setting the training reads, as JSON-able data), torch major.minor, device type,
+    precision, and the code digest of `code` (module names; default: the modules defining `build_model` and
+    `train`) with the robustbook modules they import. Prefer a `Recipe` wherever one fits.
+    """
+    device = torch.device(device)
+    mods = list(code) if code is not None else sorted({hashing.object_module(build_model),
+                                                       hashing.object_module(train)})
+    mods = [m for m in mods if m.startswith("robustbook")]  # code outside the package is the caller's to key
+    parts = json.loads(json.dumps({"custom": spec, "torch": ".".join(torch.__version__.split("+")[0].split(".")[:2]),
+                                   "device": device.type, "precision": _precision(device),
+                                   "zoo": hashing.module_digest(__name__), "code": hashing.code_digest(mods)},
+                                  sort_keys=True, default=str))
+    k = hashing.sha256_json(parts)[:24]
+    folder = zoo_dir()
+    path = folder / f"{k}.pt"
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / f"{k}.lock")):
+        model = build_model()
+        if path.exists() and _load(path, model):
+            return model.to(device).eval()
+        model = build_model().to(device)
+        train(model)
+        state = {"model": {n: v.detach().cpu() for n, v in model.state_dict().items()},
+                 "components": json.dumps(parts, sort_keys=True)}
+        with hashing.atomic_path(path) as tmp:
+            torch.save(state, tmp)
+    return model.eval()
 
 
 def get(recipe: Recipe, device: torch.device | str = "cpu", progress: bool = True) -> nn.Module:
