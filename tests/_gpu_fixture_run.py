@@ -22,10 +22,22 @@ SECOND = ("alhamoud2023/certified", "yi2021/ablations", "nern2023/transfer", "we
           "wen2020/theory", "reference/")
 
 
+# Chapters whose gpu path has no fixture yet (each says what it would need); the test suite lists them so
+# the gap stays visible, and a chapter leaves this table when its fixture lands.
+NOT_COVERED = {
+    "notebooks/bai2024/finetuning.md": "loads the paper's RobustBench networks by name (robustbench + network)",
+    "notebooks/bai2024/sensitivity.md": "its gpu settings are not yet capped for fixture mode",
+    "notebooks/yi2021/table3.md": "reads Salman et al.'s robust ImageNet ResNet-50 checkpoints",
+    "notebooks/yi2021/nlu.md": "needs BERT/RoBERTa weights and the GLUE / IMDb TSV files",
+    "notebooks/foundations/evaluating.md": "AutoAttack at the gpu budget is not capped (336 s on fixtures)",
+}
+
+
 def share(part: int) -> list[str]:
-    """The toc notebooks of test file `part` (1 or 2)."""
-    second = [n for n in NOTEBOOKS if any(s in n for s in SECOND)]
-    return second if part == 2 else [n for n in NOTEBOOKS if n not in second]
+    """The toc notebooks of test file `part` (1 or 2), those without a fixture left out."""
+    covered = [n for n in NOTEBOOKS if n not in NOT_COVERED]
+    second = [n for n in covered if any(s in n for s in SECOND)]
+    return second if part == 2 else [n for n in covered if n not in second]
 
 
 def _children_cpu() -> float:

@@ -34,9 +34,12 @@ def test_notebook_executes_at_gpu_on_fixtures(fixture_book, rel):
 
 
 def test_the_two_files_cover_the_toc_once():
-    from _gpu_fixture_run import NOTEBOOKS
+    from _gpu_fixture_run import NOT_COVERED, NOTEBOOKS
 
-    assert sorted(share(1) + share(2)) == sorted(NOTEBOOKS) and not set(share(1)) & set(share(2))
+    assert set(NOT_COVERED) <= set(NOTEBOOKS), "NOT_COVERED names a notebook that is not in the toc"
+    assert sorted(share(1) + share(2) + list(NOT_COVERED)) == sorted(NOTEBOOKS)
+    assert not set(share(1)) & set(share(2))
+    print("gpu fixture mode does not cover yet: " + "; ".join(f"{k}: {v}" for k, v in NOT_COVERED.items()))
 
 
 def test_fixture_files_are_read_by_the_official_readers(tmp_path, monkeypatch):

@@ -27,7 +27,8 @@ def pick(table: Mapping[str, T], profile: str, **overrides: Any) -> T:
 
 def fixture_settings(s: T) -> T:
     """In fixture mode (the gpu code paths on tiny files), a driver's settings with every count capped like
-    the library's loops: epochs, steps and restarts, sample/point counts, and numeric grids (first items)."""
+    the library's loops: epochs, steps and restarts, sample and point counts (grids stay whole: chapters
+    index into them; the library caps the sweeps it runs over them)."""
     from ..config import fixture_cap, fixture_mode
 
     if not fixture_mode():
@@ -45,9 +46,6 @@ def fixture_settings(s: T) -> T:
             elif (name.startswith(("n_", "num_")) or name in ("n", "n0", "points")
                   or name.endswith(("_n", "_points", "_draws", "_seeds", "_search", "_logits", "_segments"))):
                 changes[name] = fixture_cap(value, "points")
-        elif (isinstance(value, tuple) and len(value) > 2 and name != "milestones"
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
-            changes[name] = fixture_cap(value, "grid")
     return dataclasses.replace(s, **changes)  # type: ignore[type-var]
 
 
