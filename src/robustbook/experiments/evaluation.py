@@ -105,3 +105,21 @@ def masking_verdict(pgd_correct, aa_correct, clean_accuracy: float, num_classes:
                                  d, lo, hi, expected=+1,
                                  precondition=verdicts.trained_above_chance({"masked": clean_accuracy},
                                                                             num_classes))
+
+
+# The report every other chapter shows beside its robust-accuracy numbers (issue 19): the same suites and
+# checks as this chapter, on fewer points, so that one report costs well under a minute at `cpu` on 2 cores
+# (the whole `cpu` book must stay under 30 minutes). The chapters' own tables keep their full test split.
+CHAPTER_SUBSET = {"smoke": 8, "cpu": 20, "gpu": 1000}
+
+
+def chapter_report(model: nn.Module, data, threat: str, eps: float, profile: str,
+                   device: torch.device | str = "cpu", seed: int = 0, num_classes: int | None = None,
+                   subset: int | None = None):
+    """`robustness_report` of one chapter's model: suites PGD and AutoAttack at `profile`'s budget, and the checks."""
+    from ..evaluate.report import robustness_report
+    from ..evaluate.robust import SUITES
+    s = settings(profile)  # validates the profile
+    n = CHAPTER_SUBSET[profile] if subset is None else int(subset)
+    return robustness_report(model, data, threat, eps, suites=SUITES, subset=n, num_classes=num_classes,
+                             device=device, seed=seed, cfg=s.suites)
