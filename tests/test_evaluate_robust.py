@@ -128,3 +128,4 @@ def test_chapter_report_uses_the_driver_subset_and_names_both_suites(plain):
     with pytest.raises(ValueError, match="profile"):
         ex.chapter_report(model, (x, y), "linf", 0.05, "laptop")
     assert ex.CHAPTER_SUBSET["cpu"] <= ex.settings("cpu").subset  # the chapters never attack more than this one
+    assert ex.CHAPTER_SUITES["gpu"].aa_steps == 100 and ex.CHAPTER_SUITES["gpu"].square_queries == 5000  # standard
