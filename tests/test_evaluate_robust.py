@@ -116,7 +116,7 @@ def test_chapter_driver_settings_and_masking_verdict():
 
 
 def test_chapter_report_uses_the_driver_subset_and_names_both_suites(plain):
-    """The report the chapters show: both suites on CHAPTER_SUBSET points of the profile; a bad profile errs."""
+    """The chapters' report: both suites on CHAPTER_SUBSET points of the profile; a bad profile errs."""
     from robustbook.experiments import evaluation as ex
     model, x, y = plain
     rep = ex.chapter_report(model, (x, y), "linf", 0.05, "smoke")
@@ -127,5 +127,6 @@ def test_chapter_report_uses_the_driver_subset_and_names_both_suites(plain):
     assert (ex.chapter_report(model, (x, y), "l2", 0.3, "smoke", subset=5).suites["n"] == 5).all()
     with pytest.raises(ValueError, match="profile"):
         ex.chapter_report(model, (x, y), "linf", 0.05, "laptop")
-    assert ex.CHAPTER_SUBSET["cpu"] <= ex.settings("cpu").subset  # the chapters never attack more than this one
-    assert ex.CHAPTER_SUITES["gpu"].aa_steps == 100 and ex.CHAPTER_SUITES["gpu"].square_queries == 5000  # standard
+    assert ex.CHAPTER_SUBSET["cpu"] <= ex.settings("cpu").subset  # never more points than the evaluating chapter
+    gpu = ex.CHAPTER_SUITES["gpu"]
+    assert (gpu.aa_steps, gpu.square_queries) == (100, 5000)  # the standard AutoAttack at gpu
