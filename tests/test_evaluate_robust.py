@@ -127,6 +127,6 @@ def test_chapter_report_uses_the_driver_subset_and_names_both_suites(plain):
     assert (ex.chapter_report(model, (x, y), "l2", 0.3, "smoke", subset=5).suites["n"] == 5).all()
     with pytest.raises(ValueError, match="profile"):
         ex.chapter_report(model, (x, y), "linf", 0.05, "laptop")
-    assert ex.CHAPTER_SUBSET["cpu"] <= ex.settings("cpu").subset  # never more points than the evaluating chapter
+    assert ex.CHAPTER_SUBSET["cpu"] <= ex.settings("cpu").subset  # at most the evaluating chapter's
     gpu = ex.CHAPTER_SUITES["gpu"]
     assert (gpu.aa_steps, gpu.square_queries) == (100, 5000)  # the standard AutoAttack at gpu

@@ -113,8 +113,8 @@ def masking_verdict(pgd_correct, aa_correct, clean_accuracy: float, num_classes:
 # places). Measured on the PGD-AT SmallCNN, 20 points, 2 shared cores: with this chapter's cpu budget (100
 # iterations, Square 1,000 queries) AutoAttack alone took 49 s (FAB-T 24 s, APGD-T 10 s, Square ~10 s) and the
 # whole report 93 s; with 25 iterations and 500 queries the components take 0.8 / 3.5 / 8.3 / ~5 s and
-# the whole report 17 s (AutoAttack then leaves 0.40 where 100 iterations leave 0.35: read the cpu number as an upper
-# bound). The suite table prints the budget it ran ("AutoAttack at a reduced budget ..."); `gpu` runs the
+# the whole report 17 s (AutoAttack then leaves 0.40 where 100 iterations leave 0.35: read the cpu number
+# as an upper bound). The suite table prints the budget it ran ("AutoAttack at a reduced budget ..."); `gpu` runs the
 # standard version.
 # The chapters' own tables keep their full test split and their own PGD.
 CHAPTER_SUBSET = {"smoke": 8, "cpu": 20, "gpu": 1000}
@@ -129,7 +129,7 @@ CHAPTER_SUITES = {
 def chapter_report(model: nn.Module, data, threat: str, eps: float, profile: str,
                    device: torch.device | str = "cpu", seed: int = 0, num_classes: int | None = None,
                    subset: int | None = None):
-    """`robustness_report` of one chapter's model: PGD and AutoAttack at `profile`'s budget, and the checks."""
+    """`robustness_report` of a chapter's model: PGD and AutoAttack at `profile`'s budget, and the checks."""
     from ..evaluate.report import robustness_report
     from ..evaluate.robust import SUITES
     settings(profile)  # validates the profile
