@@ -114,8 +114,8 @@ def masking_verdict(pgd_correct, aa_correct, clean_accuracy: float, num_classes:
 # iterations, Square 1,000 queries) AutoAttack alone took 49 s (FAB-T 24 s, APGD-T 10 s, Square ~10 s) and the
 # whole report 93 s; with 25 iterations and 500 queries the components take 0.8 / 3.5 / 8.3 / ~5 s and
 # the whole report 17 s (AutoAttack then leaves 0.40 where 100 iterations leave 0.35: read the cpu number
-# as an upper bound). The suite table prints the budget it ran ("AutoAttack at a reduced budget ..."); `gpu` runs the
-# standard version.
+# as an upper bound). The suite table prints the budget it ran ("AutoAttack at a reduced budget ...");
+# `gpu` runs the standard version.
 # The chapters' own tables keep their full test split and their own PGD.
 CHAPTER_SUBSET = {"smoke": 8, "cpu": 20, "gpu": 1000}
 CHAPTER_SUITES = {
