@@ -113,3 +113,20 @@ def test_chapter_driver_settings_and_masking_verdict():
     assert ex.masking_verdict(pgd, pgd, 0.9, 10).outcome == verdicts.INCONCLUSIVE
     assert ex.masking_verdict(np.zeros(100), pgd, 0.9, 10).outcome == verdicts.DISAGREES
     assert ex.masking_verdict(pgd, np.zeros(100), 0.1, 10).outcome == verdicts.NOT_TESTABLE
+
+
+def test_chapter_report_uses_the_driver_subset_and_names_both_suites(plain):
+    """The chapters' report: both suites on CHAPTER_SUBSET points of the profile; a bad profile errs."""
+    from robustbook.experiments import evaluation as ex
+    model, x, y = plain
+    rep = ex.chapter_report(model, (x, y), "linf", 0.05, "smoke")
+    assert list(rep.suites["suite"]) == ["pgd", "autoattack"]
+    assert (rep.suites["n"] == ex.CHAPTER_SUBSET["smoke"]).all()
+    assert rep.suites["attacks"].iloc[1].startswith("AutoAttack")
+    assert len(rep.checks) and "PGD-20" in rep.summary()
+    assert (ex.chapter_report(model, (x, y), "l2", 0.3, "smoke", subset=5).suites["n"] == 5).all()
+    with pytest.raises(ValueError, match="profile"):
+        ex.chapter_report(model, (x, y), "linf", 0.05, "laptop")
+    assert ex.CHAPTER_SUBSET["cpu"] <= ex.settings("cpu").subset  # at most the evaluating chapter's
+    gpu = ex.CHAPTER_SUITES["gpu"]
+    assert (gpu.aa_steps, gpu.square_queries) == (100, 5000)  # the standard AutoAttack at gpu
