@@ -50,8 +50,19 @@ def test_every_launch_url_points_to_a_published_notebook():
     published = {p.relative_to(ROOT).as_posix() for p in published_notebooks(ROOT)}
     urls = _launch_urls(html)
     assert urls, "the build emits no launch buttons: check launch_buttons in _config.yml"
+    from robustbook.course import COLAB_BRANCH, toc_chapters
+
+    students = {f"student/{p.relative_to(ROOT / 'notebooks').with_suffix('.ipynb').as_posix()}"
+                for p in toc_chapters(ROOT)}
     seen = set()
     for page, links in urls.items():
+        course = [u for u in links if _target(u)[1] == COLAB_BRANCH]  # the course's student editions
+        for url in course:
+            org_repo, _, path = _target(url)
+            assert org_repo == repo and path in students, f"{page}: {url} is not a student edition of {repo}"
+        links = [u for u in links if u not in course]
+        if not links:
+            continue
         kinds = {urlsplit(u).netloc for u in links}
         assert kinds == {"colab.research.google.com", "mybinder.org"}, f"{page}: {links}"
         for url in links:
@@ -64,6 +75,7 @@ def test_every_launch_url_points_to_a_published_notebook():
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
     runs = "\n".join(s.get("run", "") for j in workflow["jobs"].values() for s in j["steps"])
     assert f"git push --force origin {branch}" in runs and "robustbook.publish notebooks" in runs
+    assert f"git push --force origin {COLAB_BRANCH}" in runs and "robustbook course build" in runs
 
 
 def test_launch_url_parser_rejects_unpublished_paths():
