@@ -127,6 +127,10 @@ PAGE_STATE = """async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
   const math = [...document.querySelectorAll('main .math, main span.math, main div.math')];
   const text = document.querySelector('main') ? document.querySelector('main').innerText : document.body.innerText;
+  // directive syntax quoted in code (the contributors' style note) is not an unrendered directive
+  const bare = (document.querySelector('main') || document.body).cloneNode(true);
+  bare.querySelectorAll('code, pre').forEach(c => c.remove());
+  const prose = bare.textContent;
   const boxes = [...document.querySelectorAll('main div.proof, main div.exercise, main div.solution')].map(b => ({
       cls: b.className, title: (b.querySelector('.admonition-title, .proof-title, p.admonition-title') || {}).innerText || '',
       text: b.innerText.trim().length, height: b.getBoundingClientRect().height}));
@@ -137,7 +141,7 @@ PAGE_STATE = """async () => {
     untypeset: math.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 60)),
     mjx: document.querySelectorAll('mjx-container').length,
     rawDollars: (text.match(/\\$\\$/g) || []).length,
-    rawDirectives: (text.match(/(:::\\{prf:|```\\{(exercise|solution|prf:)|\\{prf:[a-z]+\\})/g) || []).length,
+    rawDirectives: (prose.match(/(:::\\{prf:|```\\{(exercise|solution|prf:)|\\{prf:[a-z]+\\})/g) || []).length,
     boxes, imgs,
   };
 }"""

@@ -47,12 +47,16 @@ class RobustnessReport:
                 f"n={int(first['n'])}); {first['suite']} gives {float(first['robust accuracy']):.3f} "
                 f"(difference {float(first['robust accuracy']) - acc:+.3f}); {checks}")
 
+    def shown(self):
+        """The suites table as a page shows it: wall times left out, so a rerun prints the same page."""
+        return self.suites.drop(columns=["seconds"], errors="ignore")
+
     def _repr_html_(self) -> str:
-        return (f"<p>{self.summary()}</p>" + self.suites.to_html(index=False)
+        return (f"<p>{self.summary()}</p>" + self.shown().to_html(index=False)
                 + (self.checks.to_html(index=False) if len(self.checks) else ""))
 
     def __repr__(self) -> str:
-        return f"{self.summary()}\n{self.suites.to_string(index=False)}\n{self.checks.to_string(index=False)}"
+        return f"{self.summary()}\n{self.shown().to_string(index=False)}\n{self.checks.to_string(index=False)}"
 
 
 def robustness_report(model: nn.Module, data: Data, threat: str = "linf", eps: float = 8 / 255,
