@@ -6,26 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from _tiny_notebooks import HEADER
 from robustbook import build, cli
 
-HEADER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-```{code-cell} ipython3
-:tags: [parameters]
-
-profile = "cpu"  # the budget
-```
-
-"""
 ENV = HEADER + """```{code-cell} ipython3
 import os
 env = os.environ

@@ -7,19 +7,10 @@ import pytest
 
 from robustbook import cli
 
-ROOT = Path(__file__).resolve().parents[1]
-TINY = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
+from _tiny_notebooks import FRONT_MATTER
 
-# Tiny
+ROOT = Path(__file__).resolve().parents[1]
+TINY = FRONT_MATTER + """# Tiny
 
 ```{code-cell} ipython3
 :tags: [parameters]

@@ -8,19 +8,10 @@ from robustbook import cli
 
 from test_hashing import edit, pkg  # noqa: F401  (the fixture)
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
+from _tiny_notebooks import FRONT_MATTER
 
-# Smoothing
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = FRONT_MATTER + """# Smoothing
 
 ```{code-cell} ipython3
 :tags: [parameters]

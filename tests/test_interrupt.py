@@ -10,27 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from _tiny_notebooks import HEADER
 from robustbook import build
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-HEADER = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-```{code-cell} ipython3
-:tags: [parameters]
-
-profile = "cpu"  # the budget
-```
-
-"""
 QUICK = HEADER + """```{code-cell} ipython3
 print("done")
 ```
