@@ -24,6 +24,8 @@ def timed(fns: dict, repeats: int) -> dict:
     times = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
             t = time.perf_counter()
             fn()
             if torch.cuda.is_available():

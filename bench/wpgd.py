@@ -10,8 +10,6 @@ dominate), and the W_2 adversarial accuracy of ours and of the reference on one 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
@@ -20,22 +18,7 @@ from robustbook.attacks import WPGD
 from robustbook.attacks.wdro_reference import reference_wpgd
 from robustbook.models import build
 
-
-def timed(fns: dict, repeats: int) -> dict:
-    """Median wall time of each function; they take turns, so load on a shared machine hits all alike."""
-    for fn in fns.values():
-        fn()  # warm-up
-    times = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            if torch.cuda.is_available():
-                torch.cuda.synchronize()
-            t = time.perf_counter()
-            fn()
-            if torch.cuda.is_available():
-                torch.cuda.synchronize()
-            times[name].append(time.perf_counter() - t)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+from pgd import timed  # bench/ is on sys.path when a script runs from it
 
 
 def parity(device: torch.device, steps: int) -> tuple[float, float]:
