@@ -247,3 +247,30 @@ def trained_above_chance(accuracies: dict[str, float], num_classes: int) -> Prec
     text = ("every compared model above chance" if not stuck
             else f"models at chance: {', '.join(stuck)}")
     return Precondition(text, not stuck)
+
+
+# ---------------------------------------------------------------------------------------------- publication
+def publish(key: str, verdicts: Sequence[Verdict], digits: int = 3):
+    """Glue one chapter's verdict table so overview pages and `book/verdicts.md` can show it; returns it.
+
+    Glued under `key` (the pandas table, for `{glue:figure}` on an overview page), `{key}_records` (the rows
+    as JSON text: the book-wide summary reads them from the executed notebook) and counts
+    `{key}_n` (claims), `{key}_met` (preconditions met) and `{key}_<outcome>` for each outcome, with spaces
+    as underscores (`{key}_agrees`, `{key}_not_testable_here`, ...).
+    """
+    import json
+
+    from myst_nb import glue
+
+    if not key.isidentifier():
+        raise ValueError(f"invalid verdict key {key!r}: letters, digits and underscores")
+    if not verdicts:
+        raise ValueError(f"no verdicts to publish under {key!r}")
+    frame = table(verdicts, digits)
+    glue(key, frame, display=False)
+    glue(f"{key}_records", json.dumps(frame.to_dict(orient="records")), display=False)
+    glue(f"{key}_n", len(verdicts), display=False)
+    glue(f"{key}_met", int((frame["precondition met"] == "yes").sum()), display=False)
+    for outcome in OUTCOMES:
+        glue(f"{key}_{outcome.replace(' ', '_')}", int((frame["verdict"] == outcome).sum()), display=False)
+    return frame
