@@ -106,15 +106,15 @@ def test_publish_glues_table_records_and_counts(monkeypatch):
 
     glued = {}
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: glued.__setitem__(name, value))
-    v = [v.sign_verdict("a", 1.0, 0.5, 1.5, 1),
+    claims = [v.sign_verdict("a", 1.0, 0.5, 1.5, 1),
          v.sign_verdict("b", 1.0, 0.5, 1.5, -1, precondition=v.at_least("gap", 0.1, 1.0))]
-    frame = v.publish("chap_x", v)
+    frame = v.publish("chap_x", claims)
     assert list(glued["chap_x"]["verdict"]) == [v.AGREES, v.NOT_TESTABLE]
     assert [r["claim"] for r in json.loads(glued["chap_x_records"])] == ["a", "b"]
     assert (glued["chap_x_n"], glued["chap_x_met"], glued["chap_x_agrees"], glued["chap_x_disagrees"],
             glued["chap_x_not_testable_here"]) == (2, 1, 1, 0, 1)
     assert frame.equals(glued["chap_x"])
     with pytest.raises(ValueError, match="invalid verdict key"):
-        v.publish("chap-x", v)
+        v.publish("chap-x", claims)
     with pytest.raises(ValueError, match="no verdicts"):
         v.publish("chap_x", [])
