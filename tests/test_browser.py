@@ -1,6 +1,6 @@
 """The rendered smoke book in a real browser: Debian's Chromium, headless, driven by Playwright.
 
-`_build/html` (built at `smoke` when absent) is served on 127.0.0.1. Every page must load without console
+The suite's smoke book (`tests/_smoke_book.py`) is served on 127.0.0.1. Every page must load without console
 errors; MathJax must have typeset every formula (no raw `$$`, `mjx-container` on theorem pages); every
 theorem / proof / exercise box renders; every image loads; every internal link and anchor resolves; and a
 screenshot of each chapter's first screen is saved under `_build/screenshots/`.
@@ -22,7 +22,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from _smoke_html import ROOT, smoke_html
+from _smoke_book import ROOT, smoke_html
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = ROOT / "_build" / "screenshots"

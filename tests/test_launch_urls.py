@@ -15,7 +15,7 @@ from robustbook.cli import toc_notebooks
 from robustbook.publish import (COLAB_TAG, PROFILE_TAG, add_colab_cell, install_requirement, mark_profile,
                                 published_notebooks, repository)
 
-from _smoke_html import ROOT, smoke_html
+from _smoke_book import ROOT, smoke_html
 
 HREF = re.compile(r'href="(https://(?:colab\.research\.google\.com|mybinder\.org)/[^"]+)"')
 

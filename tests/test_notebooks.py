@@ -1,44 +1,22 @@
 """Every notebook of the book executes under papermill at the smoke profile; the book then builds."""
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
 
-from robustbook.cli import NotebookFailed, execute, toc_notebooks
+from robustbook.cli import execute
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = [p.relative_to(ROOT).as_posix() for p in toc_notebooks(ROOT)]
-BOOK_PARTS = ["_config.yml", "_toc.yml", "book", "notebooks"]
-
-
-def _copy_sources(dst: Path) -> None:
-    for part in BOOK_PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dst / part, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-        else:
-            shutil.copy(src, dst / part)
+from _smoke_book import NOTEBOOKS, ROOT, smoke_book as shared_smoke_book
 
 
 @pytest.fixture(scope="module")
-def smoke_book(tmp_path_factory):
-    """A copy of the book sources with every toc notebook executed at profile=smoke; failures recorded."""
-    dst = tmp_path_factory.mktemp("book")
-    _copy_sources(dst)
-    failures = {}
-    for rel in NOTEBOOKS:
-        src = dst / rel
-        try:
-            execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, dst, force=True, quiet=True)
-        except NotebookFailed as err:
-            failures[rel] = str(err)
-    return dst, failures
+def smoke_book():
+    """(book root, failures): every toc notebook executed at profile=smoke, once per test run (_smoke_book)."""
+    book = shared_smoke_book()
+    return book["root"], book["failures"]
 
 
 @pytest.mark.parametrize("rel", NOTEBOOKS)
@@ -63,9 +41,8 @@ def test_book_builds_without_warnings(smoke_book):
     dst, failures = smoke_book
     if failures:
         pytest.skip(f"notebooks failed: {sorted(failures)}")
-    jb = Path(sys.executable).with_name("jupyter-book")
-    proc = subprocess.run([str(jb), "build", str(dst), "-W", "-n", "--keep-going"], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    book = shared_smoke_book()
+    assert book["book_rc"] == 0, book["book_log"]
     html = dst / "_build" / "html"
     assert (html / "notebooks" / "foundations" / "threat_models.html").exists()
     page = (html / "notebooks" / "foundations" / "threat_models.html").read_text()
