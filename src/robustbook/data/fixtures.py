@@ -7,7 +7,9 @@
 - `CIFAR-10-C/`, `CIFAR-100-C/`: `<corruption>.npy` uint8 (5 n, 32, 32, 3), severities stacked 1..5, and
   `labels.npy`, for every released corruption (the 15 and the 4 extra), as `cifar_c()` reads them;
 - `domainbed/<PACS|VLCS|office_home|terra_incognita>/<domain>/<class>/<image>.png`, DomainBed's layout;
-- `ImageNet-C/<corruption>/<severity>/<wnid>/<image>.JPEG` for two corruptions.
+- `ImageNet-C/<corruption>/<severity>/<wnid>/<image>.JPEG` for two corruptions;
+- `models/cifar10/Linf/<name>.pt`: RobustBench checkpoints of bai2024's five networks (a fixture-size stand-in
+  architecture, random weights).
 
 Images are class-dependent colour patterns plus noise (a model can learn something), seeded. The files are
 a code-path test of the readers and of every notebook at `--profile gpu`: their numbers mean nothing.
@@ -26,7 +28,7 @@ from .corruptions import CORRUPTIONS
 from .domainbed import DOMAINS, FOLDERS
 from .images import ONLINE
 
-VERSION = "3"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
+VERSION = "4"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
 PACS_CLASSES = ("dog", "elephant", "giraffe", "guitar", "horse", "house", "person")
 DOMAIN_CLASSES = {"PACS": PACS_CLASSES, "VLCS": ("bird", "car", "chair", "dog", "person"),
                   "OfficeHome": ("Alarm_Clock", "Backpack", "Batteries"),
@@ -120,6 +122,29 @@ def write_imagenet_c(root: Path, corruptions: tuple[str, ...] = ("fog", "gaussia
                 Image.fromarray(img).save(folder / f"{i}.JPEG", quality=90)
 
 
+# bai2024's five RobustBench CIFAR-10 L_inf networks (experiments.bai2024.GPU_NETWORKS; a test keeps them equal)
+ROBUSTBENCH_NAMES = ("Zhang2019Theoretically", "Chen2024Data_WRN_34_10", "Gowal2020Uncovering_28_10_extra",
+                     "Cui2023Decoupled_WRN-28-10", "Wang2023Better_WRN-28-10")
+
+
+def write_robustbench(root: Path, names: tuple[str, ...] = ROBUSTBENCH_NAMES, seed: int = 0) -> None:
+    """RobustBench's checkpoint layout `<root>/models/cifar10/Linf/<name>.pt` (its default model_dir `models`):
+    the state dict of the fixture-size stand-in (`models.pretrained.robustbench_fixture_net`), random weights,
+    saved as the released files come: bare or under 'state_dict', keys with or without DataParallel's 'module.'."""
+    import torch
+
+    from ..models.pretrained import robustbench_fixture_net
+
+    folder = root / "models" / "cifar10" / "Linf"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(names):
+        torch.manual_seed(seed + i)
+        state = robustbench_fixture_net().state_dict()
+        if i % 2 == 0:  # as many released checkpoints are: DataParallel keys under 'state_dict'
+            state = {"state_dict": {f"module.{k}": v for k, v in state.items()}}
+        torch.save(state, folder / f"{name}.pt")
+
+
 def write_fixtures(root: str | Path, seed: int = 0) -> Path:
     """Write every fixture under `root` (skipped when a complete set of this VERSION is there); returns root."""
     root = Path(root)
@@ -135,5 +160,6 @@ def write_fixtures(root: str | Path, seed: int = 0) -> Path:
     for k, name in enumerate(DOMAINS):
         write_domainbed(root, name, seed=seed + k)
     write_imagenet_c(root, seed=seed)
+    write_robustbench(root, seed=seed)
     marker.write_text(VERSION + "\n")  # last: a half-written root is rewritten next time
     return root

@@ -12,6 +12,7 @@ from torch import nn
 
 from ..evaluate.checks import Quantized
 from ..evaluate.robust import SuiteConfig
+from .common import fixture_settings
 from ..train import zoo
 from ..train.loop import TrainConfig
 
@@ -60,7 +61,22 @@ def settings(profile: str) -> EvaluationSettings:
     """The chapter's settings at `profile`."""
     if profile not in SETTINGS:
         raise ValueError(f"invalid profile={profile!r}: choose one of {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return fixture_suites(fixture_settings(SETTINGS[profile]))
+
+
+def fixture_suites(s):
+    """In fixture mode, settings (or a SuiteConfig) whose attack budgets are capped: AutoAttack's iterations and
+    PGD's steps like attack steps, Square's queries like search iterations; unchanged otherwise."""
+    from ..config import fixture_cap, fixture_mode
+    if not fixture_mode():
+        return s
+    if isinstance(s, EvaluationSettings):
+        return dataclasses.replace(s, suites=fixture_suites(s.suites))
+    return dataclasses.replace(s, pgd_steps=fixture_cap(s.pgd_steps, "steps"), aa_steps=fixture_cap(s.aa_steps, "steps"),
+                               square_queries=fixture_cap(s.square_queries, "queries"),
+                               blackbox_queries=fixture_cap(s.blackbox_queries, "queries"),
+                               strong_steps=fixture_cap(s.strong_steps, "steps"),
+                               strong_restarts=fixture_cap(s.strong_restarts, "steps"))
 
 
 def replace(s: EvaluationSettings, **changes) -> EvaluationSettings:
@@ -135,4 +151,4 @@ def chapter_report(model: nn.Module, data, threat: str, eps: float, profile: str
     settings(profile)  # validates the profile
     n = CHAPTER_SUBSET[profile] if subset is None else int(subset)
     return robustness_report(model, data, threat, eps, suites=SUITES, subset=n, num_classes=num_classes,
-                             device=device, seed=seed, cfg=CHAPTER_SUITES[profile])
+                             device=device, seed=seed, cfg=fixture_suites(CHAPTER_SUITES[profile]))
