@@ -89,6 +89,25 @@ def test_fixture_names_are_the_drivers_names():
         "sst2", "imdb"}
 
 
+def test_fixture_caps_of_the_drivers_leave_real_runs_alone(monkeypatch):
+    """AutoAttack, Square and the bai2024 / NLU counts are capped in fixture mode, and only there."""
+    from robustbook import config
+    from robustbook.experiments import bai2024, evaluation, yi2021
+
+    monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "0")
+    assert evaluation.settings("gpu") == evaluation.SETTINGS["gpu"]
+    assert bai2024.settings("gpu") == bai2024.SETTINGS["gpu"] and yi2021.nlu_settings("gpu") == yi2021.NLU_SETTINGS["gpu"]
+    monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "1")
+    s = evaluation.settings("gpu").suites
+    assert (s.aa_steps, s.pgd_steps, s.strong_steps) == (2, 2, 2)
+    assert s.square_queries == s.blackbox_queries == config.FIXTURE_CAPS["queries"]
+    assert evaluation.fixture_suites(evaluation.CHAPTER_SUITES["gpu"]) == s
+    b = bai2024.settings("gpu")
+    assert (b.attack_steps, b.ft_epochs, b.upsilon_draws) == (2, 1, config.FIXTURE_CAPS["points"])
+    assert bai2024.settings("cpu").ft_epochs == 1 and bai2024.SETTINGS["cpu"].ft_epochs == 3
+    assert yi2021.nlu_settings("gpu").epochs == 1
+
+
 def test_fixture_checkpoints_are_read_by_the_gpu_loaders(tmp_path, monkeypatch):
     """RobustBench, Salman et al. and Hugging Face fixtures go through the loaders the gpu chapters call."""
     import torch

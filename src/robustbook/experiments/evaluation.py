@@ -64,15 +64,16 @@ def settings(profile: str) -> EvaluationSettings:
     return fixture_suites(fixture_settings(SETTINGS[profile]))
 
 
-def fixture_suites(s):
-    """In fixture mode, settings (or a SuiteConfig) whose attack budgets are capped: AutoAttack's iterations and
-    PGD's steps like attack steps, Square's queries like search iterations; unchanged otherwise."""
+def fixture_suites(s: EvaluationSettings | SuiteConfig) -> EvaluationSettings | SuiteConfig:
+    """In fixture mode, settings (or a SuiteConfig) with the attack budgets capped: PGD steps, restarts and
+    AutoAttack's iterations like attack steps, Square's queries at FIXTURE_CAPS['queries']; else unchanged."""
     from ..config import fixture_cap, fixture_mode
     if not fixture_mode():
         return s
     if isinstance(s, EvaluationSettings):
         return dataclasses.replace(s, suites=fixture_suites(s.suites))
-    return dataclasses.replace(s, pgd_steps=fixture_cap(s.pgd_steps, "steps"), aa_steps=fixture_cap(s.aa_steps, "steps"),
+    return dataclasses.replace(s, pgd_steps=fixture_cap(s.pgd_steps, "steps"),
+                               aa_steps=fixture_cap(s.aa_steps, "steps"),
                                square_queries=fixture_cap(s.square_queries, "queries"),
                                blackbox_queries=fixture_cap(s.blackbox_queries, "queries"),
                                strong_steps=fixture_cap(s.strong_steps, "steps"),
