@@ -99,8 +99,7 @@ def test_fixture_caps_of_the_drivers_leave_real_runs_alone(monkeypatch):
     assert bai2024.settings("gpu") == bai2024.SETTINGS["gpu"] and yi2021.nlu_settings("gpu") == yi2021.NLU_SETTINGS["gpu"]
     monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "1")
     s = evaluation.settings("gpu").suites
-    assert (s.aa_steps, s.pgd_steps, s.strong_steps) == (2, 2, 2)
-    assert s.square_queries == s.blackbox_queries == config.FIXTURE_CAPS["queries"]
+    assert (s.aa_steps, s.pgd_steps, s.strong_steps, s.square_queries, s.blackbox_queries) == (2,) * 5
     assert evaluation.fixture_suites(evaluation.CHAPTER_SUITES["gpu"]) == s
     b = bai2024.settings("gpu")
     assert (b.attack_steps, b.ft_epochs, b.upsilon_draws) == (2, 1, config.FIXTURE_CAPS["points"])

@@ -147,9 +147,9 @@ def fixture_mode() -> bool:
 
 # Fixture mode's caps, applied where the library spends: the training loop (epochs, inner attack steps),
 # attacks (steps), certification (Monte Carlo samples), image readers (side), search loops (iterations),
-# sweeps (grid points, seeds), black-box queries (Square). They prove that every code path runs, not what it finds.
+# sweeps (grid points, seeds). They prove that every code path runs, not what it finds.
 FIXTURE_CAPS = {"epochs": 1, "steps": 2, "mc_samples": 32, "image_size": 32, "iterations": 200, "grid": 2,
-                "seeds": 4, "points": 8, "queries": 20}
+                "seeds": 4, "points": 8}
 
 
 def fixture_cap(value: Any, kind: str) -> Any:

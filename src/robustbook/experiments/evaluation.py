@@ -12,9 +12,9 @@ from torch import nn
 
 from ..evaluate.checks import Quantized
 from ..evaluate.robust import SuiteConfig
-from .common import fixture_settings
 from ..train import zoo
 from ..train.loop import TrainConfig
+from .common import fixture_settings
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,9 @@ def settings(profile: str) -> EvaluationSettings:
 
 
 def fixture_suites(s: EvaluationSettings | SuiteConfig) -> EvaluationSettings | SuiteConfig:
-    """In fixture mode, settings (or a SuiteConfig) with the attack budgets capped: PGD steps, restarts and
-    AutoAttack's iterations like attack steps, Square's queries at FIXTURE_CAPS['queries']; else unchanged."""
+    """In fixture mode, settings (or a SuiteConfig) with every attack budget capped like attack steps (PGD steps
+    and restarts, AutoAttack's iterations, Square's queries: each query is one step of its random search);
+    else unchanged. (No cap of its own in config.FIXTURE_CAPS: config.py is in every zoo key's code digest.)"""
     from ..config import fixture_cap, fixture_mode
     if not fixture_mode():
         return s
@@ -74,8 +75,8 @@ def fixture_suites(s: EvaluationSettings | SuiteConfig) -> EvaluationSettings | 
         return dataclasses.replace(s, suites=fixture_suites(s.suites))
     return dataclasses.replace(s, pgd_steps=fixture_cap(s.pgd_steps, "steps"),
                                aa_steps=fixture_cap(s.aa_steps, "steps"),
-                               square_queries=fixture_cap(s.square_queries, "queries"),
-                               blackbox_queries=fixture_cap(s.blackbox_queries, "queries"),
+                               square_queries=fixture_cap(s.square_queries, "steps"),
+                               blackbox_queries=fixture_cap(s.blackbox_queries, "steps"),
                                strong_steps=fixture_cap(s.strong_steps, "steps"),
                                strong_restarts=fixture_cap(s.strong_restarts, "steps"))
 
