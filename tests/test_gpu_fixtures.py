@@ -5,8 +5,10 @@ steps, Monte Carlo samples, grids and image sides are capped (`robustbook.config
 
 What it proves: every gpu code path (readers, model construction, the training loop without mixed
 precision, attacks, certification, tables, verdicts, plots) runs end to end and the notebooks agree with
-the library's signatures. What it cannot prove: speed, GPU memory, mixed precision on CUDA, or any number
-the gpu edition will print (the fixture images are synthetic and the runs are capped).
+the library's signatures. What it cannot prove: speed, GPU memory, mixed precision on CUDA, any number
+the gpu edition will print (the fixture images are synthetic and the runs are capped), or that the released
+checkpoints fit the real classes (the RobustBench and BERT / RoBERTa fixtures are small stand-ins; Salman et
+al.'s ResNet-50 is the real architecture).
 """
 from __future__ import annotations
 
