@@ -21,6 +21,7 @@ from ..attacks.wasserstein import WPGD, WPGDBudget, sensitivity_of
 from ..train import zoo
 from ..train.distributional import DistributionalTrades
 from ..train.loop import TrainConfig
+from .common import fixture_settings
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def settings(profile: str) -> Bai2024Settings:
     """The chapter's settings at `profile`."""
     if profile not in SETTINGS:
         raise ValueError(f"invalid profile={profile!r}: choose one of {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return fixture_settings(SETTINGS[profile])  # fixture mode: epochs, steps and draws capped
 
 
 def replace(s: Bai2024Settings, **changes) -> Bai2024Settings:
@@ -170,6 +171,12 @@ def get_network(s: Bai2024Settings, label: str, device: torch.device | str, seed
                 model_dir: str | Path | None = None, architectures: dict | None = None) -> nn.Module:
     """A pre-trained network of the chapter: from the zoo (cpu) or RobustBench by pinned name (gpu)."""
     if s.dataset == "cifar10":
+        from ..config import fixture_mode
+        if fixture_mode() and architectures is None:  # the fixture checkpoints (robustbook.data.fixtures)
+            from ..data.download import data_root
+            from ..models.pretrained import robustbench_fixture_net
+            architectures = {name: robustbench_fixture_net for name in GPU_NETWORKS.values()}
+            model_dir = model_dir if model_dir is not None else data_root() / "models"
         model_dir = model_dir if model_dir is not None else zoo.cache_root() / "robustbench"
         return load_robustbench(GPU_NETWORKS[label], model_dir, architectures).to(device)
     return zoo.get(recipe(s, label, seed), device, progress=False)

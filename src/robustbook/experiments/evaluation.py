@@ -14,6 +14,7 @@ from ..evaluate.checks import Quantized
 from ..evaluate.robust import SuiteConfig
 from ..train import zoo
 from ..train.loop import TrainConfig
+from .common import fixture_settings
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,24 @@ def settings(profile: str) -> EvaluationSettings:
     """The chapter's settings at `profile`."""
     if profile not in SETTINGS:
         raise ValueError(f"invalid profile={profile!r}: choose one of {', '.join(SETTINGS)}")
-    return SETTINGS[profile]
+    return fixture_suites(fixture_settings(SETTINGS[profile]))
+
+
+def fixture_suites(s: EvaluationSettings | SuiteConfig) -> EvaluationSettings | SuiteConfig:
+    """In fixture mode, settings (or a SuiteConfig) with every attack budget capped like attack steps (PGD steps
+    and restarts, AutoAttack's iterations, Square's queries: each query is one step of its random search);
+    else unchanged. (No cap of its own in config.FIXTURE_CAPS: config.py is in every zoo key's code digest.)"""
+    from ..config import fixture_cap, fixture_mode
+    if not fixture_mode():
+        return s
+    if isinstance(s, EvaluationSettings):
+        return dataclasses.replace(s, suites=fixture_suites(s.suites))
+    return dataclasses.replace(s, pgd_steps=fixture_cap(s.pgd_steps, "steps"),
+                               aa_steps=fixture_cap(s.aa_steps, "steps"),
+                               square_queries=fixture_cap(s.square_queries, "steps"),
+                               blackbox_queries=fixture_cap(s.blackbox_queries, "steps"),
+                               strong_steps=fixture_cap(s.strong_steps, "steps"),
+                               strong_restarts=fixture_cap(s.strong_restarts, "steps"))
 
 
 def replace(s: EvaluationSettings, **changes) -> EvaluationSettings:
@@ -135,4 +153,4 @@ def chapter_report(model: nn.Module, data, threat: str, eps: float, profile: str
     settings(profile)  # validates the profile
     n = CHAPTER_SUBSET[profile] if subset is None else int(subset)
     return robustness_report(model, data, threat, eps, suites=SUITES, subset=n, num_classes=num_classes,
-                             device=device, seed=seed, cfg=CHAPTER_SUITES[profile])
+                             device=device, seed=seed, cfg=fixture_suites(CHAPTER_SUITES[profile]))

@@ -432,7 +432,7 @@ def imagenet_resnet50(method: str, num_classes: int, seed: int = 0) -> nn.Module
             ckpt = torch.load(robust_checkpoint(method), map_location="cpu", weights_only=True)
         net.load_state_dict(robustness_state_dict(ckpt))
     net.fc = nn.Linear(net.fc.in_features, num_classes)
-    return Resized(Normalized(net, *IMAGENET_STATS))
+    return Resized(Normalized(net, *IMAGENET_STATS), fixture_cap(224, "image_size"))  # fixture mode: 32 px
 
 
 def pretrained_model(s: PretrainSettings, method: str, device: torch.device | str, seed: int = 0) -> nn.Module:
@@ -674,7 +674,11 @@ def nlu_settings(profile: str) -> NLUSettings:
     """Table 2 / Fig. 1 settings at `profile`."""
     if profile not in NLU_SETTINGS:
         raise ValueError(f"invalid profile={profile!r}: choose one of {', '.join(NLU_SETTINGS)}")
-    return NLU_SETTINGS[profile]
+    s = NLU_SETTINGS[profile]
+    if fixture_mode():  # the gpu code paths on fixture files: one epoch, short sequences, few Fig. 1 texts
+        s = replace(s, epochs=fixture_cap(s.epochs, "epochs"), max_length=min(s.max_length, 32),
+                    fig1_size=fixture_cap(s.fig1_size, "points"))
+    return s
 
 
 def text_config(s: NLUSettings, method: str):

@@ -64,3 +64,17 @@ def pretrained_resnet50(in_channels: int = 3, num_classes: int = 10) -> Normaliz
 def pretrained_vit_b_16(in_channels: int = 3, num_classes: int = 10) -> Normalized:
     """ImageNet ViT-B/16 with a new `num_classes` head (3-channel inputs in [0, 1])."""
     return pretrained_backbone("vit_b_16", num_classes)
+
+
+# Fixture mode (the gpu profile on tiny files): the RobustBench checkpoints the bai2024 chapter loads by name are
+# written, in RobustBench's layout `<model_dir>/cifar10/Linf/<name>.pt`, with the state dict of this network,
+# randomly initialised: a documented fixture-size stand-in for the real classes (the `robustbench` package's
+# WideResNet-34-10 / DM WideResNet-28-10, which normalise inside as this one does), small enough for the CPU.
+ROBUSTBENCH_FIXTURE_ARCH = "WideResNet-10-1 inside Normalized (CIFAR-10 statistics)"
+
+
+def robustbench_fixture_net(num_classes: int = 10) -> Normalized:
+    """The fixture-size stand-in of a RobustBench CIFAR-10 network: WRN-10-1 with CIFAR-10 normalisation inside."""
+    from .wideresnet import WideResNet
+
+    return normalized(WideResNet(10, 1, 3, num_classes), "cifar10", 3)
