@@ -100,7 +100,9 @@ def test_first_chapter_is_deterministic(smoke_book, tmp_path, monkeypatch):
 
 
 # ---- published verdicts and cross-page glue (issue 13): read from the smoke-executed notebooks ------------
-GLUE_REF = re.compile(r"\{glue(?::\w+)?\}`([^`<>]*?\.ipynb)::([A-Za-z_]\w*)|```\{glue(?::\w+)?\}\s+(\S+?\.ipynb)::(\w+)")
+# a role `{glue:text}`path.ipynb::key:fmt`` or a directive "```{glue} key" with its ":doc: path.ipynb" option
+GLUE_REF = re.compile(r"\{glue(?::\w+)?\}`([^`<>]*?\.ipynb)::([A-Za-z_]\w*)"
+                      r"|```\{glue(?::\w+)?\}\s+(\w+)\s*\n(?::\w+:.*\n)*?:doc:\s*(\S+\.ipynb)")
 
 
 @pytest.mark.notebook
@@ -134,7 +136,7 @@ def test_every_cross_page_glue_names_a_key_its_notebook_glued(smoke_book):
     missing, seen = [], 0
     for page in sorted((dst / "book").glob("*.md")):
         for m in GLUE_REF.finditer(page.read_text()):
-            target, key = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            target, key = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
             executed = (page.parent / target).resolve()
             source = executed.with_suffix(".md").relative_to(dst.resolve()).as_posix()
             if source in failures:
