@@ -105,6 +105,12 @@ def test_failed_preconditions_count_as_not_testable(book, monkeypatch):
     assert whole["share met"] == pytest.approx(4 / 6)
 
 
+def test_a_corrupt_executed_notebook_is_listed_not_fatal(book):
+    (book / "notebooks/p/c.ipynb").write_text("{ half a notebook")
+    chapters = S.collect(book)
+    assert chapters[2].status == S.UNREADABLE and S.records_digest(book)  # the build can still plan
+
+
 def test_malformed_records_are_a_clear_error():
     with pytest.raises(ValueError, match="JSON"):
         S.parse_records("'not json'")

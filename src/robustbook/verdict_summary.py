@@ -22,6 +22,7 @@ MODULE = __name__  # a notebook importing this module reads the other notebooks'
 RECORDS_SUFFIX = "_records"
 NOT_BUILT = "not built yet"
 NO_TABLE = "no verdict table published"
+UNREADABLE = "executed notebook unreadable"  # a half-written or corrupt .ipynb, or malformed records
 BUILT = "built"
 ROW_FIELDS = ("claim", "rule", "effect", "interval", "precondition", "precondition met", "verdict")
 
@@ -70,10 +71,13 @@ def read_chapter(root: Path, source: Path) -> Chapter:
     executed = source.with_suffix(".ipynb")
     if not executed.exists():
         return Chapter(rel, NOT_BUILT)
-    nb = nbformat.read(executed, as_version=4)
-    profile = str(nb.metadata.get("robustbook", {}).get("parameters", {}).get("profile", "unknown"))
-    tables = {k.removesuffix(RECORDS_SUFFIX): parse_records(v) for k, v in glued_values(nb).items()
-              if k.endswith(RECORDS_SUFFIX)}
+    try:  # a broken chapter must not stop the build from planning: the summary lists it instead
+        nb = nbformat.read(executed, as_version=4)
+        profile = str(nb.metadata.get("robustbook", {}).get("parameters", {}).get("profile", "unknown"))
+        tables = {k.removesuffix(RECORDS_SUFFIX): parse_records(v) for k, v in glued_values(nb).items()
+                  if k.endswith(RECORDS_SUFFIX)}
+    except Exception:  # noqa: BLE001 - nbformat raises several kinds on a corrupt file
+        return Chapter(rel, UNREADABLE)
     return Chapter(rel, BUILT if tables else NO_TABLE, profile, tables)
 
 
@@ -81,6 +85,8 @@ def reads_executed(source: Path) -> bool:
     """True for a notebook that reads the other notebooks' outputs (it imports this module)."""
     from .cli import notebook_imports
 
+    if MODULE.rsplit(".", 1)[1] not in source.read_text():  # fast path: most notebooks never name it
+        return False
     return MODULE in notebook_imports(source)
 
 
