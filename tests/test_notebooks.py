@@ -1,6 +1,7 @@
 """Every notebook of the book executes under papermill at the smoke profile; the book then builds."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jupytext
@@ -73,3 +74,54 @@ def test_first_chapter_is_deterministic(smoke_book, tmp_path, monkeypatch):
     execute(dst / rel, again, {"profile": "smoke"}, dst, force=True, quiet=True)
     first = _text_outputs((dst / rel).with_suffix(".ipynb"))
     assert first and first == _text_outputs(again)
+
+
+# ---- published verdicts and cross-page glue (issue 13): read from the smoke-executed notebooks ------------
+# a role `{glue:text}`path.ipynb::key:fmt`` or a directive "```{glue} key" with its ":doc: path.ipynb" option
+GLUE_REF = re.compile(r"\{glue(?::\w+)?\}`([^`<>]*?\.ipynb)::([A-Za-z_]\w*)"
+                      r"|```\{glue(?::\w+)?\}\s+(\w+)\s*\n(?::\w+:.*\n)*?:doc:\s*(\S+\.ipynb)")
+
+
+@pytest.mark.notebook
+def test_published_verdicts_are_complete_and_their_controls_bite(smoke_book):
+    """Every published row has rule, effect, interval, precondition and a known outcome; every row whose rule
+    has a negative control saw the control violated (else it would say inconclusive)."""
+    from robustbook import verdict_summary as S, verdicts as V
+
+    dst, failures = smoke_book
+    problems = []
+    for chapter in S.collect(dst):
+        for key, rows in chapter.tables.items():
+            for row in rows:
+                where = f"{chapter.notebook} [{key}] {row.get('claim', '?')!r}"
+                empty = [f for f in S.ROW_FIELDS if row.get(f) in (None, "")]
+                if empty or row.get("precondition") == "none":
+                    problems.append(f"{where}: missing {empty or ['precondition']}")
+                if row.get("verdict") not in V.OUTCOMES:
+                    problems.append(f"{where}: unknown outcome {row.get('verdict')!r}")
+                if "negative control" in str(row.get("rule")) and row.get("verdict") == V.INCONCLUSIVE:
+                    problems.append(f"{where}: its negative control was not violated (the check has no power)")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.notebook
+def test_every_cross_page_glue_names_a_key_its_notebook_glued(smoke_book):
+    """Each `{glue}` reference of book/*.md points at a key the executed notebook actually glued."""
+    from robustbook.verdict_summary import glued_values
+
+    dst, failures = smoke_book
+    missing, seen = [], 0
+    for page in sorted((dst / "book").glob("*.md")):
+        for m in GLUE_REF.finditer(page.read_text()):
+            target, key = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            executed = (page.parent / target).resolve()
+            source = executed.with_suffix(".md").relative_to(dst.resolve()).as_posix()
+            if source in failures:
+                continue  # that notebook's failure is reported by its own test
+            seen += 1
+            if not executed.exists():
+                missing.append(f"{page.name}: {target} was not executed (is it in _toc.yml?)")
+            elif key not in glued_values(nbformat.read(executed, as_version=4)):
+                missing.append(f"{page.name}: {target} glued no key {key!r}")
+    assert seen, "no cross-page glue found in book/*.md"
+    assert not missing, "\n".join(missing)

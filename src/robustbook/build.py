@@ -496,6 +496,16 @@ def _first_line(err: BaseException) -> str:
 
 
 # ---- the whole build -------------------------------------------------------------------------------
+def reads_executed(task: Task) -> bool:
+    """True for a notebook that reads the other notebooks' executed outputs: it runs after all of them."""
+    from .verdict_summary import reads_executed as reads
+
+    try:
+        return task.source.suffix == ".md" and reads(task.source)
+    except Exception:  # noqa: BLE001 - an unreadable source fails in its own task, with its own message
+        return False
+
+
 def plan(tasks: Sequence[Task]) -> tuple[list[Task], list[Task]]:
     """Split tasks into (to run, cached); the ones to run ordered longest-first by recorded duration."""
     from .cli import is_current
@@ -530,6 +540,16 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
         raise ValueError(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
     if jobs < 1:
         raise ValueError(f"invalid --jobs {jobs}: must be at least 1")
+    late = [t for t in tasks if reads_executed(t)]
+    if late and len(late) < len(tasks):  # pages that read the others' outputs (the verdict summary) run last
+        status, first = build([t for t in tasks if t not in late], jobs, executor, gpus, cluster, recipes, out)
+        if status >= 128:  # stopped: the summary waits for the next build
+            rest = [Outcome(t.source, "interrupted", error="not started; the next build runs it") for t in late]
+        else:
+            status2, rest = build(late, jobs, executor, gpus, cluster, (), out)
+            status = status2 or status
+        by_source = {str(o.source): o for o in [*first, *rest]}
+        return status, [by_source[str(t.source)] for t in tasks]
     begin = time.monotonic()
     todo, cached = plan(tasks)
     known = load_durations()

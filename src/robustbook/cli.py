@@ -79,12 +79,17 @@ def package_fingerprint(source: Path | None = None) -> str:
 
 
 def run_key(source: Path, parameters: dict[str, Any]) -> str:
-    """The cache key of one execution: the notebook's text, its parameters and the code it imports."""
+    """The cache key of one execution: the notebook's text, its parameters and the code it imports (and, for
+    a page that reads the executed chapters, their published verdict records)."""
     from .hashing import sha256_json
 
-    return sha256_json({"src": source.read_text(), "params": parameters,
-                        "code": package_fingerprint(source),
-                        "fixtures": fixture_mode()})[:24]
+    from .verdict_summary import reads_executed, records_digest
+
+    key = {"src": source.read_text(), "params": parameters, "code": package_fingerprint(source),
+           "fixtures": fixture_mode()}
+    if reads_executed(source):  # the verdict summary: it reruns when any chapter's published records change
+        key["records"] = records_digest(repo_root(source.parent))
+    return sha256_json(key)[:24]
 
 
 def notebook_parameters(source: Path) -> list[tuple[str, str, str]]:

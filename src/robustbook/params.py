@@ -265,6 +265,9 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
     "notebooks/reference/parameters.md": {
         "profile": PROFILE.like("smoke | cpu | gpu (this page only reads the configuration)"),
     },
+    "notebooks/reference/verdicts.md": {
+        "profile": PROFILE.like("smoke | cpu | gpu (this page only reads the executed chapters)"),
+    },
 }
 
 

@@ -453,3 +453,28 @@ def verdict_upsilon_estimate(robust_acc: dict[str, float], rel_error: dict[str, 
     pre = V.at_least("networks compared", len(names), 4)
     return V.sign_verdict("more robust networks: closer 10% estimate of Upsilon (Spearman rho < 0)", rho, lo, hi,
                           -1, 0.0, pre)
+
+
+# Theorem 4.1 (i) and the budget attack (5.4)-(5.5): exact computations on a toy problem and on the frozen
+# network's sensitivities. Their "intervals" are points: nothing is sampled but the 10% estimate of Upsilon,
+# whose spread the verdict takes as its worst draw.
+REMAINDER_RATE_MARGIN = 0.5  # |R(delta)| must fall at least like delta^0.5 to count as vanishing
+BUDGET_CONTROL = 0.99  # a bound 1% too small: the realised radius must violate it (the check has power)
+MIN_SAMPLE = 100  # points the 10% sample that estimates Upsilon must hold (the paper's holds 5,000)
+
+
+def verdict_remainder(rate: float, control_rate: float) -> V.Verdict:
+    """Thm 4.1 (i): with the theorem's Upsilon the scaled remainder R(delta) vanishes (fitted rate > margin);
+    precondition: the L_2-norm mutant of Upsilon does not (the negative control), so the fit can tell them apart."""
+    pre = V.at_most("fitted rate with the L_2-norm mutant of Upsilon (negative control)", control_rate,
+                    REMAINDER_RATE_MARGIN)
+    return V.sign_verdict("Thm 4.1 (i): the scaled remainder R(delta) vanishes (fitted rate of |R| in delta)", rate,
+                          rate, rate, +1, REMAINDER_RATE_MARGIN, pre)
+
+
+def verdict_budget_admissible(label: str, radius_ratio: float, n_points: int, sample_fraction: float) -> V.Verdict:
+    """(5.4)-(5.5): with theta frozen, the per-batch budgets make an admissible attack (realised W_2 radius
+    <= delta); the negative control is a bound 1% too small, which the realised radius must violate."""
+    pre = V.at_least("points in the sample that estimates Upsilon", sample_fraction * n_points, MIN_SAMPLE)
+    return V.bound_verdict(f"(5.4)-(5.5) W-PGD-Budget is admissible, {label}: realised W_2 radius / delta <= 1",
+                           radius_ratio, 1.0 + 1e-9, control_bound=BUDGET_CONTROL, precondition=pre)

@@ -87,3 +87,43 @@ def paper_standard_row() -> pd.Series:
     """yi2021 Table 1's "Std" row (CIFAR10-C, accuracy %): Clean, the 15 corruptions and Avg, transcribed once
     in `experiments.yi2021.PAPER_TABLE1`."""
     return PAPER_TABLE1.loc["Std"]
+
+
+# ---------------------------------------------------------------------------------------------- verdicts
+# Thresholds of the preconditions, stated once: a model must be above chance (the book's one rule) and an
+# attack must leave at least this much accuracy for a stronger attack to take.
+ROOM_TO_ATTACK = 0.1
+
+
+def verdict_lemma1(loss_pushed, loss_noise, clean_accuracy: float, num_classes: int,
+                   seed: int = 0):
+    """Lemma 1 of yi2021 in use: the PGD push-forward P_r, a member of the W_inf ball, has a higher risk than
+    uniform noise of the same size (per-point cross-entropy, paired over the same test points)."""
+    from .. import verdicts as V
+
+    eff, lo, hi = V.paired_difference(loss_pushed, loss_noise, seed=seed)
+    return V.sign_verdict("Lemma 1 (yi2021): the worst case of the W_inf ball is found by a pointwise attack "
+                          "(risk of P_r - risk of noise of the same size)", eff, lo, hi, +1, 0.0,
+                          V.trained_above_chance({"standard": clean_accuracy}, num_classes))
+
+
+def verdict_pgd_vs_fgsm(label: str, fgsm_correct, pgd_correct, clean_accuracy: float, num_classes: int,
+                        seed: int = 0):
+    """Madry et al.: a multi-step attack is stronger than one step (FGSM - PGD accuracy > 0, same points)."""
+    from .. import verdicts as V
+
+    eff, lo, hi = V.paired_difference(fgsm_correct, pgd_correct, seed=seed)
+    pre = V.all_of(V.trained_above_chance({label: clean_accuracy}, num_classes),
+                   V.at_least("FGSM accuracy (room for a stronger attack)", float(sum(fgsm_correct))
+                              / max(1, len(fgsm_correct)), ROOM_TO_ATTACK))
+    return V.sign_verdict(f"{label}: PGD is stronger than FGSM (FGSM - PGD accuracy)", eff, lo, hi, +1, 0.0, pre)
+
+
+def verdict_adversarial_training(std_robust, at_robust, clean: dict[str, float], num_classes: int,
+                                 seed: int = 0):
+    """Madry et al.: PGD adversarial training raises PGD accuracy at its training radius (AT - standard)."""
+    from .. import verdicts as V
+
+    eff, lo, hi = V.paired_difference(at_robust, std_robust, seed=seed)
+    return V.sign_verdict("PGD-AT raises PGD accuracy at the training radius (AT - standard)", eff, lo, hi, +1,
+                          0.0, V.trained_above_chance(clean, num_classes))

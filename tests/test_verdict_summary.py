@@ -1,0 +1,161 @@
+"""The book-wide verdict summary: collection from executed notebooks, its run key, and its place in the build."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from IPython.core.formatters import format_display_data
+
+from _tiny_notebooks import HEADER
+from robustbook import build, cli, verdict_summary as S, verdicts as V
+
+GLUE_PREFIX = "application/papermill.record/"
+SUMMARY = HEADER + """```{code-cell} ipython3
+from robustbook import verdict_summary as S
+```
+"""
+CHAPTER = HEADER + """```{code-cell} ipython3
+x = 1
+```
+"""
+TOC = """format: jb-book
+root: book/preface
+parts:
+  - caption: Chapters
+    chapters:
+      - file: notebooks/p/a
+      - file: notebooks/p/b
+      - file: notebooks/p/c
+  - caption: Back matter
+    chapters:
+      - file: notebooks/reference/verdicts
+"""
+
+
+def _glue_outputs(verdicts: list[V.Verdict], key: str, monkeypatch) -> list:
+    """The outputs `verdicts.publish` leaves in a cell, made by the real function with myst-nb's glue format."""
+    import myst_nb
+
+    outputs = []
+
+    def fake_glue(name, value, display=True):
+        bundle, meta = format_display_data(value)
+        prefix = "" if display else GLUE_PREFIX
+        outputs.append(nbformat.v4.new_output("display_data", data={prefix + k: v for k, v in bundle.items()},
+                                              metadata={**meta, "scrapbook": {"name": name, "mime_prefix": prefix}}))
+
+    monkeypatch.setattr(myst_nb, "glue", fake_glue)
+    V.publish(key, verdicts)
+    return outputs
+
+
+def _executed(path: Path, outputs: list, profile: str = "smoke") -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("publish(...)")
+    cell.outputs = outputs
+    nb.cells = [cell]
+    nb.metadata["robustbook"] = {"parameters": {"profile": profile}}
+    nbformat.write(nb, path)
+
+
+def _verdicts(met: bool = True) -> list[V.Verdict]:
+    pre = V.at_least("clean accuracy", 0.9 if met else 0.1, 0.5)
+    return [V.sign_verdict("A beats B", 0.1, 0.05, 0.15, +1, precondition=pre),
+            V.bound_verdict("gap below the bound", 1.0, 2.0, control_bound=0.5, precondition=pre),
+            V.sign_verdict("C beats D", -0.2, -0.3, -0.1, +1)]
+
+
+@pytest.fixture
+def book(tmp_path, monkeypatch):
+    """A tiny repository: a toc of three chapters and the summary page; chapter a built, b without a table."""
+    (tmp_path / "_toc.yml").write_text(TOC)
+    for rel, text in [("p/a", CHAPTER), ("p/b", CHAPTER), ("p/c", CHAPTER), ("reference/verdicts", SUMMARY)]:
+        src = tmp_path / "notebooks" / f"{rel}.md"
+        src.parent.mkdir(parents=True, exist_ok=True)
+        src.write_text(text)
+    _executed(tmp_path / "notebooks/p/a.ipynb", _glue_outputs(_verdicts(), "p_a", monkeypatch), "cpu")
+    _executed(tmp_path / "notebooks/p/b.ipynb", [])
+    return tmp_path
+
+
+def test_collects_every_chapter_with_status_profile_and_rows(book):
+    chapters = S.collect(book)
+    assert [c.notebook for c in chapters] == ["notebooks/p/a.md", "notebooks/p/b.md", "notebooks/p/c.md"]
+    assert [c.status for c in chapters] == [S.BUILT, S.NO_TABLE, S.NOT_BUILT]  # the summary page is left out
+    a = chapters[0]
+    assert a.profile == "cpu" and list(a.tables) == ["p_a"]
+    rows = a.tables["p_a"]
+    assert [r["verdict"] for r in rows] == [V.AGREES, V.AGREES, V.DISAGREES]
+    assert set(S.ROW_FIELDS) <= set(rows[0])
+    claims = S.claims(chapters)
+    assert list(claims["chapter"]) == ["notebooks/p/a.md"] * 3 and set(claims["profile"]) == {"cpu"}
+    counts = S.counts(chapters)
+    assert list(counts.index) == ["notebooks/p/a.md", "whole book"]
+    whole = counts.loc["whole book"]
+    assert (whole["claims"], whole["precondition met"], whole[V.AGREES], whole[V.DISAGREES]) == (3, 3, 2, 1)
+    assert whole["share met"] == 1.0
+    assert list(S.missing(chapters)["status"]) == [S.NO_TABLE, S.NOT_BUILT]
+
+
+def test_failed_preconditions_count_as_not_testable(book, monkeypatch):
+    _executed(book / "notebooks/p/c.ipynb", _glue_outputs(_verdicts(met=False), "p_c", monkeypatch))
+    whole = S.counts(S.collect(book)).loc["whole book"]
+    assert (whole["claims"], whole["precondition met"], whole[V.NOT_TESTABLE]) == (6, 4, 2)
+    assert whole["share met"] == pytest.approx(4 / 6)
+
+
+def test_a_corrupt_executed_notebook_is_listed_not_fatal(book):
+    (book / "notebooks/p/c.ipynb").write_text("{ half a notebook")
+    chapters = S.collect(book)
+    assert chapters[2].status == S.UNREADABLE and S.records_digest(book)  # the build can still plan
+
+
+def test_malformed_records_are_a_clear_error():
+    with pytest.raises(ValueError, match="JSON"):
+        S.parse_records("'not json'")
+    with pytest.raises(ValueError, match="list of objects"):
+        S.parse_records(repr('{"a": 1}'))
+
+
+def test_summary_run_key_follows_the_chapters_records(book, monkeypatch):
+    summary, chapter = book / "notebooks/reference/verdicts.md", book / "notebooks/p/a.md"
+    assert S.reads_executed(summary) and not S.reads_executed(chapter)
+    before, chapter_key = cli.run_key(summary, {"profile": "smoke"}), cli.run_key(chapter, {"profile": "smoke"})
+    assert cli.run_key(summary, {"profile": "smoke"}) == before  # stable
+    _executed(book / "notebooks/p/c.ipynb", _glue_outputs(_verdicts(met=False), "p_c", monkeypatch))
+    assert cli.run_key(summary, {"profile": "smoke"}) != before  # a chapter published new records
+    assert cli.run_key(chapter, {"profile": "smoke"}) == chapter_key  # other notebooks' keys do not move
+
+
+@pytest.mark.parametrize("executor", ["pool", "submitit-local"])
+def test_build_runs_the_summary_after_every_other_notebook(book, monkeypatch, executor):
+    stages: list[list[str]] = []
+
+    def fake_run(tasks, *args, **kwargs):
+        stages.append([t.source.name for t in tasks])
+        return [build.Outcome(t.source, "ran", 0.1) for t in tasks]
+
+    monkeypatch.setattr(build, "run_pool", fake_run)
+    monkeypatch.setattr(build, "run_submitit", fake_run)
+    srcs = [book / "notebooks/reference/verdicts.md", book / "notebooks/p/a.md", book / "notebooks/p/b.md"]
+    tasks = [build.Task(s, s.with_suffix(".ipynb"), {"profile": "smoke"}, book, force=True) for s in srcs]
+    status, outcomes = build.build(tasks, jobs=2, executor=executor, out=lambda line: None)
+    assert status == 0
+    assert stages == [["a.md", "b.md"], ["verdicts.md"]]  # the summary page in a stage of its own, last
+    assert [o.source for o in outcomes] == srcs  # outcomes in the order of the tasks
+
+
+def test_an_interrupted_build_leaves_the_summary_for_next_time(book, monkeypatch):
+    stages: list[list[str]] = []
+
+    def stopped(tasks, *args, **kwargs):
+        stages.append([t.source.name for t in tasks])
+        raise build.BuildInterrupted(2, [build.Outcome(t.source, "interrupted") for t in tasks])
+
+    monkeypatch.setattr(build, "run_pool", stopped)
+    srcs = [book / "notebooks/p/a.md", book / "notebooks/reference/verdicts.md"]
+    tasks = [build.Task(s, s.with_suffix(".ipynb"), {"profile": "smoke"}, book, force=True) for s in srcs]
+    status, outcomes = build.build(tasks, jobs=1, out=lambda line: None)
+    assert status == 130 and stages == [["a.md"]]
+    assert [o.status for o in outcomes] == ["interrupted", "interrupted"]
