@@ -278,6 +278,27 @@ def verdict_sentences(verdicts: Sequence[V.Verdict]) -> list[str]:
     return out
 
 
+def appendix_b_verdicts(worst_step1: float, c: int, grad_max: float, worst_paper: float,
+                        worst_corrected: float) -> list[V.Verdict]:
+    """Appendix B's numeric claims as bound checks, each with a negative control that must be violated.
+
+    worst_step1: the largest m1 |l(e) - l(e')| / ||e - e'||_2 a search found (bound 2 sqrt(c), control the
+    constant 1); grad_max: the largest ||softmax(r) - e_y||_2 on random logits (bound sqrt 2, control halved);
+    worst_paper / worst_corrected: the largest |l(r) - l(r')| / (C ||r - r'||_2) found for the printed and the
+    corrected constant (bound 1, control halved). Pure mathematics: no precondition.
+    """
+    return [
+        V.bound_verdict("App. B step 1: m1 |l(e) - l(e')| <= 2 sqrt(c) ||e - e'||_2 (worst ratio found; control: "
+                        "the constant 1)", worst_step1, 2 * math.sqrt(c), control_bound=1.0),
+        V.bound_verdict("sqrt 2 is a Lipschitz constant of cross-entropy in the logits (largest gradient norm; "
+                        "control: halved)", grad_max, C1 * (1 + 1e-12), control_bound=CONTROL_FACTOR * C1),
+        V.bound_verdict(f"App. B's printed C = {PAPER['C_appendix_b']} is a Lipschitz constant of cross-entropy "
+                        "(worst |dl| / (C |dr|) found; control: halved)", worst_paper, 1.0, control_bound=CONTROL_FACTOR),
+        V.bound_verdict("the corrected C = 2 sqrt(c) M_2 / M_1 is one (worst |dl| / (C |dr|) found; control: halved)",
+                        worst_corrected, 1.0, control_bound=CONTROL_FACTOR),
+    ]
+
+
 def controls_table(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np.ndarray]], c1: float = C1):
     """Per (encoder, head, threat): the tightness of each form of Thm 3.2 and whether each negative control is
     violated (the bound halved; the bound without its Lipschitz factor C1 ||W||_2, i.e. the shift alone)."""
