@@ -168,26 +168,25 @@ def thm32_verdicts(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np
         return out + [V.bound_verdict(c, 0.0, 1.0, precondition=pre_chance) for c in (
             "Thm 3.2, sample form, shift from an independent representation search",
             "Thm 3.2, sample form, sound shift bound")]
-    if keep:
-        t_rep = [rows[i]["gap"] / (scale * c1 * rows[i]["W_norm"] * max(rows[i]["rep_pgd"], 1e-300)) for i in keep]
-        j = keep[int(np.argmax(t_rep))]
-        r = rows[j]
-        b_rep = scale * c1 * r["W_norm"] * r["rep_pgd"]
-        stronger = r["rep_pgd"] / max(r["shift_at_attack"], 1e-300)
-        out.append(V.bound_verdict(
-            "Thm 3.2, sample form, shift from an independent representation search (worst row; control: halved)",
-            r["gap"], max(b_rep, 1e-300), control_bound=CONTROL_FACTOR * b_rep,
-            precondition=V.all_of(pre_chance, V.at_least(
-                f"searched shift / shift at the classifier's attack ({r['encoder']}, {r['threat']})", stronger,
-                1.0 - ROUNDING))))
-        t_sound = [rows[i]["gap"] / (scale * c1 * rows[i]["W_norm"] * rows[i]["rep_upper"]) for i in keep]
-        j = keep[int(np.argmax(t_sound))]
-        r = rows[j]
-        b_sound = scale * c1 * r["W_norm"] * r["rep_upper"]
-        slack = r["rep_upper"] / max(r["rep_pgd"], 1e-300)
-        out.append(V.bound_verdict(
-            "Thm 3.2, sample form, sound shift bound (worst row; control: scaled down by the shift bound's slack)",
-            r["gap"], b_sound, control_bound=b_sound / slack, precondition=pre_chance))
+    t_rep = [rows[i]["gap"] / (scale * c1 * rows[i]["W_norm"] * max(rows[i]["rep_pgd"], 1e-300)) for i in keep]
+    j = keep[int(np.argmax(t_rep))]
+    r = rows[j]
+    b_rep = scale * c1 * r["W_norm"] * r["rep_pgd"]
+    stronger = r["rep_pgd"] / max(r["shift_at_attack"], 1e-300)
+    out.append(V.bound_verdict(
+        "Thm 3.2, sample form, shift from an independent representation search (worst row; control: halved)",
+        r["gap"], max(b_rep, 1e-300), control_bound=CONTROL_FACTOR * b_rep,
+        precondition=V.all_of(pre_chance, V.at_least(
+            f"searched shift / shift at the classifier's attack ({r['encoder']}, {r['threat']})", stronger,
+            1.0 - ROUNDING))))
+    t_sound = [rows[i]["gap"] / (scale * c1 * rows[i]["W_norm"] * rows[i]["rep_upper"]) for i in keep]
+    j = keep[int(np.argmax(t_sound))]
+    r = rows[j]
+    b_sound = scale * c1 * r["W_norm"] * r["rep_upper"]
+    slack = r["rep_upper"] / max(r["rep_pgd"], 1e-300)
+    out.append(V.bound_verdict(
+        "Thm 3.2, sample form, sound shift bound (worst row; control: scaled down by the shift bound's slack)",
+        r["gap"], b_sound, control_bound=b_sound / slack, precondition=pre_chance))
     return out
 
 
