@@ -175,7 +175,7 @@ def test_unsupported_encoder_raises():
         lipschitz_bound(m, (3, 32, 32))
 
 
-# ------------------------------------------------------------------ Theorem 3.2 on a tiny model
+# ------------------------------------------------------------------ Theorems 3.2 and 4.1: measurements and verdicts
 def test_thm32_holds_with_sound_rhs_on_a_tiny_probe():
     torch.manual_seed(0)
     m = build("mlp", 3, 1).eval()
@@ -188,7 +188,95 @@ def test_thm32_holds_with_sound_rhs_on_a_tiny_probe():
     att = RepresentationPGD(m, 0.05, steps=5, norm="linf", seed=0)
     xr = att(x)
     shift = representation_shift(m.features, x, xr)
-    row = measure_head(m, x, y, 0.05, "linf", shift, bound.shift_bound(0.05, "linf"), xr, steps=5)
-    assert row["held_sound"] and row["held_per_example"] and row["held_pgd"]
-    assert 0 <= row["ratio_sound"] <= row["ratio_pgd"] <= 1
-    assert row["cert_sound"] <= row["cert_pgd"]
+    row, pts = measure_head(m, x, y, 0.05, "linf", shift, bound.shift_bound(0.05, "linf"), xr, steps=5)
+    assert row["gap"] <= row["rhs_sound"] and row["gap"] <= row["rhs_own"] * (1 + 1e-5)
+    assert 0 <= row["tight_sound"] <= row["tight_rep"]
+    assert row["cert_sound"] <= row["cert_rep"]
+    # the proof's chain per point, at the classifier attack's own shift (sound: CE is sqrt(2)-Lipschitz)
+    assert np.all(pts["gap"] <= math.sqrt(2) * row["W_norm"] * pts["shift_at_attack"] * (1 + 1e-4) + 1e-6)
+    assert np.array_equal(pts["rep_pgd"], shift.double().numpy())  # the searched shift is kept apart
+
+
+class LinearClassifier(nn.Module):
+    """f(x) = <a, x> (one feature), head W = [[1], [-1]], bias (-10, 10): closed forms for both theorems."""
+
+    def __init__(self, d=4):
+        super().__init__()
+        self.a = nn.Parameter(torch.ones(1, d, dtype=torch.float64))
+        self.head = nn.Linear(1, 2).double()
+        with torch.no_grad():
+            self.head.weight.copy_(torch.tensor([[1.0], [-1.0]]))
+            self.head.bias.copy_(torch.tensor([-10.0, 10.0]))
+
+    def features(self, x):
+        return x.flatten(1) @ self.a.T
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def _linear_measurement():
+    """12 points at 0.5: 8 of class 1 (confidently right), 4 of class 0 (confidently wrong, where the loss is
+    steepest: there the per-point bound of Thm 3.2 and App. C's step are attained)."""
+    m = LinearClassifier()
+    x = torch.full((12, 1, 2, 2), 0.5, dtype=torch.float64)
+    y = torch.tensor([1] * 8 + [0] * 4)
+    eps = 0.1
+    exact = torch.full((12,), eps * 4.0, dtype=torch.float64)  # max |<a, d>| over the linf ball = eps ||a||_1
+    row, pts = measure_head(m, x, y, eps, "linf", exact, float(exact[0]), steps=20)
+    row.update(encoder="linear", threat="linf 0.1", weight_decay=0.0)
+    return row, pts
+
+
+def test_thm32_checks_have_power_on_a_linear_model():
+    from robustbook import verdicts as V
+    from robustbook.experiments import nern2023 as ex
+
+    row, pts = _linear_measurement()
+    assert pts["shift_at_attack"][8:] == pytest.approx(0.4)  # the attack moves the feature by the whole ball
+    right = ex.thm32_verdicts([row], [pts], 2, min_points=3)
+    per_point = right[0]
+    assert per_point.outcome == V.AGREES and per_point.effect > ex.CONTROL_FACTOR  # the control is violated
+    assert per_point.effect == pytest.approx(1.0, abs=1e-3)  # tight: log(1+e^16.8) - log(1+e^16) ~ 0.8 = 2 x 0.4
+    wrong = ex.thm32_verdicts([row], [pts], 2, min_points=3, scale=0.5)  # the bound wrong by 2x
+    assert wrong[0].outcome == V.DISAGREES
+    # the sample forms average over points that barely move: their controls hold, so no claim of power
+    assert {v.outcome for v in right[1:]} <= {V.AGREES, V.INCONCLUSIVE}
+    assert all(v.outcome == V.DISAGREES for v in ex.thm32_verdicts([row], [pts], 2, min_points=3, scale=0.2)[1:])
+    assert all(v.outcome == V.NOT_TESTABLE for v in ex.thm32_verdicts([row], [pts], 2, min_points=13)[:1])
+
+
+def test_thm41_checks_per_point_on_a_linear_model():
+    from robustbook import verdicts as V
+    from robustbook.experiments import nern2023 as ex
+
+    row, pts = _linear_measurement()
+    # margins +16 (right) and -16 (wrong); 2 ||W||_2 x 0.4 = 1.13 < 16, so the 8 right points are certified
+    assert pts["cert_sound"].sum() == 8
+    certified, step = ex.thm41_verdicts([row], [pts], 2, min_points=3)
+    assert certified.outcome == V.INCONCLUSIVE  # no flip, but the drops are tiny next to the margins
+    assert step.outcome == V.AGREES and step.effect == pytest.approx(1.0, abs=1e-3)  # attained by a linear map
+    assert ex.thm41_verdicts([row], [pts], 2, min_points=3, scale=0.5)[1].outcome == V.DISAGREES
+    # nothing certified: "not testable here", never a vacuous "agrees"
+    none = dict(pts, cert_sound=np.zeros(12, bool))
+    assert ex.thm41_verdicts([row], [none], 2, min_points=3)[0].outcome == V.NOT_TESTABLE
+    # a head at chance is left out of every check
+    at_chance = dict(row, clean_acc=0.5)
+    assert all(v.outcome == V.NOT_TESTABLE for v in ex.thm41_verdicts([at_chance], [pts], 2, min_points=3))
+
+
+def test_shift_and_trend_verdicts_reach_their_outcomes():
+    from robustbook import verdicts as V
+    from robustbook.experiments import nern2023 as ex
+
+    rng = np.random.default_rng(0)
+    big, small = rng.uniform(1, 2, 50), rng.uniform(0, 0.5, 50)
+    acc = {"standard": 0.9, "AT": 0.8}
+    assert ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, acc, 5, n_boot=200)[0].outcome == V.AGREES
+    assert ex.shift_verdicts({("standard", "l2"): small, ("AT", "l2"): big}, acc, 5, n_boot=200)[0].outcome == V.DISAGREES
+    assert ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, dict(acc, AT=0.2), 5, n_boot=200)[0].outcome \
+        == V.NOT_TESTABLE
+    rows = [dict(W_norm=float(w), rep_pgd=1.0, gap=float(w) ** 2, clean_acc=0.9) for w in range(1, 9)]
+    assert ex.trend_verdict(rows, 5, n_boot=200).outcome == V.AGREES
+    assert ex.trend_verdict([dict(r, gap=-r["gap"]) for r in rows], 5, n_boot=200).outcome == V.DISAGREES
+    assert ex.trend_verdict(rows[:2], 5, n_boot=200).outcome == V.NOT_TESTABLE

@@ -8,11 +8,16 @@ Theorem 4.1 (p. 5) the linear probe's; Appendix B derives the cross-entropy Lips
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
 
 import torch
 from torch import nn
 
+from .. import verdicts as V
 from ..train import zoo
 from ..train.loop import TrainConfig
 from .common import pick
@@ -34,12 +39,13 @@ class TransferSettings:
     eval_steps: int  # PGD steps of the attack on the whole classifier
     head_steps: int  # L-BFGS iterations of a head
     arch: str = "smallcnn"  # the sound bound needs a sequential encoder, so no ResNet at any profile
+    min_points: int = 10  # a per-point verdict needs at least this many points it can judge (else not testable)
 
 
 TRANSFER: dict[str, TransferSettings] = {
     "smoke": TransferSettings("digits32_source", "digits32_target", 1,
                               (("standard", "standard", "linf", 0.0), ("AT linf 0.1", "adversarial", "linf", 0.1)),
-                              (("linf", 0.05), ("l2", 0.5)), (1e-3, 1e-1), 2, 3, 1, 3, 30),
+                              (("linf", 0.05), ("l2", 0.5)), (1e-3, 1e-1), 2, 3, 1, 3, 30, min_points=3),
     "cpu": TransferSettings("digits32_source", "digits32_target", 1,
                             (("standard", "standard", "linf", 0.0), ("AT linf 0.1", "adversarial", "linf", 0.1),
                              ("AT l2 1.0", "adversarial", "l2", 1.0)),
@@ -100,3 +106,215 @@ def probe(s: TransferSettings, encoder: zoo.Recipe, weight_decay: float, train_s
           device: torch.device | str = "cpu") -> nn.Module:
     """The frozen encoder with its linear head, from the zoo or fit now."""
     return zoo.get_or_train(probe_recipe(s, encoder, weight_decay, train_size, seed), device, progress=False)
+
+
+# ---------------------------------------------------------------------------------------------- the paper
+# Nern & Sharma state no measured numbers (the paper has no experiments; Sec. 5 asks for empirical
+# corroboration). What the chapter compares with is the form of its statements, transcribed once here:
+PAPER = {
+    "thm32_factor": "||W||_2 C_1",  # Thm 3.2 (p. 4): L_adv - L <= ||W||_2 C_1 (1/n) sum max ||f(x+d) - f(x)|| + C_2 sqrt(log(2/rho)/(2n))
+    "thm41_factor": 2.0,  # Thm 4.1 (p. 5): robust at x if min_j (F_y - F_j)(x) >= 2 ||W||_2 max ||f(x+d) - f(x)||
+    "C_appendix_b": "2 c sqrt(c) M_2^2 / M_1",  # App. B: the Lipschitz constant of cross-entropy as printed
+}
+C1 = math.sqrt(2.0)  # the exact Lipschitz constant of cross-entropy in the logits (checked in appendix_b)
+CONTROL_FACTOR = 0.5  # every bound check also runs the bound wrong by this factor: the control must be violated
+ROUNDING = 1e-4  # relative slack of a per-point bound for float32 rounding (a linear map attains the bound exactly)
+
+
+# ---------------------------------------------------------------------------------------------- verdicts
+def _usable(rows: Sequence[dict[str, Any]], num_classes: int) -> list[int]:
+    """Indices of the rows whose head trained above chance (the book's one near-chance rule)."""
+    return [i for i, r in enumerate(rows) if not V.near_chance(r["clean_acc"], num_classes)]
+
+
+def heads_above_chance(rows: Sequence[dict[str, Any]], num_classes: int) -> V.Precondition:
+    """Every encoder has a head above chance (its best clean accuracy over the weight-decay sweep)."""
+    best: dict[str, float] = {}
+    for r in rows:
+        best[r["encoder"]] = max(best.get(r["encoder"], 0.0), r["clean_acc"])
+    return V.trained_above_chance(best, num_classes)
+
+
+def thm32_verdicts(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np.ndarray]], num_classes: int,
+                   min_points: int = 10, scale: float = 1.0, c1: float = C1) -> list[V.Verdict]:
+    """Theorem 3.2 three ways, each a bound check with a negative control that must be violated.
+
+    `scale` multiplies every bound (1 for the theorem; a test passes 0.5 to check that a bound wrong by 2x is
+    caught). Rows whose head is at chance are left out. (1) per point, at the classifier attack's own point: the
+    proof's chain gap_i <= C1 ||W||_2 ||f(x_i') - f(x_i)||_2; judged at the worst point, control the bound halved.
+    (2) the sample form with the shift of an independent search in representation space (a lower estimate of
+    the max, so a precondition asks that it find at least the shift the classifier's attack made); worst row,
+    control halved. (3) the sample form with the sound layer-product bound; worst row, control the bound scaled
+    down by the measured slack of the shift bound (sound / searched shift), i.e. form (2)'s right side.
+    """
+    keep = _usable(rows, num_classes)
+    pre_chance = heads_above_chance(rows, num_classes)
+    out = []
+    # (1) per point
+    ratios = []
+    for i in keep:
+        r, p = rows[i], points[i]
+        bound = scale * c1 * r["W_norm"] * p["shift_at_attack"]
+        ok = (bound > 1e-12) & (p["gap"] > 1e-9)
+        ratios.append(p["gap"][ok] / bound[ok])
+    ratio = np.concatenate(ratios) if ratios else np.zeros(0)
+    worst = float(ratio.max()) if ratio.size else 0.0
+    pre = V.all_of(pre_chance, V.at_least("points with a loss gap (over heads above chance)", ratio.size, min_points))
+    out.append(V.bound_verdict(
+        "Thm 3.2, per point at the attack's own shift: gap_i <= sqrt2 ||W||_2 shift_i (worst point; control: halved)",
+        worst, 1.0 + ROUNDING, control_bound=CONTROL_FACTOR, precondition=pre))
+    # (2) and (3): the sample form, worst row
+    if not keep:  # every head at chance: nothing to judge (the precondition says so)
+        return out + [V.bound_verdict(c, 0.0, 1.0, precondition=pre_chance) for c in (
+            "Thm 3.2, sample form, shift from an independent representation search",
+            "Thm 3.2, sample form, sound shift bound")]
+    t_rep = [rows[i]["gap"] / (scale * c1 * rows[i]["W_norm"] * max(rows[i]["rep_pgd"], 1e-300)) for i in keep]
+    j = keep[int(np.argmax(t_rep))]
+    r = rows[j]
+    b_rep = scale * c1 * r["W_norm"] * r["rep_pgd"]
+    stronger = r["rep_pgd"] / max(r["shift_at_attack"], 1e-300)
+    out.append(V.bound_verdict(
+        "Thm 3.2, sample form, shift from an independent representation search (worst row; control: halved)",
+        r["gap"], max(b_rep, 1e-300), control_bound=CONTROL_FACTOR * b_rep,
+        precondition=V.all_of(pre_chance, V.at_least(
+            f"searched shift / shift at the classifier's attack ({r['encoder']}, {r['threat']})", stronger,
+            1.0 - ROUNDING))))
+    t_sound = [rows[i]["gap"] / (scale * c1 * rows[i]["W_norm"] * rows[i]["rep_upper"]) for i in keep]
+    j = keep[int(np.argmax(t_sound))]
+    r = rows[j]
+    b_sound = scale * c1 * r["W_norm"] * r["rep_upper"]
+    slack = r["rep_upper"] / max(r["rep_pgd"], 1e-300)
+    out.append(V.bound_verdict(
+        "Thm 3.2, sample form, sound shift bound (worst row; control: scaled down by the shift bound's slack)",
+        r["gap"], b_sound, control_bound=b_sound / slack, precondition=pre_chance))
+    return out
+
+
+def thm41_verdicts(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np.ndarray]], num_classes: int,
+                   min_points: int = 10, scale: float = 1.0) -> list[V.Verdict]:
+    """Theorem 4.1 judged per point: its conclusion on the points it certifies, and its proof's step everywhere.
+
+    (1) Every point that meets the criterion with the sound shift bound keeps its label under the classifier's
+    PGD: the worst relative margin drop max_j (m_j(x) - m_j(x')) / m_j(x) over certified points must stay <= 1
+    (> 1 is a flip); precondition: at least `min_points` points certified, else nothing was tested. Control: the
+    certificate asked to survive twice the drop. (2) App. C's step at the attack's own point, pairwise form:
+    m_j(x) - m_j(x') <= ||W_y - W_j||_2 ||f(x') - f(x)||_2 for every j (the factor 2 ||W||_2 of the theorem is an
+    upper bound of ||W_y - W_j||_2); worst point, control halved. `scale` multiplies both bounds (tests).
+    """
+    keep = _usable(rows, num_classes)
+    pre_chance = heads_above_chance(rows, num_classes)
+    rel, step = [], []
+    for i in keep:
+        p = points[i]
+        cert = p["cert_sound"].astype(bool)
+        rel.append(p["drop_rel"][cert])
+        ok = p["shift_at_attack"] > 1e-12
+        step.append(p["drop_per_unit"][ok] / (scale * p["shift_at_attack"][ok]))
+    rel_all = np.concatenate(rel) if rel else np.zeros(0)
+    step_all = np.concatenate(step) if step else np.zeros(0)
+    out = [V.bound_verdict(
+        "Thm 4.1, per point: a point certified with the sound shift bound keeps its label under PGD "
+        "(worst margin drop / margin; control: halved)",
+        float(rel_all.max()) if rel_all.size else 0.0, scale, control_bound=CONTROL_FACTOR * scale,
+        precondition=V.all_of(pre_chance, V.at_least("points certified with the sound shift bound",
+                                                     rel_all.size, min_points)))]
+    out.append(V.bound_verdict(
+        "Thm 4.1's step (App. C), per point: margin drop <= ||W_y - W_j||_2 shift (worst point; control: halved)",
+        float(step_all.max()) if step_all.size else 0.0, 1.0 + ROUNDING, control_bound=CONTROL_FACTOR,
+        precondition=V.all_of(pre_chance, V.at_least("points the attack moved", step_all.size, min_points))))
+    return out
+
+
+def shift_verdicts(rep: dict[tuple[str, str], np.ndarray], accuracies: dict[str, float], num_classes: int,
+                   standard: str = "standard", seed: int = 0, n_boot: int = 2000) -> list[V.Verdict]:
+    """Sec. 3's intuition: adversarial pre-training shrinks the representation shift (standard - AT > 0, paired
+    over test points, per AT encoder and threat; the searched shift of the features, in their own units)."""
+    out = []
+    for (name, norm), shift in rep.items():
+        if name == standard:
+            continue
+        d, lo, hi = V.paired_difference(rep[standard, norm], shift, n_boot=n_boot, seed=seed)
+        out.append(V.sign_verdict(f"AT shrinks the representation shift: standard - {name} ({norm})", d, lo, hi, +1,
+                                  precondition=V.trained_above_chance(
+                                      {standard: accuracies[standard], name: accuracies[name]}, num_classes)))
+    return out
+
+
+def trend_verdict(rows: Sequence[dict[str, Any]], num_classes: int, seed: int = 0, n_boot: int = 2000) -> V.Verdict:
+    """Thm 3.2's intuition: the gap grows with ||W||_2 x shift. Spearman over the (encoder, head, threat) rows,
+    the shift from the independent representation search (not from the classifier's own attack, which would make
+    the correlation partly circular). Rows share encoders, so the bootstrap interval is optimistic."""
+    keep = _usable(rows, num_classes)
+    x = [rows[i]["W_norm"] * rows[i]["rep_pgd"] for i in keep]
+    y = [rows[i]["gap"] for i in keep]
+    pre = V.at_least("rows with a head above chance", len(keep), 5)
+    if len(keep) < 3:
+        return V.sign_verdict("the gap grows with ||W||_2 x searched shift (Spearman over rows)", 0.0, 0.0, 0.0, +1,
+                              precondition=pre)
+    rho, lo, hi = V.spearman_interval(x, y, n_boot=n_boot, seed=seed)
+    return V.sign_verdict("the gap grows with ||W||_2 x searched shift (Spearman over rows)", rho, lo, hi, +1,
+                          precondition=pre)
+
+
+def verdict_sentences(verdicts: Sequence[V.Verdict]) -> list[str]:
+    """One sentence per verdict, chosen by its computed outcome and rule (the chapter prints these: no prose
+    explains an outcome that did not happen)."""
+    out = []
+    for v in verdicts:
+        bound = "negative control" in v.rule
+        if v.outcome == V.AGREES:
+            why = (f"the bound held (tightness {v.effect:.3g}) and its negative control was violated, so the check "
+                   "could have said no" if bound else "the whole 95% interval lies on the paper's side")
+        elif v.outcome == V.DISAGREES:
+            why = (f"the measured quantity exceeds the bound (tightness {v.effect:.3g})" if bound
+                   else "the whole 95% interval lies on the other side of zero")
+        elif v.outcome == V.INCONCLUSIVE:
+            why = (f"the bound held (tightness {v.effect:.3g}) but so did its negative control: this check cannot tell "
+                   "the statement from a wrong one" if bound else "the 95% interval straddles zero")
+        else:
+            why = f"its precondition failed ({v.precondition.text if v.precondition else ''})"
+        out.append(f"{v.claim}: **{v.outcome}**; {why}.")
+    return out
+
+
+def appendix_b_verdicts(worst_step1: float, c: int, grad_max: float, worst_paper: float,
+                        worst_corrected: float) -> list[V.Verdict]:
+    """Appendix B's numeric claims as bound checks, each with a negative control that must be violated.
+
+    worst_step1: the largest m1 |l(e) - l(e')| / ||e - e'||_2 a search found (bound 2 sqrt(c), control the
+    constant 1); grad_max: the largest ||softmax(r) - e_y||_2 on random logits (bound sqrt 2, control halved);
+    worst_paper / worst_corrected: the largest |l(r) - l(r')| / (C ||r - r'||_2) found for the printed and the
+    corrected constant (bound 1, control halved). Pure mathematics: no precondition.
+    """
+    return [
+        V.bound_verdict("App. B step 1: m1 |l(e) - l(e')| <= 2 sqrt(c) ||e - e'||_2 (worst ratio found; control: "
+                        "the constant 1)", worst_step1, 2 * math.sqrt(c), control_bound=1.0),
+        V.bound_verdict("sqrt 2 is a Lipschitz constant of cross-entropy in the logits (largest gradient norm; "
+                        "control: halved)", grad_max, C1 * (1 + 1e-12), control_bound=CONTROL_FACTOR * C1),
+        V.bound_verdict(f"App. B's printed C = {PAPER['C_appendix_b']} is a Lipschitz constant of cross-entropy "
+                        "(worst |dl| / (C |dr|) found; control: halved)", worst_paper, 1.0, control_bound=CONTROL_FACTOR),
+        V.bound_verdict("the corrected C = 2 sqrt(c) M_2 / M_1 is one (worst |dl| / (C |dr|) found; control: halved)",
+                        worst_corrected, 1.0, control_bound=CONTROL_FACTOR),
+    ]
+
+
+def controls_table(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np.ndarray]], c1: float = C1):
+    """Per (encoder, head, threat): the tightness of each form of Thm 3.2 and whether each negative control is
+    violated (the bound halved; the bound without its Lipschitz factor C1 ||W||_2, i.e. the shift alone)."""
+    import pandas as pd
+
+    out = []
+    for r, p in zip(rows, points):
+        b_point = c1 * r["W_norm"] * p["shift_at_attack"]
+        moved = b_point > 1e-12
+        worst = float((p["gap"][moved] / b_point[moved]).max()) if moved.any() else float("nan")
+        out.append({
+            "encoder": r["encoder"], "weight_decay": r["weight_decay"], "threat": r["threat"],
+            "tightness per point (max)": worst,
+            "tightness, searched shift": r["tight_rep"], "tightness, sound bound": r["tight_sound"],
+            "per point, halved: violated": bool(worst > CONTROL_FACTOR),
+            "per point, no C1||W||: violated": bool((p["gap"] > p["shift_at_attack"] * (1 + ROUNDING)).any()),
+            "searched shift, halved: violated": bool(r["tight_rep"] > CONTROL_FACTOR),
+            "searched shift, no C1||W||: violated": bool(r["gap"] > r["rep_pgd"]),
+        })
+    return pd.DataFrame(out)
