@@ -446,3 +446,11 @@ def verdict_upsilon_estimate(robust_acc: dict[str, float], rel_error: dict[str, 
     pre = V.at_least("networks compared", len(names), 4)
     return V.sign_verdict("more robust networks: closer 10% estimate of Upsilon (Spearman rho < 0)", rho, lo, hi,
                           -1, 0.0, pre)
+
+
+def sweep_recipes(profile: str, seed: int = 0) -> list[zoo.Recipe]:
+    """The zoo recipes of the chapter's networks at `profile` (a cluster build trains them first); none at gpu,
+    whose networks are RobustBench checkpoints. The tau x eta fine-tuning runs are not zoo models: each returns
+    its per-epoch history, so the notebook runs them."""
+    s = settings(profile)
+    return [] if s.dataset == "cifar10" else [recipe(s, label, seed) for label in networks(s)]

@@ -136,3 +136,8 @@ def chapter_report(model: nn.Module, data, threat: str, eps: float, profile: str
     n = CHAPTER_SUBSET[profile] if subset is None else int(subset)
     return robustness_report(model, data, threat, eps, suites=SUITES, subset=n, num_classes=num_classes,
                              device=device, seed=seed, cfg=CHAPTER_SUITES[profile])
+
+
+def sweep_recipes(profile: str, seed: int = 0) -> list[zoo.Recipe]:
+    """The zoo recipes of the evaluating chapter at `profile` (a cluster build trains them first)."""
+    return [recipe(settings(profile), name, seed) for name in MODELS]

@@ -87,3 +87,15 @@ def paper_standard_row() -> pd.Series:
     """yi2021 Table 1's "Std" row (CIFAR10-C, accuracy %): Clean, the 15 corruptions and Avg, transcribed once
     in `experiments.yi2021.PAPER_TABLE1`."""
     return PAPER_TABLE1.loc["Std"]
+
+
+def sweep_recipes(profile: str, seed: int = 0) -> list[zoo.Recipe]:
+    """The zoo recipes the foundations notebooks request at `profile` with their default parameters (a cluster
+    build trains them first): the threat-models chapter's two models and the corruptions chapter's one."""
+    import torch
+
+    from ..config import PROFILES
+
+    cfg = Settings(PROFILES[profile], seed, torch.device("cpu"))  # what `setup` resolves, minus the knobs
+    recipes = threat_model_recipes(cfg, threat_models_settings(profile))
+    return [*recipes.values(), corruption_recipe(cfg, corruptions_settings(profile))]

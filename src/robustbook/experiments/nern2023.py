@@ -100,3 +100,14 @@ def probe(s: TransferSettings, encoder: zoo.Recipe, weight_decay: float, train_s
           device: torch.device | str = "cpu") -> nn.Module:
     """The frozen encoder with its linear head, from the zoo or fit now."""
     return zoo.get_or_train(probe_recipe(s, encoder, weight_decay, train_size, seed), device, progress=False)
+
+
+def sweep_recipes(profile: str, seed: int = 0) -> list[zoo.Recipe]:
+    """The zoo recipes of the transfer chapter at `profile` with its default parameters: the encoders and a
+    linear probe per encoder and weight decay (a cluster build trains them first)."""
+    from ..config import PROFILES
+
+    s, p = transfer_settings(profile), PROFILES[profile]
+    enc = [encoder_recipe(s, objective, norm, eps, epochs=p.epochs, batch_size=p.batch_size, lr=p.lr,
+                          train_size=p.train_size, seed=seed) for _, objective, norm, eps in s.encoders]
+    return enc + [probe_recipe(s, r, wd, p.train_size, seed) for r in enc for wd in s.weight_decays]
