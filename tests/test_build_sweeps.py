@@ -1,6 +1,6 @@
 """Sweeps as zoo jobs: each driver lists its recipes, a build trains them first (submitit array or pool), a
-failing recipe is reported as such and the notebooks still run. (That the lists equal what the notebooks
-request is checked on the smoke book itself: tests/test_notebooks.py.)"""
+failing recipe is reported as such and the notebooks still run (the submitit case: tests/test_build.py).
+That the lists equal what the notebooks request is checked on the smoke book itself: tests/test_notebooks.py."""
 from __future__ import annotations
 
 import importlib
@@ -9,14 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from _tiny_notebooks import HEADER
 from robustbook import build, experiments
 from robustbook.train import TrainConfig, zoo
 
-OK = HEADER + """```{code-cell} ipython3
-print("notebook ran")
-```
-"""
 GOOD = zoo.Recipe("smallcnn", "digits32", TrainConfig(epochs=1, batch_size=32), seed=0, train_size=32)
 BROKEN = zoo.Recipe("smallcnn", "no_such_data_set", TrainConfig(epochs=1), seed=0, train_size=32)
 DRIVERS = [i.name for i in pkgutil.iter_modules(experiments.__path__)
@@ -32,41 +27,30 @@ def test_each_driver_lists_distinct_recipes_that_follow_profile_and_seed(name):
     hook = importlib.import_module(f"robustbook.experiments.{name}").sweep_recipes
     smoke, seed1 = hook("smoke"), hook("smoke", seed=1)
     assert smoke and all(isinstance(r, zoo.Recipe) for r in smoke)
+    assert hook("smoke", notebooks={"no_such_notebook"}) == []
     assert len({zoo.key(r) for r in smoke}) == len(smoke)  # no recipe twice: one array task each
     assert {r.seed for r in seed1} == {1} and len(seed1) == len(smoke)
 
 
-def test_the_build_collects_the_drivers_of_the_notebooks_to_run(tmp_path):
+def test_the_build_lists_only_the_recipes_of_the_notebooks_to_run(tmp_path):
     root = Path(__file__).resolve().parents[1]
-    task = build.Task(root / "notebooks" / "wen2020" / "capacity.md", tmp_path / "x.ipynb", {}, root)
-    assert "wen2020" in build.drivers_of([task]) and "yi2021" not in build.drivers_of([task])
-    only = build.sweep_recipes("smoke", drivers={"wen2020"})
-    assert only == importlib.import_module("robustbook.experiments.wen2020").sweep_recipes("smoke")
+
+    def task(rel: str) -> build.Task:
+        return build.Task(root / "notebooks" / rel, tmp_path / "x.ipynb", {}, root)
+
+    assert "wen2020" in build.drivers_of([task("wen2020/capacity.md")])
+    assert "yi2021" not in build.drivers_of([task("wen2020/capacity.md")])
+    wen = importlib.import_module("robustbook.experiments.wen2020")
+    capacity = build.sweep_recipes("smoke", tasks=[task("wen2020/capacity.md")])
+    assert capacity == wen.sweep_recipes("smoke", notebooks={"capacity"}) and capacity
+    assert set(capacity) < set(wen.sweep_recipes("smoke"))  # not the AR sweep of the regularizer page
+    assert build.sweep_recipes("smoke", tasks=[task("wen2020/theory.md")]) == []  # trains nothing
     everything = build.sweep_recipes("smoke")
-    assert set(only) < set(everything) and len(set(everything)) == len(everything)
+    assert set(capacity) < set(everything) and len(set(everything)) == len(everything)
     lines: list[str] = []  # a driver that cannot list its recipes (data not downloaded) is skipped, not fatal
-    build.sweep_recipes("gpu", drivers={"alhamoud2023", "wen2020"}, out=lines.append)
+    build.sweep_recipes("gpu", tasks=[task("wen2020/capacity.md"), task("alhamoud2023/certified.md")],
+                        out=lines.append)
     assert not lines or all("skipped" in ln for ln in lines)
-
-
-def test_submitit_trains_the_recipes_first_reports_a_failing_one_and_still_runs_the_notebooks(tmp_path):
-    pytest.importorskip("submitit")
-    src = tmp_path / "ok.md"
-    src.write_text(OK)
-    tasks = [build.Task(src, src.with_suffix(".ipynb"), {"profile": "smoke", "device": "cpu"}, tmp_path)]
-    options = build.ClusterOptions(tmp_path / "submitit", timeout_min=5, gpus_per_task=0)
-    lines: list[str] = []
-    status, outcomes = build.build(tasks, executor="submitit-local", cluster=options, recipes=[GOOD, BROKEN],
-                                   out=lines.append)
-    text = "\n".join(lines)
-    assert status == 1  # a failed recipe fails the build, though every notebook ran
-    assert [o.status for o in outcomes] == ["ran"] and "notebook ran" in src.with_suffix(".ipynb").read_text()
-    assert "submitted 2 zoo recipe(s) as job array" in text
-    assert f"FAILED zoo recipe {build.recipe_name(BROKEN)}: job " in text and "no_such_data_set" in text
-    assert "1 recipe(s) trained or found, 1 failed" in text
-    first_zoo = min(i for i, ln in enumerate(lines) if ln.startswith("  zoo ["))
-    assert first_zoo < min(i for i, ln in enumerate(lines) if ln.startswith("  start"))  # sweeps first
-    assert zoo.stored_components(GOOD) is not None  # trained into the zoo the notebooks read
 
 
 def test_the_pool_can_train_the_sweeps_first_and_isolates_a_failure():

@@ -1,6 +1,8 @@
 """Every notebook of the book executes under papermill at the smoke profile; the book then builds."""
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -9,6 +11,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
+import torch
 
 from robustbook.cli import NotebookFailed, execute, toc_notebooks
 
@@ -31,13 +34,24 @@ def smoke_book(tmp_path_factory):
     """A copy of the book sources with every toc notebook executed at profile=smoke; failures recorded."""
     dst = tmp_path_factory.mktemp("book")
     _copy_sources(dst)
-    failures = {}
-    for rel in NOTEBOOKS:
-        src = dst / rel
-        try:
-            execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, dst, force=True, quiet=True)
-        except NotebookFailed as err:
-            failures[rel] = str(err)
+    failures, trained = {}, {}
+    saved = os.environ.get("ROBUSTBOOK_CACHE")
+    os.environ["ROBUSTBOOK_CACHE"] = str(dst / ".cache")  # its own zoo: what each notebook trains is seen
+    try:
+        for rel in NOTEBOOKS:
+            src, before = dst / rel, set((dst / ".cache" / "zoo").glob("*.pt"))
+            try:
+                execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, dst, force=True, quiet=True)
+            except NotebookFailed as err:
+                failures[rel] = str(err)
+            trained[rel] = sorted(p.stem for p in set((dst / ".cache" / "zoo").glob("*.pt")) - before
+                                  if "recipe" in torch.load(p, map_location="cpu", weights_only=True))
+    finally:
+        if saved is None:
+            os.environ.pop("ROBUSTBOOK_CACHE", None)
+        else:
+            os.environ["ROBUSTBOOK_CACHE"] = saved
+    (dst / "zoo_trained.json").write_text(json.dumps(trained, indent=1))  # notebook -> Recipe keys it trained
     return dst, failures
 
 
@@ -56,6 +70,29 @@ def test_parameters_cell_survives_jupytext_and_setup_follows(rel):
 def test_notebook_executes_at_smoke(smoke_book, rel):
     _, failures = smoke_book
     assert rel not in failures, failures.get(rel)
+
+
+@pytest.mark.notebook
+def test_sweep_recipes_are_the_recipes_the_notebooks_train(smoke_book):
+    """Each driver's `sweep_recipes("smoke")` (what a cluster build trains first) names exactly the zoo
+    `Recipe`s the smoke book trains: nothing missing (no notebook waits on a model the array skipped)
+    and nothing extra; and the drivers a notebook imports list every recipe it trains."""
+    from robustbook import build
+    from robustbook.config import resolve_device
+    from robustbook.train import zoo
+
+    dst, failures = smoke_book
+    if failures:
+        pytest.skip(f"notebooks failed: {sorted(failures)}")
+    trained = json.loads((dst / "zoo_trained.json").read_text())
+    device = resolve_device("auto")
+    for rel, keys in trained.items():
+        task = build.Task(ROOT / rel, ROOT / rel, {}, ROOT)
+        listed = {zoo.key(r, device) for r in build.sweep_recipes("smoke", tasks=[task])}
+        assert set(keys) <= listed, f"{rel} trains zoo recipes its drivers' sweep_recipes do not list for it"
+    listed = {zoo.key(r, device): build.recipe_name(r) for r in build.sweep_recipes("smoke")}
+    extra = sorted(name for k, name in listed.items() if k not in {k for ks in trained.values() for k in ks})
+    assert not extra, f"sweep_recipes lists recipes no notebook trains: {extra}"
 
 
 @pytest.mark.notebook

@@ -88,12 +88,13 @@ def recipe_name(recipe: Any) -> str:
     from .train import zoo
 
     kind = "probe on " + recipe.base.arch if recipe.base is not None else recipe.train.objective
-    return f"{recipe.arch}/{kind} on {recipe.dataset} [{zoo.key(recipe)[:8]}]"
+    return f"{recipe.arch} {kind} on {recipe.dataset} [{zoo.key(recipe)[:8]}]".replace("/", "-")
 
 
 def sweep_recipes(profile: str, seed: int = 0, out: Callable[[str], None] = print,
-                  drivers: set[str] | None = None) -> list[Any]:
-    """The zoo recipes of the chapters' sweeps: each `experiments.<paper>.sweep_recipes(profile)` there is.
+                  tasks: Sequence[Task] | None = None) -> list[Any]:
+    """The zoo recipes of the chapters' sweeps: `experiments.<paper>.sweep_recipes(profile, seed, notebooks)`
+    of each driver that has one; with `tasks`, only those of the notebooks to run (by the drivers they import).
 
     A cluster build trains them as one array job before the notebooks that read them start. A driver whose
     list cannot be made here (its data set is not downloaded yet, say) is reported and skipped: its
@@ -106,14 +107,14 @@ def sweep_recipes(profile: str, seed: int = 0, out: Callable[[str], None] = prin
 
     found: dict[Any, None] = {}
     for info in pkgutil.iter_modules(experiments.__path__):
-        if drivers is not None and info.name not in drivers:
+        stems = None if tasks is None else {t.source.stem for t in tasks if info.name in drivers_of([t])}
+        if stems is not None and not stems:
             continue
-        module = importlib.import_module(f"{experiments.__name__}.{info.name}")
-        hook = getattr(module, "sweep_recipes", None)
+        hook = getattr(importlib.import_module(f"{experiments.__name__}.{info.name}"), "sweep_recipes", None)
         if not callable(hook):
             continue
         try:
-            found.update(dict.fromkeys(hook(profile, seed=seed)))
+            found.update(dict.fromkeys(hook(profile, seed=seed, notebooks=stems)))
         except Exception as err:  # noqa: BLE001 - a sweep that cannot be listed is trained by its notebook
             out(f"  sweeps of {info.name} skipped: {_first_line(err)}")
     return list(found)
@@ -128,13 +129,13 @@ def drivers_of(tasks: Sequence[Task]) -> set[str]:
 
 
 def _recipe_outcome(recipe: Any, device: str) -> Outcome:
-    """train_recipe as an Outcome (source: zoo/<name>), never raising: the pool's sweep task."""
+    """train_recipe as an Outcome (its source: the recipe's name), never raising: the pool's sweep task."""
     name, start = recipe_name(recipe), time.perf_counter()
     try:
         train_recipe(recipe, device)
     except Exception as err:  # noqa: BLE001 - isolate every failure; the summary names it
-        return Outcome(Path("zoo") / name, "failed", time.perf_counter() - start, error=_first_line(err))
-    return Outcome(Path("zoo") / name, "ran", time.perf_counter() - start)
+        return Outcome(Path(name), "failed", time.perf_counter() - start, error=_first_line(err))
+    return Outcome(Path(name), "ran", time.perf_counter() - start)
 
 
 def pretrain_pool(recipes: Sequence[Any], jobs: int, gpus: Sequence[str], device: str,
@@ -182,7 +183,7 @@ def pretrain_submitit(recipes: Sequence[Any], executor: Any, device: str, out: C
                 for i, (r, job, t0) in list(pending.items()):
                     if not job.done():
                         continue
-                    name = Path("zoo") / recipe_name(r)
+                    name = Path(recipe_name(r))
                     try:
                         job.result()
                         o = Outcome(name, "ran", time.monotonic() - t0)

@@ -361,8 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         args.force) for src in sources]
     seed = int(params.get("seed", 0))  # the recipes of the notebooks to run, at their default knobs
     status, _ = build.build(tasks, jobs=args.jobs, executor=args.executor, gpus=gpus, cluster=cluster,
-                            recipes=lambda todo: build.sweep_recipes(args.profile, seed,
-                                                                     drivers=build.drivers_of(todo)),
+                            recipes=lambda todo: build.sweep_recipes(args.profile, seed, tasks=todo),
                             sweeps_first=args.sweeps_first)
     if status:
         return status

@@ -448,9 +448,14 @@ def verdict_upsilon_estimate(robust_acc: dict[str, float], rel_error: dict[str, 
                           -1, 0.0, pre)
 
 
-def sweep_recipes(profile: str, seed: int = 0) -> list[zoo.Recipe]:
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
     """The zoo recipes of the chapter's networks at `profile` (a cluster build trains them first); none at gpu,
     whose networks are RobustBench checkpoints. The tau x eta fine-tuning runs are not zoo models: each returns
     its per-epoch history, so the notebook runs them."""
+    from .common import sweep
+
     s = settings(profile)
-    return [] if s.dataset == "cifar10" else [recipe(s, label, seed) for label in networks(s)]
+    if s.dataset == "cifar10":
+        return []
+    return sweep({"finetuning": [recipe(s, label, seed) for label in networks(s)],
+                  "sensitivity": [recipe(s, case_study(s), seed)]}, notebooks)

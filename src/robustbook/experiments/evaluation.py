@@ -138,6 +138,8 @@ def chapter_report(model: nn.Module, data, threat: str, eps: float, profile: str
                              device=device, seed=seed, cfg=CHAPTER_SUITES[profile])
 
 
-def sweep_recipes(profile: str, seed: int = 0) -> list[zoo.Recipe]:
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
     """The zoo recipes of the evaluating chapter at `profile` (a cluster build trains them first)."""
-    return [recipe(settings(profile), name, seed) for name in MODELS]
+    from .common import sweep
+
+    return sweep({"evaluating": [recipe(settings(profile), name, seed) for name in MODELS]}, notebooks)

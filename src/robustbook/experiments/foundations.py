@@ -89,13 +89,15 @@ def paper_standard_row() -> pd.Series:
     return PAPER_TABLE1.loc["Std"]
 
 
-def sweep_recipes(profile: str, seed: int = 0) -> list[zoo.Recipe]:
-    """The zoo recipes the foundations notebooks request at `profile` with their default parameters (a cluster
-    build trains them first): the threat-models chapter's two models and the corruptions chapter's one."""
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
+    """The zoo recipes the foundations notebooks (stems; None: all) request at `profile` with their default
+    parameters (a cluster build trains them first): the threat-models chapter's two models, the corruptions
+    chapter's one."""
     import torch
 
     from ..config import PROFILES
+    from .common import sweep
 
     cfg = Settings(PROFILES[profile], seed, torch.device("cpu"))  # what `setup` resolves, minus the knobs
-    recipes = threat_model_recipes(cfg, threat_models_settings(profile))
-    return [*recipes.values(), corruption_recipe(cfg, corruptions_settings(profile))]
+    return sweep({"threat_models": list(threat_model_recipes(cfg, threat_models_settings(profile)).values()),
+                  "corruptions": [corruption_recipe(cfg, corruptions_settings(profile))]}, notebooks)

@@ -102,12 +102,14 @@ def probe(s: TransferSettings, encoder: zoo.Recipe, weight_decay: float, train_s
     return zoo.get_or_train(probe_recipe(s, encoder, weight_decay, train_size, seed), device, progress=False)
 
 
-def sweep_recipes(profile: str, seed: int = 0) -> list[zoo.Recipe]:
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
     """The zoo recipes of the transfer chapter at `profile` with its default parameters: the encoders and a
     linear probe per encoder and weight decay (a cluster build trains them first)."""
     from ..config import PROFILES
+    from .common import sweep
 
     s, p = transfer_settings(profile), PROFILES[profile]
     enc = [encoder_recipe(s, objective, norm, eps, epochs=p.epochs, batch_size=p.batch_size, lr=p.lr,
                           train_size=p.train_size, seed=seed) for _, objective, norm, eps in s.encoders]
-    return enc + [probe_recipe(s, r, wd, p.train_size, seed) for r in enc for wd in s.weight_decays]
+    probes = [probe_recipe(s, r, wd, p.train_size, seed) for r in enc for wd in s.weight_decays]
+    return sweep({"transfer": enc + probes}, notebooks)

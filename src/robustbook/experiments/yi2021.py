@@ -851,18 +851,24 @@ def fraction_size(s: Yi2021Settings, fraction: float) -> int | None:
     return max(10, int(round(fraction * n_full)))
 
 
-def sweep_recipes(profile: str, seed: int = 0) -> list[zoo.Recipe]:
-    """The zoo recipes the chapter's notebooks request at `profile` with their default parameters: Table 1,
-    the OOD bounds' models, App. D's radii and sizes, and the source models of Section 4 (a cluster build
-    trains them first). The NLU and fine-tuned models are not `Recipe`s: their notebooks train them."""
-    s, t1 = settings(profile), table1_settings(settings(profile))
-    out = [recipe(t1, m, seed) for m in METHODS] + [recipe(s, m, seed) for m in ("Std", "Adv-linf")]
-    for norm, grid in (("l2", s.grid_l2), ("linf", s.grid_linf)):
-        out += [recipe(s, "Adv-l2" if norm == "l2" else "Adv-linf", seed, r=radius(norm, x)) for x in grid]
-    out += [recipe(s, "Adv-l2" if norm == "l2" else "Adv-linf", seed, train_size=fraction_size(s, f))
-            for norm in s.fraction_norms for f in s.fractions]
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
+    """The zoo recipes the chapter's notebooks (stems; None: all) request at `profile` with their default
+    parameters: Table 1, the OOD bounds' models, App. D's radii and sizes, and the source models of Section 4
+    (a cluster build trains them first). The NLU and fine-tuned models are not `Recipe`s: their notebooks
+    train them."""
+    from .common import sweep
+
+    s = settings(profile)
+    adv = {"l2": "Adv-l2", "linf": "Adv-linf"}
+    ablations = [recipe(s, adv[norm], seed, r=radius(norm, x))
+                 for norm, grid in (("l2", s.grid_l2), ("linf", s.grid_linf)) for x in grid]
+    ablations += [recipe(s, "Std", seed)] + [recipe(s, adv[norm], seed, train_size=fraction_size(s, f))
+                                             for norm in s.fraction_norms for f in s.fractions]
     p = pretrain_settings(profile)
-    pre = [] if p.source == "imagenet" else [pretrain_recipe(p, "Std", seed)]  # table3's "Std" pre-training
-    p = pretrain_settings("cpu") if p.source == "imagenet" else p  # pretraining.md falls back to cpu's pair
-    out += pre + [pretrain_recipe(p, m, seed) for m in ("Adv-l2", "Adv-linf")]
-    return list(dict.fromkeys(out))
+    pre = pretrain_settings("cpu") if p.source == "imagenet" else p  # pretraining.md falls back to cpu's pair
+    return sweep({"table1": [recipe(table1_settings(s), m, seed) for m in METHODS],
+                  "ood_bounds": [recipe(s, m, seed) for m in ("Std", "Adv-linf")],
+                  "ablations": ablations,
+                  "pretraining": [pretrain_recipe(pre, m, seed) for m in ("Adv-l2", "Adv-linf")],
+                  "table3": [] if p.source == "imagenet" else [pretrain_recipe(p, m, seed) for m in PRETRAININGS[1:]]},
+                 notebooks)
