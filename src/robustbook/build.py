@@ -655,8 +655,9 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
     if executor != "pool":
         ex = make_executor(kind, options)
     try:
-        wanted = list(recipes(todo) if callable(recipes) else recipes) if todo else []
-        if wanted and (executor != "pool" if sweeps_first is None else sweeps_first):
+        first = executor != "pool" if sweeps_first is None else sweeps_first
+        wanted = list(recipes(todo) if callable(recipes) else recipes) if todo and first else []
+        if wanted:
             device = str(todo[0].parameters.get("device", "auto"))
             out(f"sweeps first: {len(wanted)} zoo recipe(s) the notebooks to run request")
             swept = (pretrain_submitit(wanted, ex, device, out) if ex is not None
@@ -667,8 +668,10 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
             ran = run_pool(todo, workers, gpus, progress)
         else:
             ran = run_submitit(todo, kind, options, progress, executor=ex)
-    except BuildInterrupted as stop:
-        ran, status = stop.outcomes, 128 + stop.signum
+    except BuildInterrupted as stop:  # stopped in the sweep phase: no notebook has started
+        ran = stop.outcomes or [Outcome(t.source, "interrupted", error="not started; the next build runs it")
+                                for t in todo]
+        status = 128 + stop.signum
     save_durations({duration_key(t): round(o.seconds, 1) for t, o in zip(todo, ran) if o.status == "ran"})
     by_source = {str(o.source): o for o in ran}
     outcomes = [by_source.get(str(t.source)) or Outcome(t.source, "cached") for t in tasks]
