@@ -51,7 +51,8 @@ def smoke_book(tmp_path_factory):
             os.environ.pop("ROBUSTBOOK_CACHE", None)
         else:
             os.environ["ROBUSTBOOK_CACHE"] = saved
-    (dst / "zoo_trained.json").write_text(json.dumps(trained, indent=1))  # notebook -> Recipe keys it trained
+    (dst / ".cache").mkdir(exist_ok=True)  # notebook -> the Recipe keys it trained (hidden: not in the book)
+    (dst / ".cache" / "zoo_trained.json").write_text(json.dumps(trained, indent=1))
     return dst, failures
 
 
@@ -82,14 +83,14 @@ def test_sweep_recipes_are_the_recipes_the_notebooks_train(smoke_book):
     from robustbook.train import zoo
 
     dst, failures = smoke_book
-    if failures:
-        pytest.skip(f"notebooks failed: {sorted(failures)}")
-    trained = json.loads((dst / "zoo_trained.json").read_text())
+    trained = json.loads((dst / ".cache" / "zoo_trained.json").read_text())
     device = resolve_device("auto")
     for rel, keys in trained.items():
         task = build.Task(ROOT / rel, ROOT / rel, {}, ROOT)
         listed = {zoo.key(r, device) for r in build.sweep_recipes("smoke", tasks=[task])}
         assert set(keys) <= listed, f"{rel} trains zoo recipes its drivers' sweep_recipes do not list for it"
+    if failures:  # a notebook that stopped early did not request all its models
+        pytest.skip(f"notebooks failed: {sorted(failures)}")
     listed = {zoo.key(r, device): build.recipe_name(r) for r in build.sweep_recipes("smoke")}
     extra = sorted(name for k, name in listed.items() if k not in {k for ks in trained.values() for k in ks})
     assert not extra, f"sweep_recipes lists recipes no notebook trains: {extra}"
