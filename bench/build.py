@@ -99,9 +99,10 @@ def main() -> None:
     if swept is not None:
         print(f"--jobs {args.jobs} --sweeps-first:  {swept:8.1f} s   speed-up {serial / swept:.2f}x "
               f"(sweep recipes trained in the pool first, that phase included)")
-    print(f"longest notebook: {longest_name} {longest:.1f} s = floor of any parallel build "
+    print(f"longest notebook: {longest_name} {longest:.1f} s = floor of any parallel build without --sweeps-first "
           f"({longest / serial:.0%} of the serial time; the best --jobs {args.jobs} can do is "
           f"{max(longest, total / args.jobs):.1f} s)")
+    print("(wall times: compare them only on a machine nothing else loads between the builds)")
     if args.profile == "cpu" and serial < 600:
         print(f"note: the serial build took {serial / 60:.1f} min; the benchmark of record needs >= 10 min")
 
