@@ -1,14 +1,22 @@
-"""Cold build of the book (or a named subset) with `--jobs 1` and then `--jobs N`, in one run: prints both
-wall times, their ratio (goal on 2 cores: >= 1.6x) and the longest single notebook, the floor of any
-parallel build.
+"""Cold build of a named subset of the book (or the whole book) with `--jobs 1` and then `--jobs N`, in one
+run: prints both wall times, their ratio (goal on 2 cores: >= 1.6x) and the longest single notebook, the
+floor of any parallel build. With `--sweeps-first` a third build, `--jobs N --sweeps-first`, trains the
+chapters' sweep recipes in the pool before the notebooks; its time (the sweep phase included) and ratio are
+printed too.
 
 Each build starts from an empty zoo (its own fresh ROBUSTBOOK_CACHE) and re-executes every notebook
-(`--force`), so every model is trained in both. The `--jobs N` build gets the durations the serial one
-recorded, as a second build of a real user would, so it schedules the longest notebooks first. Executed
+(`--force`), so every model is trained in each. The parallel builds get the durations the serial one
+recorded, as a second build of a real user would, so they schedule the longest notebooks first. Executed
 notebooks are written next to their sources, as `robustbook build` does. OMP_NUM_THREADS is removed from
 the environment so each worker gets its fair share of the cores (all of them at --jobs 1).
 
-    .venv/bin/python bench/build.py                          # the whole book at the cpu profile
+The default subset (SUBSET) is six notebooks whose serial cold `cpu` build took 1,089 s (18 min) on this
+2-core machine (a cold build's recorded durations, `durations.json`, 2026-11-23): its longest notebook is
+343 s, so two workers can at best reach 1089 / 545 = 2.0x.
+
+    .venv/bin/python bench/build.py                          # the named subset at the cpu profile
+    .venv/bin/python bench/build.py --all                    # every notebook of _toc.yml
+    .venv/bin/python bench/build.py --profile smoke --sweeps-first   # proves the script (seconds per notebook)
     .venv/bin/python bench/build.py --profile smoke notebooks/wen2020/theory.md notebooks/yi2021/*.md
 """
 from __future__ import annotations
@@ -24,14 +32,23 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Six notebooks, 1,089 s serial at cpu, cold (recorded seconds in the comments; longest 343 s).
+SUBSET = [
+    "notebooks/nern2023/appendix_b.md",  # 71 s
+    "notebooks/yi2021/algorithm1.md",  # 102 s
+    "notebooks/foundations/corruptions.md",  # 108 s
+    "notebooks/yi2021/pretraining.md",  # 210 s
+    "notebooks/yi2021/table3.md",  # 255 s
+    "notebooks/yi2021/ood_bounds.md",  # 343 s
+]
 
 
-def timed_build(notebooks: list[str], profile: str, jobs: int, cache: Path) -> float:
+def timed_build(notebooks: list[str], profile: str, jobs: int, cache: Path, sweeps_first: bool = False) -> float:
     """Wall seconds of one `robustbook run --force` of `notebooks` with `jobs` workers and cache `cache`."""
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     env["ROBUSTBOOK_CACHE"] = str(cache)
     cmd = [sys.executable, "-m", "robustbook.cli", "run", *notebooks, "--profile", profile,
-           "--jobs", str(jobs), "--force"]
+           "--jobs", str(jobs), "--force"] + (["--sweeps-first"] if sweeps_first else [])
     print(f"== --jobs {jobs}: {' '.join(cmd[3:])}", flush=True)
     start = time.perf_counter()
     status = subprocess.call(cmd, cwd=ROOT, env=env)
@@ -43,14 +60,20 @@ def timed_build(notebooks: list[str], profile: str, jobs: int, cache: Path) -> f
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("notebooks", nargs="*", help="notebooks to build (default: every notebook of _toc.yml)")
+    ap.add_argument("notebooks", nargs="*", help="notebooks to build (default: the named SUBSET)")
+    ap.add_argument("--all", action="store_true", help="every notebook of _toc.yml instead of the subset")
     ap.add_argument("--profile", default="cpu")
     ap.add_argument("--jobs", type=int, default=2, help="workers of the parallel build (default 2)")
+    ap.add_argument("--sweeps-first", action="store_true",
+                    help="also time --jobs N --sweeps-first (the sweep recipes trained in the pool first)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     from robustbook.cli import toc_notebooks
 
-    notebooks = args.notebooks or [str(p.relative_to(ROOT)) for p in toc_notebooks(ROOT)]
+    if args.all and args.notebooks:
+        ap.error("give notebooks or --all, not both")
+    notebooks = ([str(p.relative_to(ROOT)) for p in toc_notebooks(ROOT)] if args.all
+                 else args.notebooks or SUBSET)
     if len(notebooks) < 6:
         print(f"note: {len(notebooks)} notebook(s); the benchmark of record uses at least six")
     work = Path(tempfile.mkdtemp(prefix="robustbook-bench-build-"))
@@ -60,6 +83,11 @@ def main() -> None:
         (work / "cache2").mkdir()
         shutil.copy(work / "cache1" / "durations.json", work / "cache2" / "durations.json")
         parallel = timed_build(notebooks, args.profile, args.jobs, work / "cache2")
+        swept = None
+        if args.sweeps_first:
+            (work / "cache3").mkdir()
+            shutil.copy(work / "cache1" / "durations.json", work / "cache3" / "durations.json")
+            swept = timed_build(notebooks, args.profile, args.jobs, work / "cache3", sweeps_first=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     longest_name, longest = max(recorded.items(), key=lambda kv: kv[1])
@@ -68,9 +96,13 @@ def main() -> None:
     print(f"--jobs 1:  {serial:8.1f} s   (notebooks alone: {total:.1f} s)")
     print(f"--jobs {args.jobs}:  {parallel:8.1f} s")
     print(f"speed-up:  {serial / parallel:8.2f}x   (goal on 2 cores: >= 1.6x)")
-    print(f"longest notebook: {longest_name} {longest:.1f} s = floor of any parallel build "
+    if swept is not None:
+        print(f"--jobs {args.jobs} --sweeps-first:  {swept:8.1f} s   speed-up {serial / swept:.2f}x "
+              f"(sweep recipes trained in the pool first, that phase included)")
+    print(f"longest notebook: {longest_name} {longest:.1f} s = floor of any parallel build without --sweeps-first "
           f"({longest / serial:.0%} of the serial time; the best --jobs {args.jobs} can do is "
           f"{max(longest, total / args.jobs):.1f} s)")
+    print("(wall times: compare them only on a machine nothing else loads between the builds)")
     if args.profile == "cpu" and serial < 600:
         print(f"note: the serial build took {serial / 60:.1f} min; the benchmark of record needs >= 10 min")
 

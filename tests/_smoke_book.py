@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import torch
+
 from robustbook.cli import NotebookFailed, execute, toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,13 +54,26 @@ def smoke_book() -> dict:
         shutil.rmtree(BOOK, ignore_errors=True)
         record.unlink(missing_ok=True)
         _copy_sources(BOOK)
-        failures = {}
-        for rel in NOTEBOOKS:
-            src = BOOK / rel
-            try:
-                execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, BOOK, force=True, quiet=True)
-            except NotebookFailed as err:
-                failures[rel] = str(err)
+        failures, trained = {}, {}
+        zoo = BOOK / ".cache" / "zoo"
+        saved = os.environ.get("ROBUSTBOOK_CACHE")
+        os.environ["ROBUSTBOOK_CACHE"] = str(BOOK / ".cache")  # its own zoo: what each notebook trains is seen
+        try:
+            for rel in NOTEBOOKS:
+                src, before = BOOK / rel, set(zoo.glob("*.pt"))
+                try:
+                    execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, BOOK, force=True, quiet=True)
+                except NotebookFailed as err:
+                    failures[rel] = str(err)
+                trained[rel] = sorted(p.stem for p in set(zoo.glob("*.pt")) - before
+                                      if "recipe" in torch.load(p, map_location="cpu", weights_only=True))
+        finally:
+            if saved is None:
+                os.environ.pop("ROBUSTBOOK_CACHE", None)
+            else:
+                os.environ["ROBUSTBOOK_CACHE"] = saved
+        (BOOK / ".cache").mkdir(exist_ok=True)  # notebook -> the Recipe keys it trained (hidden: not in the book)
+        (BOOK / ".cache" / "zoo_trained.json").write_text(json.dumps(trained, indent=1))
         rc, log = -1, "not rendered: notebooks failed"
         if not failures:
             jb = Path(sys.executable).with_name("jupyter-book")

@@ -60,16 +60,30 @@ def test_pool_isolates_a_failure_pins_gpus_and_shares_threads(tmp_path):
 
 
 def test_submitit_local_executor_reports_a_failing_task(tmp_path):
+    """One submitit build: a job array of zoo recipes first (one of them fails), then one of notebooks."""
     pytest.importorskip("submitit")
+    from robustbook.train import TrainConfig, zoo
+
+    good = zoo.Recipe("smallcnn", "digits32", TrainConfig(epochs=1, batch_size=32), seed=0, train_size=32)
+    broken = zoo.Recipe("smallcnn", "no_such_data_set", TrainConfig(epochs=1), seed=0, train_size=32)
     tasks = _tasks(tmp_path, ok=ENV, bad=BAD)
     options = build.ClusterOptions(tmp_path / "submitit", timeout_min=5, gpus_per_task=0)
     lines: list[str] = []
-    status, outcomes = build.build(tasks, executor="submitit-local", cluster=options, out=lines.append)
+    status, outcomes = build.build(tasks, executor="submitit-local", cluster=options, out=lines.append,
+                                   recipes=[good, broken])
+    text = "\n".join(lines)
     assert status == 1
-    assert [o.status for o in outcomes] == ["ran", "failed"]
+    assert [o.status for o in outcomes] == ["ran", "failed"]  # the notebooks ran although a recipe failed
     assert "ZeroDivisionError" in outcomes[1].error and outcomes[1].cell == 3
     assert (tmp_path / "ok.ipynb").exists() and not (tmp_path / "bad.ipynb").exists()
     assert any("job" in ln for ln in lines)  # which job runs which notebook is shown
+    # the sweep stage: one array job, the failing recipe named with its error, the good one in the zoo
+    assert "submitted 2 zoo recipe(s) as job array" in text and "1 recipe(s) trained or found, 1 failed" in text
+    assert f"FAILED zoo recipe {build.recipe_name(broken)}: job " in text
+    assert "ValueError: invalid data set 'no_such_data_set'" in text
+    first_zoo = min(i for i, ln in enumerate(lines) if ln.startswith("  zoo ["))
+    assert first_zoo < min(i for i, ln in enumerate(lines) if ln.startswith("  start"))  # recipes first
+    assert zoo.stored_components(good) is not None  # trained into the zoo the notebooks read
 
 
 def test_cluster_options_become_submitit_parameters():

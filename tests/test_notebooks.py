@@ -1,6 +1,7 @@
 """Every notebook of the book executes under papermill at the smoke profile; the book then builds."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -35,6 +36,29 @@ def test_parameters_cell_survives_jupytext_and_setup_follows(rel):
 def test_notebook_executes_at_smoke(smoke_book, rel):
     _, failures = smoke_book
     assert rel not in failures, failures.get(rel)
+
+
+@pytest.mark.notebook
+def test_sweep_recipes_are_the_recipes_the_notebooks_train(smoke_book):
+    """Each driver's `sweep_recipes("smoke")` (what a cluster build trains first) names exactly the zoo
+    `Recipe`s the smoke book trains: nothing missing (no notebook waits on a model the array skipped)
+    and nothing extra; and the drivers a notebook imports list every recipe it trains."""
+    from robustbook import build
+    from robustbook.config import resolve_device
+    from robustbook.train import zoo
+
+    dst, failures = smoke_book
+    trained = json.loads((dst / ".cache" / "zoo_trained.json").read_text())
+    device = resolve_device("auto")
+    for rel, keys in trained.items():
+        task = build.Task(ROOT / rel, ROOT / rel, {}, ROOT)
+        listed = {zoo.key(r, device) for r in build.sweep_recipes("smoke", tasks=[task])}
+        assert set(keys) <= listed, f"{rel} trains zoo recipes its drivers' sweep_recipes do not list for it"
+    if failures:  # a notebook that stopped early did not request all its models
+        pytest.skip(f"notebooks failed: {sorted(failures)}")
+    listed = {zoo.key(r, device): build.recipe_name(r) for r in build.sweep_recipes("smoke")}
+    extra = sorted(name for k, name in listed.items() if k not in {k for ks in trained.values() for k in ks})
+    assert not extra, f"sweep_recipes lists recipes no notebook trains: {extra}"
 
 
 @pytest.mark.notebook

@@ -73,31 +73,133 @@ def run_task(task: Task) -> Outcome:
     return Outcome(task.source, "ran" if ran else "cached", time.perf_counter() - start)
 
 
-def train_recipe(recipe: Any) -> str:
-    """Train (or find) one zoo recipe: the first stage of a cluster build with sweeps."""
+def train_recipe(recipe: Any, device: str = "auto") -> str:
+    """Train (or find) one zoo recipe on `device` ('auto' as a notebook resolves it): a sweep task."""
+    from .config import resolve_device
     from .train import zoo
 
-    zoo.get(recipe, progress=False)
+    os.environ.setdefault("ROBUSTBOOK_PROGRESS", "0")
+    zoo.get_or_train(recipe, resolve_device(device), progress=False)
     return repr(recipe)
 
 
-def sweep_recipes(profile: str) -> list[Any]:
-    """The zoo recipes of the chapters' sweeps: each `experiments.<paper>.sweep_recipes(profile)` there is.
+def recipe_name(recipe: Any) -> str:
+    """A short display name of a zoo recipe: architecture, objective, data set and the start of its key."""
+    from .train import zoo
 
-    A cluster build trains them as one array job before the notebooks that read them start.
+    kind = "probe on " + recipe.base.arch if recipe.base is not None else recipe.train.objective
+    return f"{recipe.arch} {kind} on {recipe.dataset} [{zoo.key(recipe)[:8]}]".replace("/", "-")
+
+
+def sweep_recipes(profile: str, seed: int = 0, out: Callable[[str], None] = print,
+                  tasks: Sequence[Task] | None = None) -> list[Any]:
+    """The zoo recipes of the chapters' sweeps: `experiments.<paper>.sweep_recipes(profile, seed, notebooks)`
+    of each driver that has one; with `tasks`, only those of the notebooks to run (by the drivers they import).
+
+    A cluster build trains them as one array job before the notebooks that read them start. A driver whose
+    list cannot be made here (its data set is not downloaded yet, say) is reported and skipped: its
+    notebooks then train their models themselves, or say what is missing.
     """
     import importlib
     import pkgutil
 
     from . import experiments
 
-    found: list[Any] = []
+    found: dict[Any, None] = {}
     for info in pkgutil.iter_modules(experiments.__path__):
-        module = importlib.import_module(f"{experiments.__name__}.{info.name}")
-        hook = getattr(module, "sweep_recipes", None)
-        if callable(hook):
-            found.extend(r for r in hook(profile) if r not in found)
-    return found
+        stems = None if tasks is None else {t.source.stem for t in tasks if info.name in drivers_of([t])}
+        if stems is not None and not stems:
+            continue
+        hook = getattr(importlib.import_module(f"{experiments.__name__}.{info.name}"), "sweep_recipes", None)
+        if not callable(hook):
+            continue
+        try:
+            found.update(dict.fromkeys(hook(profile, seed=seed, notebooks=stems)))
+        except Exception as err:  # noqa: BLE001 - a sweep that cannot be listed is trained by its notebook
+            out(f"  sweeps of {info.name} skipped: {_first_line(err)}")
+    return list(found)
+
+
+def drivers_of(tasks: Sequence[Task]) -> set[str]:
+    """The `robustbook.experiments` drivers the tasks' notebooks import (whose sweeps they read)."""
+    from .cli import notebook_imports
+
+    prefix = "robustbook.experiments."
+    return {m[len(prefix):].split(".")[0] for t in tasks for m in notebook_imports(t.source) if m.startswith(prefix)}
+
+
+def _recipe_outcome(recipe: Any, device: str) -> Outcome:
+    """train_recipe as an Outcome (its source: the recipe's name), never raising: the pool's sweep task."""
+    name, start = recipe_name(recipe), time.perf_counter()
+    try:
+        train_recipe(recipe, device)
+    except Exception as err:  # noqa: BLE001 - isolate every failure; the summary names it
+        return Outcome(Path(name), "failed", time.perf_counter() - start, error=_first_line(err))
+    return Outcome(Path(name), "ran", time.perf_counter() - start)
+
+
+def pretrain_pool(recipes: Sequence[Any], jobs: int, gpus: Sequence[str], device: str,
+                  out: Callable[[str], None] = print) -> list[Outcome]:
+    """Train `recipes` in `jobs` worker processes (fair threads, one GPU each) before the notebooks start."""
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    slots, events = ctx.Queue(), ctx.Queue()
+    for i in range(jobs):
+        slots.put(i)
+    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(slots, events, fair_threads(jobs), list(gpus)))
+    outcomes: list[Outcome] = []
+    try:
+        with _Signals():
+            for o in pool.imap_unordered(_pool_recipe, [(r, device) for r in recipes]):
+                outcomes.append(o)
+                _report_recipe(o, len(outcomes), len(recipes), out)
+    except Interrupted as sig:
+        pool.terminate()
+        pool.join()
+        raise BuildInterrupted(sig.signum, []) from None
+    pool.close()
+    pool.join()
+    return outcomes
+
+
+def _pool_recipe(args: tuple[Any, str]) -> Outcome:
+    return _recipe_outcome(*args)
+
+
+def _report_recipe(o: Outcome, done: int, total: int, out: Callable[[str], None]) -> None:
+    why = f": {o.error}" if o.error else ""
+    out(f"  zoo [{done:>{len(str(total))}}/{total}] {o.status:<7} {o.source.name} in {clock(o.seconds)}{why}")
+
+
+def pretrain_submitit(recipes: Sequence[Any], executor: Any, device: str, out: Callable[[str], None] = print,
+                      poll: float = 0.5) -> list[Outcome]:
+    """Train `recipes` as one submitit job array (`map_array`), wait for all; a failed job is an Outcome."""
+    jobs = executor.map_array(train_recipe, list(recipes), [device] * len(recipes))
+    out(f"  submitted {len(recipes)} zoo recipe(s) as job array {jobs[0].job_id.split('_')[0] if jobs else '-'}")
+    pending = {i: (r, job, time.monotonic()) for i, (r, job) in enumerate(zip(recipes, jobs))}
+    outcomes: list[Outcome] = []
+    try:
+        with _Signals():
+            while pending:
+                for i, (r, job, t0) in list(pending.items()):
+                    if not job.done():
+                        continue
+                    name = Path(recipe_name(r))
+                    try:
+                        job.result()
+                        o = Outcome(name, "ran", time.monotonic() - t0)
+                    except Exception as err:  # noqa: BLE001 - the notebook that needs it retrains or fails
+                        o = Outcome(name, "failed", time.monotonic() - t0, error=f"job {job.job_id}: "
+                                    + _first_line(err))
+                    del pending[i]
+                    outcomes.append(o)
+                    _report_recipe(o, len(outcomes), len(recipes), out)
+                if pending:
+                    time.sleep(poll)
+    except Interrupted as sig:
+        for _, job, _ in pending.values():
+            job.cancel(check=False)
+        raise BuildInterrupted(sig.signum, []) from None
+    return outcomes
 
 
 # ---- processes: kill a worker's kernels --------------------------------------------------------------
@@ -449,21 +551,13 @@ def make_executor(cluster: str, options: ClusterOptions) -> Any:
 
 
 def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, progress: Progress,
-                 recipes: Sequence[Any] = (), poll: float = 0.5) -> list[Outcome]:
-    """Submit one job array per stage (zoo recipes, then notebooks) with `map_array`; wait and report."""
-    ex = make_executor(cluster, options)
+                 poll: float = 0.5, executor: Any = None) -> list[Outcome]:
+    """Submit the notebooks as one job array with `map_array`; wait and report each as it ends."""
+    ex = executor or make_executor(cluster, options)
     outcomes: dict[str, Outcome] = {}
     jobs: list[Any] = []
     try:
         with _Signals():
-            if recipes:
-                progress.out(f"  submitting {len(recipes)} zoo recipe(s) first")
-                jobs = ex.map_array(train_recipe, list(recipes))
-                for job in jobs:
-                    try:
-                        job.result()
-                    except Exception as err:  # noqa: BLE001 - the notebook that needs it will retrain
-                        progress.out(f"  zoo job {job.job_id} failed: {_first_line(err)}")
             jobs = ex.map_array(run_task, list(tasks))
             for t, job in zip(tasks, jobs):
                 progress.started(_shown(t.source, t.root), f"job {job.job_id}")
@@ -491,8 +585,10 @@ def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, p
 
 
 def _first_line(err: BaseException) -> str:
-    lines = [ln for ln in str(err).splitlines() if ln.strip()]
-    return f"{type(err).__name__}: {lines[-1] if lines else ''}"
+    """The error in one line: the last 'SomeError: ...' line of its message (a job's traceback), else the last."""
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    raised = [ln for ln in lines if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)(:|$)", ln)]
+    return f"{type(err).__name__}: {(raised or lines or [''])[-1]}"
 
 
 # ---- the whole build -------------------------------------------------------------------------------
@@ -517,12 +613,16 @@ def plan(tasks: Sequence[Task]) -> tuple[list[Task], list[Task]]:
     return todo, cached
 
 
-def summary(outcomes: Sequence[Outcome], root: Path, seconds: float) -> str:
-    """The closing report: counts, then each failure with its cell and error."""
+def summary(outcomes: Sequence[Outcome], root: Path, seconds: float, sweeps: Sequence[Outcome] = ()) -> str:
+    """The closing report: counts, then each failure with its cell and error (failed sweep recipes first)."""
     count = {s: sum(o.status == s for o in outcomes) for s in ("ran", "cached", "failed", "interrupted")}
     lines = [f"{count['ran']} ran, {count['cached']} cached, {count['failed']} failed"
              + (f", {count['interrupted']} interrupted" if count["interrupted"] else "")
              + f" in {clock(seconds)}"]
+    if sweeps:
+        bad = [o for o in sweeps if o.status == "failed"]
+        lines.append(f"zoo sweeps: {len(sweeps) - len(bad)} recipe(s) trained or found, {len(bad)} failed")
+        lines += [f"  FAILED zoo recipe {o.source.name}: {o.error}" for o in bad]
     for o in outcomes:
         if o.status == "failed":
             where = f"code cell {o.cell}: " if o.cell else ""
@@ -533,9 +633,13 @@ def summary(outcomes: Sequence[Outcome], root: Path, seconds: float) -> str:
 
 
 def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Sequence[str] = (),
-          cluster: ClusterOptions | None = None, recipes: Sequence[Any] = (),
-          out: Callable[[str], None] = print) -> tuple[int, list[Outcome]]:
-    """Run every task; returns (exit status, outcomes): 0 all good, 1 some failed, 128+signal if stopped."""
+          cluster: ClusterOptions | None = None, recipes: Sequence[Any] | Callable[[Sequence[Task]], Any] = (),
+          out: Callable[[str], None] = print, sweeps_first: bool | None = None) -> tuple[int, list[Outcome]]:
+    """Run every task; returns (exit status, outcomes): 0 all good, 1 some failed, 128+signal if stopped.
+
+    `recipes` (or a function of the tasks to run that returns them) are zoo recipes trained first, as one
+    job array with submitit or in the pool when `sweeps_first` (default: with submitit only).
+    """
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
     if jobs < 1:
@@ -565,22 +669,33 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
     out(f"{len(tasks)} notebook(s): {len(cached)} cached, {len(todo)} to run on {where}{guess}")
     for t in cached:
         progress.finished(_shown(t.source, t.root), Outcome(t.source, "cached"))
-    status = 0
+    status, swept, ex = 0, [], None
+    kind = "slurm" if executor == "slurm" else "local"
+    options = cluster or ClusterOptions(Path(tasks[0].root if tasks else ".") / "_build" / "submitit")
+    if executor != "pool":
+        ex = make_executor(kind, options)
     try:
+        first = executor != "pool" if sweeps_first is None else sweeps_first
+        wanted = list(recipes(todo) if callable(recipes) else recipes) if todo and first else []
+        if wanted:
+            device = str(todo[0].parameters.get("device", "auto"))
+            out(f"sweeps first: {len(wanted)} zoo recipe(s) the notebooks to run request")
+            swept = (pretrain_submitit(wanted, ex, device, out) if ex is not None
+                     else pretrain_pool(wanted, min(jobs, len(wanted)), gpus, device, out))
         if not todo:
             ran: list[Outcome] = []
         elif executor == "pool":
             ran = run_pool(todo, workers, gpus, progress)
         else:
-            ran = run_submitit(todo, "slurm" if executor == "slurm" else "local",
-                               cluster or ClusterOptions(Path(tasks[0].root) / "_build" / "submitit"),
-                               progress, recipes)
-    except BuildInterrupted as stop:
-        ran, status = stop.outcomes, 128 + stop.signum
+            ran = run_submitit(todo, kind, options, progress, executor=ex)
+    except BuildInterrupted as stop:  # stopped in the sweep phase: no notebook has started
+        ran = stop.outcomes or [Outcome(t.source, "interrupted", error="not started; the next build runs it")
+                                for t in todo]
+        status = 128 + stop.signum
     save_durations({duration_key(t): round(o.seconds, 1) for t, o in zip(todo, ran) if o.status == "ran"})
     by_source = {str(o.source): o for o in ran}
     outcomes = [by_source.get(str(t.source)) or Outcome(t.source, "cached") for t in tasks]
-    out(summary(outcomes, tasks[0].root if tasks else Path.cwd(), time.monotonic() - begin))
-    if status == 0 and any(o.status == "failed" for o in outcomes):
+    out(summary(outcomes, tasks[0].root if tasks else Path.cwd(), time.monotonic() - begin, swept))
+    if status == 0 and any(o.status == "failed" for o in [*outcomes, *swept]):
         status = 1
     return status, outcomes

@@ -311,6 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="YAML file of submitit settings (timeout_min, partition, gpus_per_task, ...)")
         p.add_argument("--partition", default=None, help="Slurm partition")
         p.add_argument("--timeout-min", type=int, default=None, help="time limit of each Slurm task")
+        p.add_argument("--sweeps-first", action=argparse.BooleanOptionalAction, default=None,
+                       help="train the chapters' sweep recipes (one task each) before the notebooks "
+                            "(default: yes with submitit, no with the pool)")
         if name == "build":
             p.add_argument("--no-book", action="store_true", help="execute the notebooks, skip jupyter-book")
         p.add_argument("--fixtures", action="store_true",
@@ -361,8 +364,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     tasks = [build.Task(src, src.with_suffix(".ipynb"), {"profile": args.profile, **per[src]}, root,
                         args.force) for src in sources]
+    seed = int(params.get("seed", 0))  # the recipes of the notebooks to run, at their default knobs
     status, _ = build.build(tasks, jobs=args.jobs, executor=args.executor, gpus=gpus, cluster=cluster,
-                            recipes=build.sweep_recipes(args.profile) if args.executor != "pool" else ())
+                            recipes=lambda todo: build.sweep_recipes(args.profile, seed, tasks=todo),
+                            sweeps_first=args.sweeps_first)
     if status:
         return status
     if args.cmd == "build" and not args.no_book:

@@ -222,3 +222,37 @@ def correlation(x: Sequence[float], y: Sequence[float], n_boot: int = 2000,
             "pearson_p": float(pr.pvalue), "spearman_rho": float(sp.statistic),
             "spearman_p": float(sp.pvalue),
             "spearman_boot_lo": float(lo), "spearman_boot_hi": float(hi)}
+
+
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None,
+                  lam_paper: float = 0.5) -> list[zoo.Recipe]:
+    """The zoo recipes the chapter's notebooks (stems; None: all) request at `profile` with their default
+    parameters: the empirical page's eps grids, lambda grid, L2 and TRADES models; the certified page's sigma
+    grids, Q5's second backbone and Q6's targets (a cluster build trains them first)."""
+    from ..theory.alhamoud2023 import library_lam
+    from .common import sweep
+
+    e, c = empirical_settings(profile), certified_settings(profile)
+    by: dict[str, list[zoo.Recipe]] = {}
+    if notebooks is None or "empirical" in notebooks:
+        def emp(target: Any, objective: str = "augmented", eps: float = 0.0, norm: str = "linf",
+                lam: float = library_lam(lam_paper)) -> zoo.Recipe:
+            return lodo_recipe(e.dataset, e.arch, target, adversarial_config(e, objective, eps, norm, lam), seed,
+                               e.holdout)
+
+        targets = e.targets or tuple(domains(e.dataset, seed))
+        t0 = targets[-1]
+        by["empirical"] = ([emp(t, eps=x) for t in targets for x in e.eps_linf]
+                           + [emp(t0, eps=e.ablation_eps, lam=library_lam(p)) for p in sorted(set(e.lams) | {lam_paper})]
+                           + [emp(t0, eps=x, norm="l2") for x in e.eps_l2 if x > 0]
+                           + [emp(t0, "trades", x) for x in e.trades_eps])
+    if notebooks is None or "certified" in notebooks:
+        other = c.weak_arch or c.strong_arch
+        by["certified"] = (
+            [smoothing_recipe(c, c.target, k, s, seed=seed) for k, sig in c.sigmas.items() for s in sig]
+            + [smoothing_recipe(c, c.target, k, sig[0], other, seed) for k, sig in c.sigmas.items() if other]
+            + ([zoo.Recipe(c.feature_arch, "digits32", TrainConfig(epochs=c.epochs), seed)]  # Q6's features
+               if c.dataset == "rotated_digits" else [])
+            + [smoothing_recipe(c, t, k, c.sigmas[k][0], seed=seed)
+               for t in c.q6_targets or tuple(domains(c.dataset, seed)) for k in c.q6_kinds])
+    return sweep(by, notebooks)

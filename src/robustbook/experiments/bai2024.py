@@ -478,3 +478,16 @@ def verdict_budget_admissible(label: str, radius_ratio: float, n_points: int, sa
     pre = V.at_least("points in the sample that estimates Upsilon", sample_fraction * n_points, MIN_SAMPLE)
     return V.bound_verdict(f"(5.4)-(5.5) W-PGD-Budget is admissible, {label}: realised W_2 radius / delta <= 1",
                            radius_ratio, 1.0 + 1e-9, control_bound=BUDGET_CONTROL, precondition=pre)
+
+
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
+    """The zoo recipes of the chapter's networks at `profile` (a cluster build trains them first); none at gpu,
+    whose networks are RobustBench checkpoints. The tau x eta fine-tuning runs are not zoo models: each returns
+    its per-epoch history, so the notebook runs them."""
+    from .common import sweep
+
+    s = settings(profile)
+    if s.dataset == "cifar10":
+        return []
+    return sweep({"finetuning": [recipe(s, label, seed) for label in networks(s)],
+                  "sensitivity": [recipe(s, case_study(s), seed)]}, notebooks)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from typing import Any, Mapping, TypeVar
+from typing import Any, Collection, Mapping, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -65,3 +65,9 @@ def settings_tables() -> dict[str, dict[str, Mapping[str, Any]]]:
         if tables:
             out[name] = tables
     return out
+
+
+def sweep(by_notebook: Mapping[str, Sequence[Any]], notebooks: Collection[str] | None = None) -> list[Any]:
+    """The recipes of the named notebooks (stems; None: all), each once, in order: a driver's sweep_recipes."""
+    wanted = by_notebook if notebooks is None else {k: v for k, v in by_notebook.items() if k in notebooks}
+    return list(dict.fromkeys(r for recipes in wanted.values() for r in recipes))

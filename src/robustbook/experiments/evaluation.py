@@ -154,3 +154,10 @@ def chapter_report(model: nn.Module, data, threat: str, eps: float, profile: str
     n = CHAPTER_SUBSET[profile] if subset is None else int(subset)
     return robustness_report(model, data, threat, eps, suites=SUITES, subset=n, num_classes=num_classes,
                              device=device, seed=seed, cfg=fixture_suites(CHAPTER_SUITES[profile]))
+
+
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
+    """The zoo recipes of the evaluating chapter at `profile` (a cluster build trains them first)."""
+    from .common import sweep
+
+    return sweep({"evaluating": [recipe(settings(profile), name, seed) for name in MODELS]}, notebooks)

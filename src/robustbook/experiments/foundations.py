@@ -127,3 +127,17 @@ def verdict_adversarial_training(std_robust, at_robust, clean: dict[str, float],
     eff, lo, hi = V.paired_difference(at_robust, std_robust, seed=seed)
     return V.sign_verdict("PGD-AT raises PGD accuracy at the training radius (AT - standard)", eff, lo, hi, +1,
                           0.0, V.trained_above_chance(clean, num_classes))
+
+
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
+    """The zoo recipes the foundations notebooks (stems; None: all) request at `profile` with their default
+    parameters (a cluster build trains them first): the threat-models chapter's two models, the corruptions
+    chapter's one."""
+    import torch
+
+    from ..config import PROFILES
+    from .common import sweep
+
+    cfg = Settings(PROFILES[profile], seed, torch.device("cpu"))  # what `setup` resolves, minus the knobs
+    return sweep({"threat_models": list(threat_model_recipes(cfg, threat_models_settings(profile)).values()),
+                  "corruptions": [corruption_recipe(cfg, corruptions_settings(profile))]}, notebooks)

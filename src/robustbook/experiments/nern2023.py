@@ -318,3 +318,16 @@ def controls_table(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np
             "searched shift, no C1||W||: violated": bool(r["gap"] > r["rep_pgd"]),
         })
     return pd.DataFrame(out)
+
+
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
+    """The zoo recipes of the transfer chapter at `profile` with its default parameters: the encoders and a
+    linear probe per encoder and weight decay (a cluster build trains them first)."""
+    from ..config import PROFILES
+    from .common import sweep
+
+    s, p = transfer_settings(profile), PROFILES[profile]
+    enc = [encoder_recipe(s, objective, norm, eps, epochs=p.epochs, batch_size=p.batch_size, lr=p.lr,
+                          train_size=p.train_size, seed=seed) for _, objective, norm, eps in s.encoders]
+    probes = [probe_recipe(s, r, wd, p.train_size, seed) for r in enc for wd in s.weight_decays]
+    return sweep({"transfer": enc + probes}, notebooks)

@@ -127,3 +127,16 @@ def data_sets(s: SweepSettings, seed: int = 0):
     from ..data import images
     return (images.subset(images.load(s.dataset, "train"), s.train_size, seed),
             images.subset(images.load(s.dataset, "test"), s.test_size, seed))
+
+
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
+    """The zoo recipes the chapter's notebooks (stems; None: all) request at `profile` with their default
+    parameters: the AR sweep (PGD, and FGSM at each AR > 0) and the capacity sweep (clip x AR); a cluster build
+    trains them first."""
+    from .common import sweep
+
+    reg, cap = regularizer_settings(profile), capacity_settings(profile)
+    return sweep({"regularizer": [recipe(reg, "bn", ar, seed=seed) for ar in reg.ar_grid]
+                  + [recipe(reg, "bn", ar, "fgsm", seed=seed) for ar in reg.ar_grid if ar > 0],
+                  "capacity": [recipe(cap, "fixup", ar, clip=clip, seed=seed) for clip in cap.clips
+                               for ar in cap.ar_grid]}, notebooks)

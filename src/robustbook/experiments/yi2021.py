@@ -843,3 +843,36 @@ def fig1_verdicts(shifts: pd.DataFrame, seed: int = 0) -> list:
             eff, lo, hi = V.paired_difference(pre[col].to_numpy(), rnd[col].to_numpy(), seed=seed)
             out.append(V.sign_verdict(f"{name} vs random twin: {what}", eff, lo, hi, sign))
     return out
+
+
+def fraction_size(s: Yi2021Settings, fraction: float) -> int | None:
+    """App. D.2's training-set size for `fraction` of the training split (None: all of it)."""
+    from ..data import images
+
+    if fraction >= 1 and s.train_size is None:
+        return None
+    n_full = len(images.load(s.dataset, "train", s.channels)) if s.train_size is None else s.train_size
+    return max(10, int(round(fraction * n_full)))
+
+
+def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
+    """The zoo recipes the chapter's notebooks (stems; None: all) request at `profile` with their default
+    parameters: Table 1, the OOD bounds' models, App. D's radii and sizes, and the source models of Section 4
+    (a cluster build trains them first). The NLU and fine-tuned models are not `Recipe`s: their notebooks
+    train them."""
+    from .common import sweep
+
+    s = settings(profile)
+    adv = {"l2": "Adv-l2", "linf": "Adv-linf"}
+    ablations = [recipe(s, adv[norm], seed, r=radius(norm, x))
+                 for norm, grid in (("l2", s.grid_l2), ("linf", s.grid_linf)) for x in grid]
+    ablations += [recipe(s, "Std", seed)] + [recipe(s, adv[norm], seed, train_size=fraction_size(s, f))
+                                             for norm in s.fraction_norms for f in s.fractions]
+    p = pretrain_settings(profile)
+    pre = pretrain_settings("cpu") if p.source == "imagenet" else p  # pretraining.md falls back to cpu's pair
+    return sweep({"table1": [recipe(table1_settings(s), m, seed) for m in METHODS],
+                  "ood_bounds": [recipe(s, m, seed) for m in ("Std", "Adv-linf")],
+                  "ablations": ablations,
+                  "pretraining": [pretrain_recipe(pre, m, seed) for m in ("Adv-l2", "Adv-linf")],
+                  "table3": [] if p.source == "imagenet" else [pretrain_recipe(p, m, seed) for m in PRETRAININGS[1:]]},
+                 notebooks)
