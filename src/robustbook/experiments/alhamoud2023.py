@@ -112,6 +112,8 @@ def paper_range(key: str, sets: Sequence[str] = TABLE2_SETS) -> tuple[float, flo
 MIN_SHIFT = 0.03  # the standard model loses at least 3 points of clean accuracy source -> target
 Q2_MIN_RHO = 0.5  # "similar colour trends": source and target robust cells rank-correlated above 0.5
 Q4_KEEP = 1 - CAMELYON_DROP_FACTOR * Q4_PIXEL_ACR_DROP  # Q4: the target keeps >= 76 % of the source ACR
+SHIFT_RATIO = 2.0  # certified page: Frechet(source, target) >= 2 x Frechet(source half, other source half)
+Q6_SPREAD = 1.5  # Q6: the targets' Frechet distances differ (max / min >= 1.5), else nothing to correlate
 Q6_NULL = 0.5  # Q6 "not predictive": |Spearman rho| of Frechet distance vs Delta ACR below 0.5
 
 
@@ -323,6 +325,11 @@ def domain_shift(std_source_clean: float, std_target_clean: float) -> V.Precondi
                       MIN_SHIFT)
 
 
+def q1_expected(dataset: str) -> int:
+    """The sign of Q1's effect the paper reports: +1 on Camelyon17 (Section 6), -1 on Table 2's data sets."""
+    return 1 if dataset == "camelyon17" else -1
+
+
 def q1_verdict(task: str, std_clean: np.ndarray, rob_clean: np.ndarray, expected: int = -1,
                precondition: V.Precondition | None = None, n_boot: int = 1000, seed: int = 0) -> V.Verdict:
     """Q1: robust minus standard clean target accuracy (points), paired over target points."""
@@ -336,15 +343,21 @@ def q1_verdict(task: str, std_clean: np.ndarray, rob_clean: np.ndarray, expected
                           expected, precondition=precondition)
 
 
+def _with(precondition: V.Precondition | None, extra: V.Precondition) -> V.Precondition:
+    return extra if precondition is None else V.all_of(precondition, extra)
+
+
 def q2_rank_verdict(task: str, src: np.ndarray, tgt: np.ndarray, cells: np.ndarray,
-                    precondition: V.Precondition | None = None, n_boot: int = 1000, seed: int = 0) -> V.Verdict:
+                    precondition: V.Precondition | None = None, n_boot: int = 1000, seed: int = 0,
+                    label: str = "Q2") -> V.Verdict:
     """Q2: Spearman's rho of source vs target accuracy over the robust cells (train eps x eval eps > 0), with
-    a bootstrap over the source and the target test points."""
+    a bootstrap over the source and the target test points (needs at least 4 cells to rank)."""
     def stat(a: np.ndarray, b: np.ndarray) -> float:
         return _rho(a.mean(-1)[cells], b.mean(-1)[cells])
     rho, lo, hi = two_sample_interval(src, tgt, stat, n_boot, seed)
-    return V.sign_verdict(f"Q2 {task}: source and target robust accuracies rank-correlated above {Q2_MIN_RHO:g} "
-                          f"(paper: 'similar colour trends', Fig. 1)", rho, lo, hi, 1, Q2_MIN_RHO, precondition)
+    pre = _with(precondition, V.at_least("robust cells ranked", int(cells.sum()), 4))
+    return V.sign_verdict(f"{label} {task}: source and target robust accuracies rank-correlated above "
+                          f"{Q2_MIN_RHO:g} (paper: 'similar colour trends', Fig. 1)", rho, lo, hi, 1, Q2_MIN_RHO, pre)
 
 
 def q2_drop_verdict(task: str, src: np.ndarray, tgt: np.ndarray, precondition: V.Precondition | None = None,
@@ -374,7 +387,7 @@ def q3_verdicts(task: str, eps_train: Sequence[float], tgt: np.ndarray, precondi
                            precondition=precondition),
             V.sign_verdict(f"Q3 {task}: target clean accuracy falls as eps_train grows (Spearman over eps_train; "
                            f"paper: 'comes at the cost of standard accuracy')", trend, tlo, thi, -1,
-                           precondition=precondition)]
+                           precondition=_with(precondition, V.at_least("training radii", len(eps), 3)))]
 
 
 def lambda_verdicts(rob_small: np.ndarray, rob_large: np.ndarray, clean_small: np.ndarray,
@@ -440,6 +453,20 @@ def q6_verdict(kind: str, frechet: Sequence[float], delta_acr: Sequence[float],
                precondition: V.Precondition | None = None, n_boot: int = 1000, seed: int = 0) -> V.Verdict:
     """Q6: Spearman's rho of the Frechet distance vs the ACR drop over targets; the paper's "not predictive"
     agrees when the whole interval lies within +-Q6_NULL, disagrees when it lies wholly outside."""
-    rho, lo, hi = V.spearman_interval(frechet, delta_acr, n_boot, seed=seed)
+    n = len(frechet)
+    pre = _with(precondition, V.at_least("targets", n, 3))
+    rho, lo, hi = V.spearman_interval(frechet, delta_acr, n_boot, seed=seed) if n >= 3 else (0.0, np.nan, np.nan)
     return V.range_verdict(f"Q6 {kind}: |Spearman(Frechet distance, Delta ACR)| < {Q6_NULL:g} (paper: FID does "
-                           f"not predict Delta ACR, Fig. 3)", rho, lo, hi, -Q6_NULL, Q6_NULL, precondition)
+                           f"not predict Delta ACR, Fig. 3)", rho, lo, hi, -Q6_NULL, Q6_NULL, pre)
+
+
+def frechet_shift(source_features: np.ndarray, target_features: np.ndarray, seed: int = 0) -> V.Precondition:
+    """The domains differ: Frechet(source, target) is at least SHIFT_RATIO times the Frechet distance between
+    two random halves of the source (the distance that sampling alone produces)."""
+    from ..evaluate.frechet import frechet_distance
+    idx = np.random.default_rng(seed).permutation(len(source_features))
+    half = len(idx) // 2
+    within = frechet_distance(source_features[idx[:half]], source_features[idx[half:]])
+    across = frechet_distance(source_features, target_features)
+    return V.at_least("Frechet(source, target) / Frechet(source half, source half)", across / max(within, 1e-12),
+                      SHIFT_RATIO)
