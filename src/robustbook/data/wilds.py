@@ -68,7 +68,7 @@ class Camelyon17(Dataset):
     def __init__(self, folder: Path, table, size: int = 96):
         self.folder, self.size = folder, size
         self.paths = list(table["path"])
-        self.labels = torch.as_tensor(table["tumor"].to_numpy(), dtype=torch.long)
+        self.labels = torch.tensor(table["tumor"].to_numpy().copy(), dtype=torch.long)
 
     def __len__(self) -> int:
         return len(self.paths)
