@@ -53,6 +53,7 @@ class EmpiricalSettings:
     batch_size: int
     holdout: float = 0.2  # share of each source domain held out for model selection
     n_boot: int = 1000  # bootstrap resamples of every verdict interval (over test points)
+    eps_by_dataset: tuple = ()  # ((data set, its own eps_linf grid), ...) where a data set needs a smaller one
 
 
 # Two offline domain pairs at smoke and cpu: a geometric shift (rotated digits, target 75 degrees) and a
@@ -64,10 +65,15 @@ EMPIRICAL: dict[str, EmpiricalSettings] = {
     "smoke": EmpiricalSettings((("rotated_digits", (75,)), ("photo_digits", ("china",))), "mlp", (0, 8 / 255),
                                (0, 1.0), (0.1,), (8 / 255,), epochs=1, train_steps=2, eval_steps=2,
                                ablation_eps=8 / 255, lr=0.05, batch_size=64, n_boot=200),
+    # The photo pair's MLP reads three colour channels (three times the first layer's work), so it trains at
+    # three radii instead of four (Q2 still ranks four robust cells, Q3's trend three radii), and the lambda
+    # ablation drops 0.1 (its verdict compares the smallest with the largest lambda): the chapter's cpu time
+    # stays at or below the one-data-set version's (measured in kernel CPU seconds, 2026-11-23).
     "cpu": EmpiricalSettings((("rotated_digits", (75,)), ("photo_digits", ("china",))), "mlp",
-                             (0, 8 / 255, 16 / 255, 32 / 255), (0, 0.5, 1.0, 5.0), (0.0, 0.1, 0.9),
+                             (0, 8 / 255, 16 / 255, 32 / 255), (0, 0.5, 1.0, 5.0), (0.0, 0.9),
                              (8 / 255, 16 / 255, 32 / 255), epochs=12, train_steps=7, eval_steps=20,
-                             ablation_eps=16 / 255, lr=0.05, batch_size=64),
+                             ablation_eps=16 / 255, lr=0.05, batch_size=64,
+                             eps_by_dataset=(("photo_digits", (0, 8 / 255, 32 / 255)),)),
     # The paper: the four DomainBed sets of Table 2 (every target) and WILDS Camelyon17 (Section 6: the
     # official test hospital held out), ImageNet-pretrained ResNet-50, PGD-20 for training and evaluation.
     # DomainBed trains with Adam (lr 5e-5, 5000 steps); our loop is SGD, so a small lr over 30 epochs.
@@ -172,6 +178,11 @@ def tasks(s: EmpiricalSettings, seed: int = 0) -> list[tuple[str, Any]]:
         ts = targets if targets is not None else tuple(domains(name, seed))
         out += [(name, t) for t in (ts[:1] if fixture_mode() else ts)]
     return out
+
+
+def eps_grid(s: EmpiricalSettings, dataset: str) -> tuple[float, ...]:
+    """The L_inf training / evaluation radii of Fig. 1 for `dataset` (its own grid when the profile sets one)."""
+    return dict(s.eps_by_dataset).get(dataset, s.eps_linf)
 
 
 def empirical_settings(profile: str, **overrides) -> EmpiricalSettings:
