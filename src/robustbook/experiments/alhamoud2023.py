@@ -74,8 +74,8 @@ EMPIRICAL: dict[str, EmpiricalSettings] = {
     # three radii instead of four (Q2 still ranks four robust cells, Q3's trend three radii); the lambda
     # ablation drops 0.1 (its verdict compares the smallest with the largest lambda) and TRADES drops 16/255
     # (A.3 compares both methods at the radii TRADES runs): the chapter's cpu time stays at or below the
-    # one-data-set version's (kernel CPU seconds, measured 2026-11-23: 163 before, 172 with only the first two
-    # cuts).
+    # one-data-set version's (CPU seconds of a cold `robustbook run --profile cpu`, 2026-11-23: 163 before,
+    # 172 with only the first two cuts, 144 with all three).
     "cpu": EmpiricalSettings((("rotated_digits", (75,)), ("photo_digits", ("china",))), "mlp",
                              (0, 8 / 255, 16 / 255, 32 / 255), (0, 0.5, 1.0, 5.0), (0.0, 0.9),
                              (8 / 255, 32 / 255), epochs=12, train_steps=7, eval_steps=20,
