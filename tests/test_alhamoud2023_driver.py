@@ -56,10 +56,10 @@ def test_curves_envelope_and_acr():
 
 def test_correlation_summary():
     x = np.arange(8.0)
-    c = dg.correlation(x, 2 * x + 1)
+    c = dg.correlation(x, 2 * x + 1, n_boot=200)
     assert c["pearson_r"] == pytest.approx(1.0) and c["spearman_rho"] == pytest.approx(1.0)
     assert c["pearson_lo"] <= c["pearson_r"] <= c["pearson_hi"]
-    c = dg.correlation(x, -x)
+    c = dg.correlation(x, -x, n_boot=200)
     assert c["spearman_rho"] == pytest.approx(-1.0)
 
 
@@ -93,3 +93,101 @@ def test_driver_recipes_select_on_held_out_sources_and_settings_are_per_profile(
     assert pick(dg.EMPIRICAL, "smoke", epochs=None) == dg.EMPIRICAL["smoke"]  # None keeps the profile's value
     with pytest.raises(ValueError, match="no_such_knob"):
         dg.empirical_settings("smoke", no_such_knob=1)
+
+
+# ---------------------------------------------------------------------------------------------- verdict rules
+from robustbook import verdicts as V  # noqa: E402
+
+FAST = dict(n_boot=200)  # the chapters use 1000 resamples; 200 reach the same outcomes here, faster
+
+
+def _bits(p: float, n: int = 400, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).random(n) < p
+
+
+def test_paper_numbers_come_from_the_transcription():
+    assert dg.paper_range("robust_gain") == (30.17, 48.03)  # not "33 to 53" (issue 13)
+    assert dg.paper_range("q1") == (-5.43, -0.23)
+    assert dg.Q4_KEEP == pytest.approx(0.76)
+    assert dg.q1_expected("camelyon17") == 1 and dg.q1_expected("PACS") == -1
+
+
+def test_gpu_reaches_every_data_set_of_the_paper():
+    names = [d for d, _ in dg.EMPIRICAL["gpu"].tasks]
+    assert set(dg.TABLE2) == set(names) and "camelyon17" in names
+    assert {d for d, _ in dg.EMPIRICAL["cpu"].tasks} == {"rotated_digits", "photo_digits"}
+
+
+def test_q1_reaches_each_outcome_and_respects_its_precondition():
+    std = _bits(0.8)
+    worse = std & _bits(0.8, seed=1)  # robust loses about 16 points
+    better = std | _bits(0.5, seed=2)
+    assert dg.q1_verdict("t", std, worse, **FAST).outcome == V.AGREES
+    assert dg.q1_verdict("t", std, better, **FAST).outcome == V.DISAGREES
+    assert dg.q1_verdict("t", std, std, **FAST).outcome == V.INCONCLUSIVE
+    assert dg.q1_verdict("t", std, better, expected=1, **FAST).outcome == V.AGREES  # Camelyon17's sign
+    no_shift = dg.domain_shift(0.80, 0.79)
+    assert not no_shift.met and dg.q1_verdict("t", std, better, precondition=no_shift, **FAST).outcome == V.NOT_TESTABLE
+
+
+def _matrices(src_acc, tgt_acc, n=300):
+    rng = np.random.default_rng(0)
+    return (rng.random((*np.shape(src_acc), n)) < np.asarray(src_acc)[..., None],
+            rng.random((*np.shape(tgt_acc), n)) < np.asarray(tgt_acc)[..., None])
+
+
+def test_q2_q3_rules_reach_agree_and_disagree():
+    acc = np.array([[0.9, 0.1, 0.05], [0.8, 0.7, 0.2], [0.7, 0.5, 0.35]])
+    cells = np.zeros((3, 3), bool)
+    cells[1:, 1:] = True
+    src, tgt = _matrices(acc, acc - 0.05)
+    assert dg.q2_rank_verdict("t", src, tgt, cells, **FAST).outcome == V.AGREES
+    _, tgt_rev = _matrices(acc, np.array([[0.9, 0.1, 0.05], [0.8, 0.2, 0.7], [0.7, 0.35, 0.5]]))  # ranks reversed
+    assert dg.q2_rank_verdict("t", src, tgt_rev, cells, **FAST).outcome == V.DISAGREES
+    small = np.zeros((3, 3), bool)
+    small[2, 2] = True  # one cell: nothing to rank
+    assert dg.q2_rank_verdict("t", src, tgt, small, **FAST).outcome == V.NOT_TESTABLE
+    assert dg.q2_drop_verdict("t", src[1, 1], tgt[1, 1], **FAST).outcome in (V.AGREES, V.INCONCLUSIVE)
+    assert dg.q2_drop_verdict("t", tgt[2, 2] & False, src[2, 2], **FAST).outcome == V.DISAGREES
+    gain, trend = dg.q3_verdicts("t", (0, 0.1, 0.2), tgt, **FAST)
+    assert gain.outcome == V.AGREES and trend.outcome == V.AGREES  # clean 0.85 > 0.75 > 0.65
+    _, tgt_bad = _matrices(acc, np.array([[0.65, 0.6, 0.55], [0.75, 0.3, 0.2], [0.85, 0.1, 0.05]]))
+    gain, trend = dg.q3_verdicts("t", (0, 0.1, 0.2), tgt_bad, **FAST)
+    assert gain.outcome == V.DISAGREES and trend.outcome == V.DISAGREES
+    assert dg.q3_verdicts("t", (0, 0.1), tgt[:2, :2], **FAST)[1].outcome == V.NOT_TESTABLE  # two radii: no trend
+
+
+def test_trades_verdict_compares_like_with_like():
+    acc = np.array([[0.6, 0.5], [0.5, 0.4]])
+    src, tgt_good = _matrices(acc, acc * 0.95)
+    _, tgt_bad = _matrices(acc, acc * 0.5)
+    assert dg.trades_verdict(src, tgt_good, src, tgt_bad, **FAST).outcome == V.AGREES
+    assert dg.trades_verdict(src, tgt_bad, src, tgt_good, **FAST).outcome == V.DISAGREES
+    assert dg.robustness_ratio(src, src) == pytest.approx(1.0)
+
+
+def _certs(correct: np.ndarray, radius: float) -> pd.DataFrame:
+    return pd.DataFrame({"correct": correct, "radius": np.where(correct, radius, 0.0)})
+
+
+def test_q4_can_disagree_and_q5_q6_reach_their_outcomes():
+    src = _certs(_bits(0.8), 0.5)
+    assert dg.q4_verdict("pixel", 0.25, src, _certs(_bits(0.8, seed=3), 0.5), **FAST).outcome == V.AGREES
+    assert dg.q4_verdict("pixel", 0.25, src, _certs(_bits(0.8, seed=3), 0.1), **FAST).outcome == V.DISAGREES
+    assert dg.q4_verdict("pixel", 0.25, _certs(_bits(0.8)[:10], 0.5),
+                         _certs(_bits(0.8, seed=3)[:10], 0.35), **FAST).outcome == V.INCONCLUSIVE
+    weak, strong = _certs(_bits(0.5), 0.2), _certs(_bits(0.5), 0.6)
+    assert dg.q5_verdict("rotation", weak, strong, ("a", "b"), **FAST).outcome == V.AGREES
+    assert dg.q5_verdict("rotation", strong, weak, ("a", "b"), **FAST).outcome == V.DISAGREES
+    x = np.arange(12.0)
+    assert dg.q6_verdict("scaling", x, x, **FAST).outcome == V.DISAGREES  # a perfect predictor refutes "not predictive"
+    noise = np.random.default_rng(0).permutation(12) * 0 + np.array([1, 0] * 6)
+    assert dg.q6_verdict("scaling", x, noise, **FAST).outcome in (V.AGREES, V.INCONCLUSIVE)
+    assert dg.q6_verdict("scaling", x[:2], x[:2], **FAST).outcome == V.NOT_TESTABLE
+
+
+def test_frechet_shift_precondition():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((400, 4))
+    assert dg.frechet_shift(a, a + 3.0).met
+    assert not dg.frechet_shift(a, rng.standard_normal((400, 4))).met

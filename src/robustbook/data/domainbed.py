@@ -1,5 +1,5 @@
-"""DomainBed image data sets (PACS, VLCS, OfficeHome, TerraIncognita) and WILDS Camelyon17 for the `gpu`
-profile. Nothing is downloaded here: the data sets are large and come with their own licences, so this
+"""DomainBed image data sets (PACS, VLCS, OfficeHome, TerraIncognita: the four of the paper's Table 2) for the
+`gpu` profile; WILDS Camelyon17, the paper's fifth data set, has its own reader (`robustbook.data.wilds`). Nothing is downloaded here: the data sets are large and come with their own licences, so this
 loader reads the folder layout that DomainBed's `domainbed/scripts/download.py` writes
 (`<root>/<DATASET>/<domain>/<class>/<image>`), resized to `size` x `size` in [0, 1], and raises
 `DataUnavailableError` with instructions when the folder is missing."""

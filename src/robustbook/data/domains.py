@@ -1,13 +1,22 @@
 """Domain-generalization data: the named multi-domain sets and leave-one-domain-out (LODO) splits with
-DomainBed's training-domain validation (a share of every source domain held out for model selection)."""
+DomainBed's training-domain validation (a share of every source domain held out for model selection).
+
+Offline sets: `rotated_digits` (six rotation angles, after DomainBed's RotatedMNIST: a geometric shift) and
+`photo_digits` (three backgrounds: plain, and the MNIST-M blend of `data.composite` onto crops of each of
+scikit-learn's two photographs: a texture and colour shift, the kind of shift PACS's styles are). Online:
+the DomainBed folders (`data.domainbed`) and WILDS Camelyon17 with hospitals as domains (`data.wilds`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+import numpy as np
+
 from torch.utils.data import ConcatDataset, Dataset
 
 from .images import rotated_digits, split_holdout
+
+PHOTO_DOMAINS = ("plain", "china", "flower")  # photo_digits: no background, then one per photograph
 
 
 @dataclass
@@ -25,6 +34,11 @@ def domains(name: str, seed: int = 0) -> dict[Any, Dataset]:
     """The domains of a named multi-domain set: 'rotated_digits' (offline) or a DomainBed folder (online)."""
     if name == "rotated_digits":
         return rotated_digits(seed=seed)
+    if name == "photo_digits":
+        return photo_digits(seed=seed)
+    if name == "camelyon17":
+        from .wilds import camelyon17  # raises DataUnavailableError with instructions when not on disk
+        return camelyon17()
     from .domainbed import domainbed  # raises DataUnavailableError with instructions when not on disk
     return domainbed(name)
 
@@ -46,3 +60,33 @@ def num_classes(domain_sets: Mapping[Any, Dataset]) -> int:
     if hasattr(first, "classes"):
         return len(first.classes)
     return 10
+
+
+def photo_digits(seed: int = 0) -> dict[str, Dataset]:
+    """Digits on three backgrounds: all 1,797 digits shuffled once and cut into three disjoint shares, one
+    left plain (grey in three channels), one blended into crops of `china.jpg`, one of `flower.jpg`."""
+    import torch
+    from torch.utils.data import TensorDataset
+
+    from .composite import PHOTOS, SIZE, blend, photographs
+    from .images import _digits_arrays, upsample
+
+    xtr, xte, ytr, yte = _digits_arrays()
+    x = upsample(torch.from_numpy(np.concatenate([xtr, xte]))[:, None])
+    y = torch.from_numpy(np.concatenate([ytr, yte]))
+    gen = torch.Generator().manual_seed(seed)
+    shares = torch.tensor_split(torch.randperm(len(y), generator=gen), len(PHOTO_DOMAINS))
+    out: dict[str, Dataset] = {}
+    for name, idx in zip(PHOTO_DOMAINS, shares):
+        xi = x[idx]
+        if name == "plain":
+            xi = xi.repeat(1, 3, 1, 1)
+        else:
+            photo = photographs()[PHOTOS.index(f"{name}.jpg")]
+            u = torch.rand(len(idx), 2, generator=gen, dtype=torch.float64)
+            top = (u[:, 0] * (photo.shape[1] - SIZE + 1)).long()
+            left = (u[:, 1] * (photo.shape[2] - SIZE + 1)).long()
+            bg = torch.stack([photo[:, t:t + SIZE, l:l + SIZE] for t, l in zip(top.tolist(), left.tolist())])
+            xi = blend(xi, bg)
+        out[name] = TensorDataset(xi.contiguous(), y[idx])
+    return out

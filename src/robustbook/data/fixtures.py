@@ -13,12 +13,13 @@
 - `robust_imagenet/<file>.ckpt`: Salman et al.'s robust ImageNet ResNet-50 checkpoints (the `robustness`
   library's layout, random weights);
 - `hf/bert-base-uncased/`, `hf/roberta-base/`: tiny BERT / RoBERTa in `save_pretrained` layout;
-- `glue/SST-2/{train,dev}.tsv`, `imdb/{train,dev}.tsv`: the text tasks' TSV files.
+- `glue/SST-2/{train,dev}.tsv`, `imdb/{train,dev}.tsv`: the text tasks' TSV files;
+- `camelyon17_v1.0/metadata.csv` and `patches/patient_<PPP>_node_<N>/patch_...png`, WILDS' layout (`data.wilds`).
 
 Images are class-dependent colour patterns plus noise (a model can learn something), seeded. The files are
 a code-path test of the readers and of every notebook at `--profile gpu`: their numbers mean nothing.
-No reader exists yet for Tiny-ImageNet or WILDS, so no fixture is written for them; of the text tasks only those
-the gpu profile reads (SST-2, IMDb) are written.
+No reader exists yet for Tiny-ImageNet, so no fixture is written for it; of the text tasks only those the
+gpu profile reads (SST-2, IMDb) are written.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from .corruptions import CORRUPTIONS
 from .domainbed import DOMAINS, FOLDERS
 from .images import ONLINE
 
-VERSION = "5"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
+VERSION = "6"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
 PACS_CLASSES = ("dog", "elephant", "giraffe", "guitar", "horse", "house", "person")
 DOMAIN_CLASSES = {"PACS": PACS_CLASSES, "VLCS": ("bird", "car", "chair", "dog", "person"),
                   "OfficeHome": ("Alarm_Clock", "Backpack", "Batteries"),
@@ -260,5 +261,7 @@ def _write_all(root: Path, marker: Path, seed: int) -> Path:
     write_salman(root, seed=seed)
     write_hf_models(root, seed=seed)
     write_text_tasks(root, seed=seed)
+    from .wilds import write_camelyon17_fixture
+    write_camelyon17_fixture(root, per_center=4, size=32, seed=seed)
     marker.write_text(VERSION + "\n")  # last: a half-written root is rewritten next time
     return root
