@@ -7,11 +7,12 @@
 - `CIFAR-10-C/`, `CIFAR-100-C/`: `<corruption>.npy` uint8 (5 n, 32, 32, 3), severities stacked 1..5, and
   `labels.npy`, for every released corruption (the 15 and the 4 extra), as `cifar_c()` reads them;
 - `domainbed/<PACS|VLCS|office_home|terra_incognita>/<domain>/<class>/<image>.png`, DomainBed's layout;
-- `ImageNet-C/<corruption>/<severity>/<wnid>/<image>.JPEG` for two corruptions.
+- `ImageNet-C/<corruption>/<severity>/<wnid>/<image>.JPEG` for two corruptions;
+- `tiny-imagenet-200/` in its released layout (`tinyimagenet.write_fixture`).
 
 Images are class-dependent colour patterns plus noise (a model can learn something), seeded. The files are
 a code-path test of the readers and of every notebook at `--profile gpu`: their numbers mean nothing.
-No reader exists yet for Tiny-ImageNet, WILDS or the text data sets, so no fixture is written for them.
+No reader exists yet for WILDS or the text data sets, so no fixture is written for them.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from .corruptions import CORRUPTIONS
 from .domainbed import DOMAINS, FOLDERS
 from .images import ONLINE
 
-VERSION = "3"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
+VERSION = "4"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
 PACS_CLASSES = ("dog", "elephant", "giraffe", "guitar", "horse", "house", "person")
 DOMAIN_CLASSES = {"PACS": PACS_CLASSES, "VLCS": ("bird", "car", "chair", "dog", "person"),
                   "OfficeHome": ("Alarm_Clock", "Backpack", "Batteries"),
@@ -135,5 +136,8 @@ def write_fixtures(root: str | Path, seed: int = 0) -> Path:
     for k, name in enumerate(DOMAINS):
         write_domainbed(root, name, seed=seed + k)
     write_imagenet_c(root, seed=seed)
+    from .tinyimagenet import write_fixture as write_tinyimagenet
+
+    write_tinyimagenet(root, per_class=4, n_val=6, seed=seed)
     marker.write_text(VERSION + "\n")  # last: a half-written root is rewritten next time
     return root

@@ -60,6 +60,9 @@ def tinyimagenet(split: str = "train", root: str | Path | None = None, size: int
     """Tiny-ImageNet's train or validation ("test") split as float [0, 1] NCHW tensors with wnids.txt labels."""
     if split not in ("train", "test"):
         raise ValueError(f"invalid split={split!r}: choose 'train' or 'test' (the validation images)")
+    from ..config import fixture_cap
+
+    size = fixture_cap(size, "image_size")  # fixture mode reads small images, like the other readers
     folder = (Path(root) if root is not None else data_root()) / FOLDER
     wnids_file = folder / "wnids.txt"
     if not wnids_file.exists():
@@ -72,3 +75,34 @@ def tinyimagenet(split: str = "train", root: str | Path | None = None, size: int
     x = np.stack([_read_image(p, size) for p, _ in files])
     y = np.asarray([c for _, c in files], dtype=np.int64)
     return TensorDataset(torch.from_numpy(x).float().div_(255), torch.from_numpy(y))
+
+
+def write_fixture(root: str | Path, wnids: tuple[str, ...] = ("n01443537", "n01629819", "n01641577"),
+                  per_class: int = 2, n_val: int = 4, size: int = 16, seed: int = 0) -> Path:
+    """A tiny `tiny-imagenet-200/` folder in the released layout under `root` (class-coloured noisy JPEGs, one
+    greyscale file among them, as in the real set), for tests and the gpu fixture run; returns the folder."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    folder = Path(root) / FOLDER
+    (folder / "val" / "images").mkdir(parents=True, exist_ok=True)
+    (folder / "wnids.txt").write_text("".join(f"{w}\n" for w in wnids))
+
+    def image(c: int) -> Image.Image:
+        base = np.array([(97 * c) % 256, (53 * c + 80) % 256, (191 * c + 40) % 256], dtype=float)
+        px = np.clip(base + rng.normal(0, 20, (size, size, 3)), 0, 255).astype(np.uint8)
+        return Image.fromarray(px)
+
+    for c, w in enumerate(wnids):
+        images = folder / "train" / w / "images"
+        images.mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            im = image(c)
+            (im.convert("L") if (c, i) == (0, 0) else im).save(images / f"{w}_{i}.JPEG", quality=95)
+    lines = []
+    for i in range(n_val):
+        c = i % len(wnids)
+        image(c).save(folder / "val" / "images" / f"val_{i}.JPEG", quality=95)
+        lines.append(f"val_{i}.JPEG\t{wnids[c]}\t0\t0\t{size - 1}\t{size - 1}")
+    (folder / "val" / "val_annotations.txt").write_text("\n".join(lines) + "\n")
+    return folder
