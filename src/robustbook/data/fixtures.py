@@ -14,12 +14,12 @@
   library's layout, random weights);
 - `hf/bert-base-uncased/`, `hf/roberta-base/`: tiny BERT / RoBERTa in `save_pretrained` layout;
 - `glue/SST-2/{train,dev}.tsv`, `imdb/{train,dev}.tsv`: the text tasks' TSV files;
-- `camelyon17_v1.0/metadata.csv` and `patches/patient_<PPP>_node_<N>/patch_...png`, WILDS' layout (`data.wilds`).
+- `camelyon17_v1.0/metadata.csv` and `patches/patient_<PPP>_node_<N>/patch_...png`, WILDS' layout (`data.wilds`);
+- `tiny-imagenet-200/` in its released layout (`tinyimagenet.write_fixture`).
 
 Images are class-dependent colour patterns plus noise (a model can learn something), seeded. The files are
 a code-path test of the readers and of every notebook at `--profile gpu`: their numbers mean nothing.
-No reader exists yet for Tiny-ImageNet, so no fixture is written for it; of the text tasks only those the
-gpu profile reads (SST-2, IMDb) are written.
+Of the text tasks only those the gpu profile reads (SST-2, IMDb) are written.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from .corruptions import CORRUPTIONS
 from .domainbed import DOMAINS, FOLDERS
 from .images import ONLINE
 
-VERSION = "6"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
+VERSION = "7"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
 PACS_CLASSES = ("dog", "elephant", "giraffe", "guitar", "horse", "house", "person")
 DOMAIN_CLASSES = {"PACS": PACS_CLASSES, "VLCS": ("bird", "car", "chair", "dog", "person"),
                   "OfficeHome": ("Alarm_Clock", "Backpack", "Batteries"),
@@ -263,5 +263,8 @@ def _write_all(root: Path, marker: Path, seed: int) -> Path:
     write_text_tasks(root, seed=seed)
     from .wilds import write_camelyon17_fixture
     write_camelyon17_fixture(root, per_center=4, size=32, seed=seed)
+    from .tinyimagenet import write_fixture as write_tinyimagenet
+
+    write_tinyimagenet(root, per_class=4, n_val=6, seed=seed)
     marker.write_text(VERSION + "\n")  # last: a half-written root is rewritten next time
     return root

@@ -217,7 +217,7 @@ def mnist(split: str = "train", root: str | Path | None = None, size: int = 32,
 
 
 NUM_CLASSES = {"digits32": 10, "digits32_source": 5, "digits32_target": 5, "rotated_digits": 10,
-               "digitsm32": 10, "mnist": 10, "cifar10": 10, "cifar100": 100}
+               "digitsm32": 10, "mnist": 10, "cifar10": 10, "cifar100": 100, "tinyimagenet": 200}
 
 
 def load(name: str, split: str = "train", channels: int | None = None) -> TensorDataset:
@@ -234,5 +234,9 @@ def load(name: str, split: str = "train", channels: int | None = None) -> Tensor
         return cifar(name, split)
     if name == "mnist":
         return mnist(split)
+    if name == "tinyimagenet":
+        from .tinyimagenet import tinyimagenet  # the released tiny-imagenet-200/ folder under data_root()
+
+        return tinyimagenet(split)
     raise ValueError(f"invalid data set {name!r}: choose one of {', '.join(NUM_CLASSES)} "
                      "(rotated_digits has domains, not splits: call rotated_digits())")

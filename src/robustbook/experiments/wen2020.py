@@ -8,11 +8,15 @@ epochs 100 and 150, PGD of 10 steps of 2/255; the `gpu` profile runs it.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
+from .. import verdicts as V
 from ..train import zoo
 from ..train.loop import TrainConfig
 from .common import pick
@@ -53,21 +57,36 @@ class SweepSettings:
     lv_eps: tuple[float, ...] = ()  # loss-variation radii (units of 1/255), App. B.5
     lv_steps: int = 1
     clips: tuple[float | None, ...] = (None,)  # spectral-norm bounds (None: uncontrolled)
+    label: str = ""  # the paper's name of the network, e.g. "ResNet-56" (a row key of PAPER_TABLES)
 
 
 REGULARIZER: dict[str, SweepSettings] = {
-    "smoke": SweepSettings("digits32", 8, 4, (0, 16), 128, 64, epochs=1, batch_size=64, lr=0.05, schedule="cosine",
+    "smoke": SweepSettings("digits32", 8, 4, (0, 4, 16), 128, 64, epochs=1, batch_size=64, lr=0.05, schedule="cosine",
                            steps=2, pgd_steps=2, lv_eps=(2,), lv_steps=2),
     "cpu": SweepSettings("digits32", 8, 8, (0, 4, 16, 32), None, None, epochs=6, batch_size=32, lr=0.1,
                          schedule="cosine", steps=3, pgd_steps=10, lv_eps=(1, 2, 4), lv_steps=5),
     # the paper: ResNet-56, batch 256, 200 epochs, lr 0.05 / 10 at epochs 100 and 150, PGD 10 x 2/255
     "gpu": SweepSettings("cifar10", 56, 16, (0, 4, 8, 16), None, None, epochs=200, batch_size=256, lr=0.05,
                          schedule="multistep", milestones=(100, 150), gamma=0.1, steps=10, alpha=2 / 255,
-                         pgd_steps=10, lv_eps=(1, 2, 4), lv_steps=10),
+                         pgd_steps=10, lv_eps=(1, 2, 4), lv_steps=10, label="ResNet-56"),
+}
+
+# The other rows of Tables 3-5 (App. D.2), run at `gpu` only, after the main sweep: ResNet-110 on CIFAR-10,
+# ResNet-56/110 on CIFAR-100 (Table 4) and Tiny-ImageNet (Table 5). For Tiny-ImageNet the paper trains a
+# bottleneck WRN-50-2 (4 groups, 3x3 stem, no max-pool) on 56x56 crops for 90 epochs (lr 0.1 / 10 at 30 and 60);
+# the library has no bottleneck wide ResNet, so we train its CIFAR-style ResNet of depth 50 (8 basic blocks per
+# group) and widths 64-128-256 on the whole 64x64 images, with the paper's schedule. No crop/flip augmentation.
+_GPU = REGULARIZER["gpu"]
+GPU_TABLES: dict[str, SweepSettings] = {
+    "Table 3, ResNet-110": dataclasses.replace(_GPU, depth=110, label="ResNet-110"),
+    "Table 4, ResNet-56": dataclasses.replace(_GPU, dataset="cifar100"),
+    "Table 4, ResNet-110": dataclasses.replace(_GPU, dataset="cifar100", depth=110, label="ResNet-110"),
+    "Table 5, Wide ResNet": dataclasses.replace(_GPU, dataset="tinyimagenet", depth=50, width=64, epochs=90,
+                                                lr=0.1, milestones=(30, 60), label="Wide ResNet"),
 }
 
 CAPACITY: dict[str, SweepSettings] = {
-    "smoke": SweepSettings("digits32", 8, 4, (16,), 128, 64, epochs=1, batch_size=64, lr=0.05, schedule="cosine",
+    "smoke": SweepSettings("digits32", 8, 4, (4, 16), 128, 64, epochs=1, batch_size=64, lr=0.05, schedule="cosine",
                            steps=2, pgd_steps=2, clips=(1.0, None)),
     "cpu": SweepSettings("digits32", 8, 8, (4, 32), None, None, epochs=30, batch_size=32, lr=0.05,
                          schedule="cosine", steps=3, pgd_steps=10, clips=(1.0, None)),
@@ -129,6 +148,211 @@ def data_sets(s: SweepSettings, seed: int = 0):
             images.subset(images.load(s.dataset, "test"), s.test_size, seed))
 
 
+def gpu_tables() -> dict[str, SweepSettings]:
+    """The `gpu`-only sweeps of Tables 3-5 beyond the main one (capped like every setting in fixture mode)."""
+    from .common import fixture_settings
+
+    return {name: fixture_settings(s) for name, s in GPU_TABLES.items()}
+
+
+def sweep_arch(s: SweepSettings) -> str:
+    """The architecture key of `ARCHS` a regularizer sweep trains (all use the batch-norm CIFAR ResNet)."""
+    return "bn"
+
+
+# ------------------------------------------------------------------------------------- the paper's numbers
+# Tables 3-5 (App. D.2): (data set, network) -> the AR strengths and one tuple per row, in the paper's order.
+PAPER_TABLES: dict[tuple[str, str], dict[str, tuple[float, ...]]] = {
+    ("cifar10", "ResNet-56"): dict(  # Table 3
+        ar=(4, 8, 16), trn_acc=(99.51, 98.45, 95.97), test_acc=(88.86, 87.51, 84.89), d_acc=(10.65, 10.94, 11.08),
+        trn_loss=(0.014, 0.043, 0.105), test_loss=(0.683, 0.649, 0.650), d_loss=(0.669, 0.606, 0.545),
+        pgd=(65.92, 65.24, 72.16)),
+    ("cifar10", "ResNet-110"): dict(  # Table 3
+        ar=(4, 8, 16), trn_acc=(99.95, 99.62, 98.42), test_acc=(89.20, 87.09, 85.02), d_acc=(10.75, 12.53, 13.40),
+        trn_loss=(0.002, 0.010, 0.044), test_loss=(0.825, 0.813, 0.729), d_loss=(0.823, 0.803, 0.685),
+        pgd=(58.02, 66.94, 72.40)),
+    ("cifar100", "ResNet-56"): dict(  # Table 4
+        ar=(4, 8, 16), trn_acc=(88.73, 86.97, 82.17), test_acc=(61.31, 60.87, 59.43), d_acc=(27.42, 26.10, 22.74),
+        trn_loss=(0.357, 0.413, 0.570), test_loss=(2.063, 2.106, 1.978), d_loss=(1.706, 1.693, 1.408),
+        pgd=(30.52, 40.99, 48.81)),
+    ("cifar100", "ResNet-110"): dict(  # Table 4
+        ar=(4, 8, 16), trn_acc=(96.91, 94.55, 90.90), test_acc=(61.48, 61.26, 59.56), d_acc=(35.43, 33.29, 31.34),
+        trn_loss=(0.098, 0.171, 0.278), test_loss=(2.645, 2.413, 2.323), d_loss=(2.547, 2.241, 2.045),
+        pgd=(33.33, 42.08, 50.99)),
+    ("tinyimagenet", "Wide ResNet"): dict(  # Table 5 (AR 0 included)
+        ar=(0, 4, 8, 16), trn_acc=(79.12, 73.71, 66.17, 60.73), test_acc=(63.43, 62.09, 61.09, 57.36),
+        d_acc=(15.69, 11.62, 5.08, 3.37), trn_loss=(0.874, 1.080, 1.384, 1.641),
+        test_loss=(1.561, 1.637, 1.689, 1.806), d_loss=(0.687, 0.557, 0.305, 0.165), pgd=(0.00, 32.26, 41.20, 53.12)),
+}
+PAPER_FGSM = dict(ar=(4, 8, 16), test_acc=(89.32, 86.67, 82.83), d_loss=(0.429, 0.409, 0.385))  # Table 2, CIFAR-10
+PAPER_LV = dict(ar=(4, 8, 16), eps=4, mean=(0.1337, 0.1006, 0.089))  # Table 1, CIFAR-10, eps = 4/255 row
+PAPER_B2 = dict(sum_fell=4.75, sum_rose=0.44)  # App. B.2, CIFAR-10, AR 4 vs 16: summed std decrease / increase
+# Table 6 (App. D.3): spectral-norm bound -> (dLoss at AR 4, dLoss at AR 16, dAcc at AR 4, dAcc at AR 16)
+PAPER_TABLE6: dict[str, tuple[float, float, float, float]] = {
+    "1": (0.224, 0.168, 6.44, 4.76), "3": (0.596, 0.470, 9.63, 10.51), "5": (0.638, 0.506, 10.04, 10.64),
+    "free": (0.669, 0.545, 10.65, 11.08)}
+
+
+def paper_trend(values: Sequence[float]) -> str:
+    """The paper's numbers along its AR grid, as text for a claim ("0.669 → 0.606 → 0.545")."""
+    return " → ".join(f"{v:g}" for v in values)
+
+
+# ------------------------------------------------------------------------------------- verdict rules
+N_BOOT = 1000  # bootstrap resamples of the test points behind every trend interval
+MAX_SHORTFALL = 10.0  # points: how far a compared AT model's training accuracy may lie below the standard model's
+MIN_NONZERO_RADII = 2  # a trend needs at least two nonzero training radii
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    xc = x - x.mean()
+    return float(xc @ (y - y.mean()) / (xc @ xc))
+
+
+def statistic_trend(ars: Sequence[float], points: np.ndarray, per_ar: Callable[[np.ndarray], np.ndarray],
+                    seed: int = 0) -> tuple[float, float, float]:
+    """(slope, low, high) over `ars` of a per-AR statistic of the test points (rows of `points`, resampled)."""
+    x = np.asarray(ars, dtype=float)
+    return V.bootstrap_interval(points, lambda r: _slope(x, np.asarray(per_ar(r), dtype=float)), N_BOOT, seed=seed)
+
+
+def _ratio_per_ar(k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Columns [clean correct x k, robust correct x k] -> robust accuracy (%) among the clean-correct, per AR."""
+    def f(r: np.ndarray) -> np.ndarray:
+        ok, rob = r[:, :k], r[:, k:]
+        return 100 * (rob * ok).sum(0) / np.maximum(ok.sum(0), 1)
+    return f
+
+
+def _std_per_ar(r: np.ndarray) -> np.ndarray:
+    return r.std(0)
+
+
+def _mean_interval(values: np.ndarray, seed: int) -> tuple[float, float, float]:
+    return V.bootstrap_interval(values, np.mean, N_BOOT, seed=seed)
+
+
+def regularizer_verdicts(measured: Mapping[float, Mapping[str, object]], num_classes: int,
+                         lv: Mapping[float, np.ndarray], sv_diff: np.ndarray, sv_pair: tuple[float, float],
+                         fgsm: Mapping[float, Mapping[str, object]] | None = None,
+                         reference: Mapping[str, tuple[float, ...]] | None = None, seed: int = 0) -> list[V.Verdict]:
+    """The "paper vs here" verdicts of the AR sweep: each trend a slope over the nonzero radii with a bootstrap
+    interval over the test points, judged by `verdicts.sign_verdict`, with its precondition.
+
+    `measured[ar]` holds "row" (a `gap_row` dict) and "points" (a `gap_points` frame: correct, loss, margin,
+    robust per test point); `lv[ar]` the per-point loss variation at the largest radius; `sv_diff` the per-layer
+    singular-value std at AR `sv_pair[0]` minus at `sv_pair[1]`; `fgsm` the FGSM sweep like `measured`;
+    `reference` the paper's table the claims quote (default: Table 3, ResNet-56).
+    """
+    ref = reference or PAPER_TABLES[("cifar10", "ResNet-56")]
+    ars = sorted(a for a in measured if a > 0)
+    if len(ars) < MIN_NONZERO_RADII:
+        raise ValueError(f"a trend needs at least {MIN_NONZERO_RADII} nonzero radii, got {ars}")
+    k = len(ars)
+    rows = {a: measured[a]["row"] for a in ars}
+    pts = {a: measured[a]["points"] for a in ars}
+
+    def col(name: str, source=pts, grid=ars) -> np.ndarray:
+        return np.column_stack([np.asarray(source[a][name], dtype=float) for a in grid])
+
+    above = V.trained_above_chance({f"AR {a}": rows[a]["test_acc"] / 100 for a in ars}, num_classes)
+    out = []
+
+    loss_pts = col("loss") - np.array([rows[a]["trn_loss"] for a in ars])
+    out.append(V.sign_verdict(f"loss gap shrinks as AR grows, PGD (paper: {paper_trend(ref['d_loss'])})",
+                              *V.slope_interval(ars, loss_pts, N_BOOT, seed=seed), expected=-1, precondition=above))
+    out.append(V.sign_verdict(f"test accuracy falls as AR grows, PGD (paper: {paper_trend(ref['test_acc'])})",
+                              *V.slope_interval(ars, 100 * col("correct"), N_BOOT, seed=seed), expected=-1,
+                              precondition=above))
+    standard = measured.get(0, {}).get("row") if 0 in measured else None
+    best = standard["trn_acc"] if standard is not None else max(r["trn_acc"] for r in rows.values())
+    shortfall = max(best - r["trn_acc"] for r in rows.values())
+    fits = V.at_most("largest training-accuracy shortfall of a compared model below the standard model's (points)",
+                     shortfall, MAX_SHORTFALL)
+    out.append(V.sign_verdict(f"PGD accuracy on correct points rises with AR (paper: {paper_trend(ref['pgd'])})",
+                              *statistic_trend(ars, np.hstack([col("correct"), col("robust")]), _ratio_per_ar(k),
+                                               seed), expected=1, precondition=V.all_of(above, fits)))
+    out.append(V.sign_verdict("test margins concentrate near zero: their std falls as AR grows (paper: Fig. 4)",
+                              *statistic_trend(ars, col("margin"), _std_per_ar, seed), expected=-1,
+                              precondition=above))
+    lo, hi = sv_pair
+    out.append(V.sign_verdict(f"singular-value std shrinks from AR {lo:g} to {hi:g}: mean per-layer decrease > 0 "
+                              f"(paper: summed decrease {PAPER_B2['sum_fell']:g} vs increase {PAPER_B2['sum_rose']:g})",
+                              *_mean_interval(np.asarray(sv_diff, dtype=float), seed), expected=1, precondition=above))
+    lv_grid = [a for a in ars if a in lv]
+    out.append(V.sign_verdict(f"loss variation falls as AR grows (paper, ε = {PAPER_LV['eps']}/255: "
+                              f"{paper_trend(PAPER_LV['mean'])})",
+                              *V.slope_interval(lv_grid, np.column_stack([np.asarray(lv[a], float) for a in lv_grid]),
+                                                N_BOOT, seed=seed), expected=-1, precondition=above))
+    if fgsm:
+        fars = sorted(a for a in fgsm if a > 0)
+        frows = {a: fgsm[a]["row"] for a in fars}
+        fpts = {a: fgsm[a]["points"] for a in fars}
+        fabove = V.trained_above_chance({f"FGSM AR {a}": frows[a]["test_acc"] / 100 for a in fars}, num_classes)
+        floss = col("loss", fpts, fars) - np.array([frows[a]["trn_loss"] for a in fars])
+        out.append(V.sign_verdict(f"FGSM training: loss gap shrinks with AR (paper: {paper_trend(PAPER_FGSM['d_loss'])})",
+                                  *V.slope_interval(fars, floss, N_BOOT, seed=seed), expected=-1, precondition=fabove))
+        out.append(V.sign_verdict(f"FGSM training: test accuracy falls with AR (paper: "
+                                  f"{paper_trend(PAPER_FGSM['test_acc'])})",
+                                  *V.slope_interval(fars, 100 * col("correct", fpts, fars), N_BOOT, seed=seed),
+                                  expected=-1, precondition=fabove))
+    return out
+
+
+def table_verdicts(name: str, measured: Mapping[float, Mapping[str, object]], num_classes: int,
+                   reference: Mapping[str, tuple[float, ...]], seed: int = 0) -> list[V.Verdict]:
+    """The loss-gap and test-accuracy trends of one `gpu`-only table (`GPU_TABLES`), as in the main sweep."""
+    ars = sorted(a for a in measured if a > 0)
+    rows = {a: measured[a]["row"] for a in ars}
+    pts = np.column_stack([np.asarray(measured[a]["points"]["loss"], dtype=float) for a in ars])
+    correct = np.column_stack([np.asarray(measured[a]["points"]["correct"], dtype=float) for a in ars])
+    above = V.trained_above_chance({f"AR {a}": rows[a]["test_acc"] / 100 for a in ars}, num_classes)
+    loss_pts = pts - np.array([rows[a]["trn_loss"] for a in ars])
+    return [V.sign_verdict(f"{name}: loss gap shrinks with AR (paper: {paper_trend(reference['d_loss'])})",
+                           *V.slope_interval(ars, loss_pts, N_BOOT, seed=seed), expected=-1, precondition=above),
+            V.sign_verdict(f"{name}: test accuracy falls with AR (paper: {paper_trend(reference['test_acc'])})",
+                           *V.slope_interval(ars, 100 * correct, N_BOOT, seed=seed), expected=-1, precondition=above)]
+
+
+def error_gap_trend(measured: Mapping[float, Mapping[str, object]], seed: int = 0) -> tuple[float, float, float]:
+    """(slope, low, high) of the error gap (points per 1/255) over the nonzero radii, bootstrap over test points."""
+    ars = sorted(a for a in measured if a > 0)
+    err = np.column_stack([measured[a]["row"]["trn_acc"] - 100 * np.asarray(measured[a]["points"]["correct"], float)
+                           for a in ars])
+    return V.slope_interval(ars, err, N_BOOT, seed=seed)
+
+
+def capacity_verdicts(measured: Mapping[tuple[float | None, float], Mapping[str, object]], num_classes: int,
+                      seed: int = 0) -> list[V.Verdict]:
+    """Table 6's claims per spectral-norm clip: the loss gap falls with AR at every clip; the error gap moves
+    the way the paper's Table 6 row of that clip moves (falls at SP 1, rises at 3, 5 and without a clip).
+    Slopes over the AR grid with bootstrap intervals over test points; a clip whose networks sit at chance
+    is "not testable here"."""
+    clips = list(dict.fromkeys(c for c, _ in measured))
+    out = []
+    for clip in clips:
+        sp = "free" if clip is None else f"{clip:g}"
+        grid = sorted(a for c, a in measured if c == clip)
+        if len(grid) < 2:
+            raise ValueError(f"a trend needs at least 2 radii per clip, got {grid} at SP {sp}")
+        rows = {a: measured[clip, a]["row"] for a in grid}
+        pts = {a: measured[clip, a]["points"] for a in grid}
+        above = V.trained_above_chance({f"SP {sp} AR {a:g}": rows[a]["test_acc"] / 100 for a in grid}, num_classes)
+        loss = np.column_stack([np.asarray(pts[a]["loss"], float) - rows[a]["trn_loss"] for a in grid])
+        err = np.column_stack([rows[a]["trn_acc"] - 100 * np.asarray(pts[a]["correct"], float) for a in grid])
+        paper = PAPER_TABLE6.get(sp)
+        quote = f" (paper, AR 4 → 16: {paper[0]:g} → {paper[1]:g})" if paper else ""
+        out.append(V.sign_verdict(f"SP {sp}: loss gap falls with AR{quote}",
+                                  *V.slope_interval(grid, loss, N_BOOT, seed=seed), expected=-1, precondition=above))
+        if paper is not None:
+            expected = 1 if paper[3] > paper[2] else -1
+            out.append(V.sign_verdict(f"SP {sp}: error gap {'rises' if expected == 1 else 'falls'} with AR "
+                                      f"(paper, AR 4 → 16: {paper[2]:g} → {paper[3]:g})",
+                                      *V.slope_interval(grid, err, N_BOOT, seed=seed), expected=expected,
+                                      precondition=above))
+    return out
+
+
 def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
     """The zoo recipes the chapter's notebooks (stems; None: all) request at `profile` with their default
     parameters: the AR sweep (PGD, and FGSM at each AR > 0) and the capacity sweep (clip x AR); a cluster build
@@ -137,6 +361,8 @@ def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None
 
     reg, cap = regularizer_settings(profile), capacity_settings(profile)
     return sweep({"regularizer": [recipe(reg, "bn", ar, seed=seed) for ar in reg.ar_grid]
-                  + [recipe(reg, "bn", ar, "fgsm", seed=seed) for ar in reg.ar_grid if ar > 0],
+                  + [recipe(reg, "bn", ar, "fgsm", seed=seed) for ar in reg.ar_grid if ar > 0]
+                  + ([recipe(t, sweep_arch(t), ar, seed=seed) for t in gpu_tables().values() for ar in t.ar_grid]
+                     if profile == "gpu" else []),
                   "capacity": [recipe(cap, "fixup", ar, clip=clip, seed=seed) for clip in cap.clips
                                for ar in cap.ar_grid]}, notebooks)
