@@ -67,10 +67,10 @@ def test_size_trend_verdicts_reach_each_outcome():
 
 
 def test_plateau_precondition_follows_the_loss_curve():
-    flat = pd.DataFrame({"epoch": [1, 2, 3], "loss": [1.0, 0.51, 0.5]})
+    flat = pd.DataFrame({"epoch": [1, 2, 3], "loss": [2.0, 0.501, 0.5]})
     falling = pd.DataFrame({"epoch": [1, 2, 3], "loss": [1.0, 0.8, 0.7]})
-    assert ex.last_epoch_decrease(flat) == (0.51 - 0.5) / 0.5
-    assert np.isnan(ex.last_epoch_decrease(flat.iloc[:1])) and np.isnan(ex.last_epoch_decrease(None))
+    assert abs(ex.last_epoch_share(flat) - 0.001 / 1.5) < 1e-12
+    assert np.isnan(ex.last_epoch_share(flat.iloc[:2])) and np.isnan(ex.last_epoch_share(None))
     assert ex.plateau_precondition({"Std": flat, "Adv": flat}, ("Std", "Adv")).met
     assert not ex.plateau_precondition({"Std": flat, "Adv": falling}, ("Std", "Adv")).met
     assert not ex.plateau_precondition({"Std": flat}, ("Std", "Adv")).met  # unrecorded: not met

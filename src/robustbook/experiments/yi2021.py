@@ -173,9 +173,14 @@ def stored_severity(dataset: str) -> int:
 
 
 # Table 1's plateau precondition (issue 20): a model counts as trained to its plateau when its last epoch
-# lowers the training loss by at most this fraction of the final loss. The schedule's last lr drop (x0.2 at
-# 80%) flattens every curve somewhat, so this is a necessary condition, not a proof of convergence.
-PLATEAU_TOL = 0.04
+# made at most PLATEAU_TOL of the run's whole descent, (loss[-2] - loss[-1]) / (loss[0] - loss[-1]). The
+# last-epoch decrease relative to the loss itself does not separate the models (measured at cpu, seed 0:
+# Std 3.9%, Adv-l2 4.0%, Adv-linf 5.0%: the final lr drop slows every curve); the share of the descent does
+# (Std 0.22%, Adv-l2 0.56%, Adv-linf 1.76%), and agrees with a 16-epoch run in which Adv-linf's loss falls
+# a further 4x (0.68 -> 0.16) and its clean accuracy rises from 82.8% to 90.0%, while Std's barely moves.
+# Training Adv-linf for 16 epochs would double its cost (and break the ablation grid, which reuses the
+# model): Table 1 states the precondition instead, and its Adv-linf rows read "not testable here" at cpu.
+PLATEAU_TOL = 0.01
 
 
 def model_with_history(s: Yi2021Settings, method: str, device: torch.device | str, seed: int = 0,
@@ -202,25 +207,26 @@ def model_with_history(s: Yi2021Settings, method: str, device: torch.device | st
     return model, (pd.read_json(hist, orient="records") if hist.exists() else None)
 
 
-def last_epoch_decrease(history: pd.DataFrame | None) -> float:
-    """(loss[-2] - loss[-1]) / loss[-1] of a training curve; nan when fewer than 2 epochs were recorded."""
-    if history is None or len(history) < 2:
+def last_epoch_share(history: pd.DataFrame | None) -> float:
+    """(loss[-2] - loss[-1]) / (loss[0] - loss[-1]): the share of a run's descent made in its last epoch;
+    nan when fewer than 3 epochs were recorded or the loss did not fall."""
+    if history is None or len(history) < 3:
         return float("nan")
-    a, b = float(history["loss"].iloc[-2]), float(history["loss"].iloc[-1])
-    return (a - b) / max(b, 1e-12)
+    first, a, b = (float(history["loss"].iloc[i]) for i in (0, -2, -1))
+    return (a - b) / (first - b) if first > b else float("nan")
 
 
 def plateau_precondition(histories: dict[str, pd.DataFrame | None], names: tuple[str, ...]):
-    """Each named model's training loss flattened: last-epoch decrease <= PLATEAU_TOL (not met if unmeasured)."""
+    """Each named model's training loss flattened: `last_epoch_share` <= PLATEAU_TOL (not met if unmeasured)."""
     from .. import verdicts as V
 
     parts = []
     for name in names:
-        d = last_epoch_decrease(histories.get(name))
-        if d != d:  # nan: the curve has fewer than two epochs or was not recorded
-            parts.append(V.Precondition(f"{name} loss curve: fewer than 2 epochs recorded", False))
+        d = last_epoch_share(histories.get(name))
+        if d != d:  # nan: fewer than three epochs recorded, or no descent
+            parts.append(V.Precondition(f"{name} loss curve: under 3 epochs recorded or no descent", False))
         else:
-            parts.append(V.at_most(f"{name} loss flattened: last-epoch decrease / loss", d, PLATEAU_TOL))
+            parts.append(V.at_most(f"{name} loss flattened: last epoch's share of the descent", d, PLATEAU_TOL))
     return V.all_of(*parts)
 
 
