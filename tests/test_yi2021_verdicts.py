@@ -44,9 +44,14 @@ def test_interior_peak_and_inverted_u_verdicts():
     assert out["D.1 Adv-l2, Avg: inverted U in r (peak - worse end)"] == V.DISAGREES
     flat_out = {v.claim: v.outcome for v in ex.inverted_u_verdicts(flat, std, 10)}
     assert flat_out["D.1 Adv-l2, Avg: inverted U in r (peak - worse end)"] == V.INCONCLUSIVE
-    # preconditions: a collapsed model, too few radii, or corruptions that do not hurt Std
-    collapsed = {**peak, ("linf", 4): _correct(rng, 0.1, 0.1)}
-    assert all(v.outcome == V.NOT_TESTABLE for v in ex.inverted_u_verdicts(collapsed, std, 10))
+    # a collapsed model leaves the grid (four radii left: still testable; two left: not testable)
+    collapsed = {**peak, ("linf", 8): _correct(rng, 0.1, 0.1)}
+    got = ex.inverted_u_verdicts(collapsed, std, 10)
+    assert got[-1].outcome == V.AGREES and "left out: x=8" in got[-1].precondition.text
+    three = {k: v for k, v in peak.items() if k[1] in (-2, 1, 4)}
+    three[("linf", 4)] = _correct(rng, 0.1, 0.1)
+    assert all(v.outcome == V.NOT_TESTABLE for v in ex.inverted_u_verdicts(three, std, 10))
+    # preconditions: too few radii, or corruptions that do not hurt Std
     two = {k: v for k, v in peak.items() if k[1] in (-2, 1)}
     assert all(v.outcome == V.NOT_TESTABLE for v in ex.inverted_u_verdicts(two, std, 10))
     easy = _correct(rng, 0.95, 0.95)

@@ -788,17 +788,23 @@ def inverted_u_verdicts(correct: dict[tuple[str, float], np.ndarray], std_correc
     `correct[(norm, x)]` is a (points, 1 + 15) 0/1 array (`corruption_correctness`). The effect is
     `interior_peak` of the group's per-point accuracy over the grid; its 95% interval a bootstrap over test
     points that re-selects the peak in every resample. Sign rule: agrees when the whole interval is above 0,
-    disagrees when it is below (an end beats every interior radius). Preconditions: >= 3 radii, every model
-    on the grid above chance, and Std losing >= MIN_DROP_FRACTION x the paper's drop on the group.
+    disagrees when it is below (an end beats every interior radius). A model whose training collapsed to
+    chance (the book's near-chance rule) leaves the grid: a peak "beating" a collapsed end would only say that
+    too large a radius breaks training. Preconditions: >= 3 radii left, and Std losing >= MIN_DROP_FRACTION x
+    the paper's drop on the group.
     """
     from .. import verdicts as V
     out = []
     for norm in sorted({k[0] for k in correct}):
-        keys = sorted((k for k in correct if k[0] == norm), key=lambda k: k[1])
+        every = sorted((k for k in correct if k[0] == norm), key=lambda k: k[1])
+        keys = [k for k in every if not V.near_chance(float(correct[k][:, 0].mean()), num_classes)]
+        gone = [f"x={k[1]:g}" for k in every if k not in keys]
         clean = {f"Adv-{norm} x={k[1]:g}": float(correct[k][:, 0].mean()) for k in keys}
         for name, cols in column_groups().items():
             m = _group_matrix(correct, keys, cols)
             pre = _d_precondition(std_correct, cols, name, clean, num_classes, len(keys))
+            if gone:
+                pre = V.Precondition(f"collapsed to chance, left out: {', '.join(gone)}; {pre.text}", pre.met)
             if len(keys) < 3:  # no interior radius: the precondition fails and the rule says "not testable"
                 eff = lo = hi = float("nan")
             else:
