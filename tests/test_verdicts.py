@@ -118,3 +118,13 @@ def test_publish_glues_table_records_and_counts(monkeypatch):
         v.publish("chap-x", claims)
     with pytest.raises(ValueError, match="no verdicts"):
         v.publish("chap_x", [])
+
+
+def test_check_rule_reaches_each_outcome():
+    assert v.check_verdict("c", True, 2, 2).outcome == v.AGREES
+    assert v.check_verdict("c", False, 2, 2).outcome == v.DISAGREES
+    assert v.check_verdict("c", True, 2, 1).outcome == v.INCONCLUSIVE  # a mutant got through: no power
+    assert v.check_verdict("c", True, 0, 0).outcome == v.INCONCLUSIVE
+    assert v.check_verdict("c", False, 1, 1, v.Precondition("p", False)).outcome == v.NOT_TESTABLE
+    with pytest.raises(ValueError):
+        v.check_verdict("c", True, 1, 2)

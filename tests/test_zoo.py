@@ -193,3 +193,13 @@ def test_custom_models_train_once_and_key_on_their_spec(monkeypatch, tmp_path):
     assert len(calls) == 1 and torch.equal(a.weight, b.weight) and float(b.weight[0, 0]) == 0.5
     zoo.get_or_train_custom({"kind": "t", "lr": 2}, lambda: torch.nn.Linear(2, 2), train)
     assert len(calls) == 2  # another spec is another model
+
+
+def test_the_training_history_is_stored_with_the_model(monkeypatch, tmp_path):
+    monkeypatch.setenv("ROBUSTBOOK_CACHE", str(tmp_path))
+    two = _recipe(train=TINY.replace(epochs=2))
+    assert zoo.history(two) is None  # not trained yet
+    zoo.get_or_train(two, progress=False)
+    hist = zoo.history(two)
+    assert len(hist) == 2 and (hist["loss"] > 0).all()
+    assert zoo.history(_recipe()) is None  # another key

@@ -216,6 +216,27 @@ def bound_verdict(claim: str, measured: float, bound: float, control_bound: floa
     return _gate(claim, rule, tight, tight, tight, outcome, precondition)
 
 
+def check_verdict(claim: str, passes: bool, mutants: int, rejected: int,
+                  precondition: Precondition | None = None) -> Verdict:
+    """A claim checked by a theory check (`theory/<paper>.py`) that must reject its wrong variants (mutants).
+
+    Agrees when the check passes at the claim and rejects every one of its >= 1 mutants; disagrees when the
+    check fails at the claim; inconclusive when it passes but lets a mutant through (or has none): no power.
+    The effect is the share of mutants rejected.
+    """
+    if mutants < 0 or not 0 <= rejected <= mutants:
+        raise ValueError(f"need 0 <= rejected <= mutants, got rejected={rejected}, mutants={mutants}")
+    power = rejected / mutants if mutants else 0.0
+    if not passes:
+        outcome = DISAGREES
+    elif mutants >= 1 and rejected == mutants:
+        outcome = AGREES
+    else:
+        outcome = INCONCLUSIVE
+    rule = "check passes and rejects all its mutants: agrees; check fails: disagrees"
+    return _gate(claim, rule, power, power, power, outcome, precondition)
+
+
 # ---------------------------------------------------------------------------------------------- checks
 def near_chance(accuracy: float, num_classes: int, margin: float = NEAR_CHANCE_MARGIN) -> bool:
     """The one rule of the book for "this model learned nothing": accuracy <= 1/k + margin."""

@@ -227,12 +227,13 @@ def _build(recipe: Recipe, device: torch.device | str) -> nn.Module:
     return build(recipe.arch, _num_classes(recipe), x0.shape[0], _normalize(recipe), **dict(recipe.arch_options))
 
 
-def _train(model: nn.Module, recipe: Recipe, device: torch.device | str, progress: bool) -> None:
+def _train(model: nn.Module, recipe: Recipe, device: torch.device | str, progress: bool) -> dict | None:
+    """Train `model` by `recipe`; returns the per-epoch training history as columns (None for a probe)."""
     if recipe.base is not None:
         from .probe import train_probe
         train_probe(model, train_set(recipe), _num_classes(recipe), recipe.head_weight_decay, recipe.head_steps,
                     recipe.seed, device)
-        return
+        return None
     callbacks = []
     data = train_set(recipe)
     if recipe.clip is not None:
@@ -248,9 +249,10 @@ def _train(model: nn.Module, recipe: Recipe, device: torch.device | str, progres
             if acc > best["acc"]:
                 best.update(acc=acc, state=copy.deepcopy(m.state_dict()))
         callbacks.append(select)
-    fit(model, data, recipe.train, device, recipe.seed, callbacks, progress=progress)
+    frame = fit(model, data, recipe.train, device, recipe.seed, callbacks, progress=progress)
     if best["state"] is not None:
         model.load_state_dict(best["state"])
+    return None if frame is None else frame.to_dict(orient="list")
 
 
 def _finish(model: nn.Module, recipe: Recipe, device: torch.device | str) -> nn.Module:
@@ -301,13 +303,30 @@ def get_or_train(recipe: Recipe, device: torch.device | str = "cpu", progress: b
                 pass
         model = _build(recipe, device)
         model.to(device)
-        _train(model, recipe, device, progress)
+        history = _train(model, recipe, device, progress)
         state = {"model": {n: v.detach().cpu() for n, v in model.state_dict().items()},
-                 "components": json.dumps(parts, sort_keys=True), "recipe": repr(recipe)}
+                 "components": json.dumps(parts, sort_keys=True), "recipe": repr(recipe),
+                 "history": json.dumps(history)}
         with hashing.atomic_path(path) as tmp:
             torch.save(state, tmp)
         hashing.atomic_write_text(manifest, json.dumps({"key": k, "components": parts}, sort_keys=True, indent=1))
     return _finish(model, recipe, device)
+
+
+def history(recipe: Recipe, device: torch.device | str = "cpu"):
+    """The per-epoch training history (a pandas frame: epoch, loss, ...) stored with `recipe`'s model, or None
+    when the model is not in the zoo or was stored without one. Call after `get_or_train`."""
+    import pandas as pd
+
+    path = zoo_dir() / f"{hashing.sha256_json(components(recipe, device))[:24]}.pt"
+    if not path.exists():
+        return None
+    try:
+        stored = torch.load(path, map_location="cpu", weights_only=True).get("history")
+    except Exception:  # an unreadable entry: get_or_train retrains it and says so
+        return None
+    columns = json.loads(stored) if stored else None
+    return pd.DataFrame(columns) if columns else None
 
 
 def get_or_train_custom(spec: dict[str, Any], build_model: Callable[[], nn.Module],
