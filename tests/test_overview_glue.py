@@ -17,14 +17,6 @@ from robustbook import verdicts as V
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Files with typed digits in a verdict table, still to be converted by their chapter's branch (issue 13).
-TYPED_TABLES_TO_CONVERT: set[str] = {"book/yi2021.md"}
-# Files that still compute a verdict outcome by hand (a literal outcome string used as a value).
-OUTCOMES_TO_CONVERT: set[str] = {
-    "notebooks/yi2021/ablations.md", "notebooks/yi2021/algorithm1.md", "notebooks/yi2021/nlu.md", "notebooks/yi2021/ood_bounds.md",
-    "notebooks/yi2021/table3.md",
-}
-
 # ---- (a) digits inside verdict tables ----------------------------------------------------------------------
 # A table is a verdict table when its header row names a result, or it follows a "paper vs here" heading.
 RESULT_HEADER = re.compile(r"verdict|\bhere\b|results?\b|agree|this build|reproduced", re.I)
@@ -118,9 +110,6 @@ def test_the_scanner_fails_on_a_typed_table_and_passes_a_glued_one():
 @pytest.mark.parametrize("page", BOOK_PAGES)
 def test_no_typed_number_in_a_verdict_table(page):
     problems = page_problems((ROOT / page).read_text())
-    if page in TYPED_TABLES_TO_CONVERT:
-        assert problems, f"{page} has no typed verdict-table number any more: remove it from TYPED_TABLES_TO_CONVERT"
-        pytest.xfail(f"{page} is still to convert (TYPED_TABLES_TO_CONVERT)")
     assert not problems, f"{page}: results must be glued from the executed notebook:\n" + "\n".join(problems)
 
 
@@ -160,8 +149,5 @@ def test_the_outcome_scan_finds_a_hand_made_verdict():
 def test_no_verdict_outcome_outside_the_verdicts_module(rel):
     path = ROOT / rel
     lines = outcome_literals(_notebook_code(path) if path.suffix == ".md" else path.read_text())
-    if rel in OUTCOMES_TO_CONVERT:
-        assert lines, f"{rel} no longer computes outcomes by hand: remove it from OUTCOMES_TO_CONVERT"
-        pytest.xfail(f"{rel} is still to convert (OUTCOMES_TO_CONVERT)")
     assert not lines, (f"{rel}: a verdict outcome written as a literal (lines {lines} of its code): compute it with "
                        "a rule of robustbook.verdicts and compare with verdicts.AGREES etc.")
