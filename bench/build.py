@@ -10,9 +10,10 @@ recorded, as a second build of a real user would, so they schedule the longest n
 notebooks are written next to their sources, as `robustbook build` does. OMP_NUM_THREADS is removed from
 the environment so each worker gets its fair share of the cores (all of them at --jobs 1).
 
-The default subset (SUBSET) is six notebooks whose serial cold `cpu` build took 1,089 s (18 min) on this
-2-core machine (a cold build's recorded durations, `durations.json`, 2026-11-23): its longest notebook is
-343 s, so two workers can at best reach 1089 / 545 = 2.0x.
+The default subset (SUBSET) is eight notebooks of five chapters, chosen so that their serial cold `cpu` build
+takes more than 10 minutes on an idle 2-core machine (six were not enough once nothing else loaded the
+machine: 7.6 min); the script says so when a subset falls short. It prints the longest notebook, whose
+share of the serial time bounds what two workers can reach.
 
     .venv/bin/python bench/build.py                          # the named subset at the cpu profile
     .venv/bin/python bench/build.py --all                    # every notebook of _toc.yml
@@ -32,14 +33,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Six notebooks, 1,089 s serial at cpu, cold (recorded seconds in the comments; longest 343 s).
+# Eight notebooks of five chapters (more than 10 minutes serial at cpu on an idle 2-core machine).
 SUBSET = [
-    "notebooks/nern2023/appendix_b.md",  # 71 s
-    "notebooks/yi2021/algorithm1.md",  # 102 s
-    "notebooks/foundations/corruptions.md",  # 108 s
-    "notebooks/yi2021/pretraining.md",  # 210 s
-    "notebooks/yi2021/table3.md",  # 255 s
-    "notebooks/yi2021/ood_bounds.md",  # 343 s
+    "notebooks/nern2023/appendix_b.md",
+    "notebooks/yi2021/algorithm1.md",
+    "notebooks/foundations/corruptions.md",
+    "notebooks/yi2021/pretraining.md",
+    "notebooks/yi2021/table3.md",
+    "notebooks/yi2021/ood_bounds.md",
+    "notebooks/alhamoud2023/empirical.md",
+    "notebooks/nern2023/transfer.md",
 ]
 
 
