@@ -16,16 +16,14 @@ from robustbook.cli import NotebookFailed, execute, toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [p.relative_to(ROOT).as_posix() for p in toc_notebooks(ROOT)]
-# the second file's share: the costliest chapter (yi2021/pretraining) with two others; every other notebook, new
-# ones included, runs in the first file. Kernel CPU seconds per notebook in fixture mode: from CI's run before
-# the chapter reports' AutoAttack was capped (which lowers the chapters that show one, starred) and, for the five
-# chapters covered since, measured one at a time on 2 loaded cores (`ROBUSTBOOK_FIXTURES=1 /usr/bin/time -v
-# robustbook run <nb> --profile gpu -p device cpu`). Second file: pretraining* 657, threat_models* 143,
-# appendix_b 17 (817 s). First file: corruptions 34, ood_bounds 43, algorithm1 15, table1 51, ablations 113,
-# empirical* 152, certified 126, capacity* 121, transfer* 21, regularizer* 38, theory 10, parameters 7, and
-# table3 60, evaluating 28, finetuning* 18, nlu 16, sensitivity 12 (865 s). `_build/gpu_fixture_times_<part>.json`
-# records each run's times: move a chapter between the files when the two totals drift apart.
-SECOND = ("yi2021/pretraining", "foundations/threat_models", "nern2023/appendix_b")
+# the second file's share (about half the kernel CPU); every other notebook, new ones included, runs in the
+# first file. Kernel CPU seconds per notebook in fixture mode, from CI's run of
+# 2026-11-23 (`_build/gpu_fixture_times_<part>.json` records each run's times: move a chapter between the
+# files when the two totals drift apart). Second file: empirical 155, certified 95, regularizer 77,
+# threat_models 42, pretraining 32, appendix_b 17 (418 s). First file: the other 15 (453 s), ablations 88 the
+# largest.
+SECOND = ("alhamoud2023/empirical", "alhamoud2023/certified", "wen2020/regularizer", "foundations/threat_models",
+          "yi2021/pretraining", "nern2023/appendix_b")
 
 # Chapters whose gpu path has no fixture yet (each says what it would need); the test suite lists them so
 # the gap stays visible, and a chapter leaves this table when its fixture lands.

@@ -51,6 +51,8 @@ def test_interior_peak_and_inverted_u_verdicts():
     three = {k: v for k, v in peak.items() if k[1] in (-2, 1, 4)}
     three[("linf", 4)] = _correct(rng, 0.1, 0.1)
     assert all(v.outcome == V.NOT_TESTABLE for v in ex.inverted_u_verdicts(three, std, 10))
+    every = {k: _correct(rng, 0.1, 0.1) for k in peak}  # every model collapsed (the smoke profile's budget)
+    assert all(v.outcome == V.NOT_TESTABLE for v in ex.inverted_u_verdicts(every, std, 10))
     # preconditions: too few radii, or corruptions that do not hurt Std
     two = {k: v for k, v in peak.items() if k[1] in (-2, 1)}
     assert all(v.outcome == V.NOT_TESTABLE for v in ex.inverted_u_verdicts(two, std, 10))

@@ -790,14 +790,13 @@ def inverted_u_verdicts(correct: dict[tuple[str, float], np.ndarray], std_correc
         gone = [f"x={k[1]:g}" for k in every if k not in keys]
         clean = {f"Adv-{norm} x={k[1]:g}": float(correct[k][:, 0].mean()) for k in keys}
         for name, cols in column_groups().items():
-            m = _group_matrix(correct, keys, cols)
             pre = _d_precondition(std_correct, cols, name, clean, num_classes, len(keys))
             if gone:
                 pre = V.Precondition(f"collapsed to chance, left out: {', '.join(gone)}; {pre.text}", pre.met)
             if len(keys) < 3:  # no interior radius: the precondition fails and the rule says "not testable"
                 eff = lo = hi = float("nan")
             else:
-                eff, lo, hi = V.bootstrap_interval(m, interior_peak, seed=seed)
+                eff, lo, hi = V.bootstrap_interval(_group_matrix(correct, keys, cols), interior_peak, seed=seed)
             out.append(V.sign_verdict(f"D.1 Adv-{norm}, {name}: inverted U in r (peak - worse end)", eff,
                                       min(lo, eff), max(hi, eff), +1, precondition=pre))
     return out
@@ -829,9 +828,9 @@ def size_trend_verdicts(correct: dict[tuple[str, int], np.ndarray], std_correct:
         ns = tuple(float(k[1]) for k in keys)
         clean = {f"Adv-{norm} n={k[1]}": float(correct[k][:, 0].mean()) for k in keys}
         for name, cols in column_groups().items():
-            m = _group_matrix(correct, keys, cols)
             pre = _d_precondition(std_correct, cols, name, clean, num_classes, len(keys))
-            eff, lo, hi = V.bootstrap_interval(m, lambda mm: rank_trend(ns, mm), seed=seed)
+            eff, lo, hi = V.bootstrap_interval(_group_matrix(correct, keys, cols), lambda mm: rank_trend(ns, mm),
+                                               seed=seed)
             out.append(V.sign_verdict(f"D.2 Adv-{norm}, {name}: accuracy rises with n (Spearman rho)", eff,
                                       min(lo, eff), max(hi, eff), +1, precondition=pre))
     return out
@@ -1109,7 +1108,7 @@ def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None
     train them."""
     from .common import sweep
 
-    s = settings(profile)
+    s = table1_settings(settings(profile))  # Table 1, the OOD bounds and App. D share its data and models
     adv = {"l2": "Adv-l2", "linf": "Adv-linf"}
     ablations = [recipe(s, adv[norm], seed, r=radius(norm, x))
                  for norm, grid in (("l2", s.grid_l2), ("linf", s.grid_linf)) for x in grid]
@@ -1117,7 +1116,7 @@ def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None
                                              for norm in s.fraction_norms for f in s.fractions]
     p = pretrain_settings(profile)
     pre = pretrain_settings("cpu") if p.source == "imagenet" else p  # pretraining.md falls back to cpu's pair
-    return sweep({"table1": [recipe(table1_settings(s), m, seed) for m in METHODS],
+    return sweep({"table1": [recipe(s, m, seed) for m in METHODS],
                   "ood_bounds": [recipe(s, m, seed) for m in ("Std", "Adv-linf")],
                   "ablations": ablations,
                   "pretraining": [pretrain_recipe(pre, m, seed) for m in ("Adv-l2", "Adv-linf")],
