@@ -1,7 +1,9 @@
 """Shared fixtures: a private cache and data root per test session, tiny data, a tiny trained model."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -9,6 +11,8 @@ import torch
 
 # Isolate every test session from the user's caches before robustbook is imported anywhere.
 _SESSION_DIR = tempfile.mkdtemp(prefix="robustbook-tests-")
+# removed when the process ends: a run's caches (zoo, fixture files) take several GB per test worker
+atexit.register(shutil.rmtree, _SESSION_DIR, ignore_errors=True)
 os.environ["ROBUSTBOOK_CACHE"] = os.path.join(_SESSION_DIR, "cache")
 os.environ["ROBUSTBOOK_DATA"] = os.path.join(_SESSION_DIR, "data")
 torch.set_num_threads(1)
