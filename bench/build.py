@@ -1,6 +1,7 @@
 """Cold build of a named subset of the book (or the whole book) with `--jobs 1` and then `--jobs N`, in one
-run: prints both wall times, their ratio (goal on 2 cores: >= 1.6x) and the longest single notebook, the
-floor of any parallel build. With `--sweeps-first` a third build, `--jobs N --sweeps-first`, trains the
+run: prints both wall times, their ratio (goal on 2 cores: >= 1.6x), the longest single notebook (the floor
+of any parallel build), and where the rest of the speed-up goes: how much faster each notebook runs on all
+the cores than on a worker's share (which caps the ratio at jobs / that gain), and how busy the workers were. With `--sweeps-first` a third build, `--jobs N --sweeps-first`, trains the
 chapters' sweep recipes in the pool before the notebooks; its time (the sweep phase included) and ratio are
 printed too.
 
@@ -86,6 +87,8 @@ def main() -> None:
         (work / "cache2").mkdir()
         shutil.copy(work / "cache1" / "durations.json", work / "cache2" / "durations.json")
         parallel = timed_build(notebooks, args.profile, args.jobs, work / "cache2")
+        # the parallel build re-records each notebook's time, now on its share of the threads
+        shared = json.loads((work / "cache2" / "durations.json").read_text())
         swept = None
         if args.sweeps_first:
             (work / "cache3").mkdir()
@@ -105,6 +108,15 @@ def main() -> None:
     print(f"longest notebook: {longest_name} {longest:.1f} s = floor of any parallel build without --sweeps-first "
           f"({longest / serial:.0%} of the serial time; the best --jobs {args.jobs} can do is "
           f"{max(longest, total / args.jobs):.1f} s)")
+    # Where the speed-up is lost: the serial build gives every notebook all the cores, so its notebooks run
+    # faster than the parallel build's (intra-op threads); the parallel build can at best pack the latter.
+    same = [k for k in recorded if k in shared]
+    thread_gain = sum(shared[k] for k in same) / sum(recorded[k] for k in same)
+    packed = sum(shared[k] for k in same) / args.jobs
+    print(f"each notebook on all {os.cpu_count()} cores vs on its share: {thread_gain:.2f}x faster "
+          f"(intra-op threads); ceiling of the --jobs {args.jobs} speed-up: {args.jobs / thread_gain:.2f}x")
+    print(f"packing: --jobs {args.jobs} took {parallel:.1f} s for {packed:.1f} s of work per worker "
+          f"({packed / parallel:.0%} busy)")
     print("(wall times: compare them only on a machine nothing else loads between the builds)")
     if args.profile == "cpu" and serial < 600:
         print(f"note: the serial build took {serial / 60:.1f} min; the benchmark of record needs >= 10 min")

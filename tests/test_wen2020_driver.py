@@ -69,6 +69,28 @@ def test_capacity_rules_follow_table6_directions_and_chance():
     assert out["SP free: loss gap falls with AR"] == V.DISAGREES
 
 
+def test_capacity_rows_need_flattened_training_losses():
+    m = {(3.0, 4): _net(0.9, 0.5, 99, seed=1), (3.0, 8): _net(0.9, 0.2, 80, seed=2),
+         (None, 4): _net(0.9, 0.5, 99, seed=3), (None, 8): _net(0.9, 0.2, 80, seed=4)}
+    flat = pd.DataFrame({"epoch": [1, 2, 3, 4], "loss": [2.3, 1.0, 0.501, 0.5]})
+    falling = pd.DataFrame({"epoch": [1, 2, 3, 4], "loss": [2.3, 2.0, 1.5, 1.0]})
+    hist = {k: flat for k in m}
+    assert V.NOT_TESTABLE not in {v.outcome for v in ex.capacity_verdicts(m, 10, histories=hist)}
+    hist[None, 8] = falling  # the unclipped AR-8 net still descending: only its clip's rows are gated
+    out = {v.claim.split(" (paper")[0]: v for v in ex.capacity_verdicts(m, 10, histories=hist)}
+    assert out["SP free: loss gap falls with AR"].outcome == V.NOT_TESTABLE
+    assert "SP free AR 8 loss flattened" in out["SP free: loss gap falls with AR"].precondition.text
+    assert out["SP 3: loss gap falls with AR"].outcome == V.AGREES
+
+
+def test_capacity_cpu_recipe_is_adam_on_a_grid_that_trains():
+    s = ex.capacity_settings("cpu")
+    cfg = ex.recipe(s, "fixup", 8, clip=3.0).train
+    assert cfg.optimizer == "adam" and cfg.objective == "adversarial" and cfg.eps == 8 / 255
+    assert ex.recipe(ex.capacity_settings("gpu"), "fixup", 8, clip=1.0).train.optimizer == "sgd"  # the paper's
+    assert ex.recipe(ex.regularizer_settings("cpu"), "bn", 4).train.optimizer == "sgd"
+
+
 def test_gpu_tables_are_wired():
     tables = ex.gpu_tables()
     assert {s.dataset for s in tables.values()} == {"cifar10", "cifar100", "tinyimagenet"}

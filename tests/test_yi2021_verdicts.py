@@ -76,11 +76,11 @@ def test_size_trend_verdicts_reach_each_outcome():
 def test_plateau_precondition_follows_the_loss_curve():
     flat = pd.DataFrame({"epoch": [1, 2, 3], "loss": [2.0, 0.501, 0.5]})
     falling = pd.DataFrame({"epoch": [1, 2, 3], "loss": [1.0, 0.8, 0.7]})
-    assert abs(ex.last_epoch_share(flat) - 0.001 / 1.5) < 1e-12
-    assert np.isnan(ex.last_epoch_share(flat.iloc[:2])) and np.isnan(ex.last_epoch_share(None))
-    assert ex.plateau_precondition({"Std": flat, "Adv": flat}, ("Std", "Adv")).met
-    assert not ex.plateau_precondition({"Std": flat, "Adv": falling}, ("Std", "Adv")).met
-    assert not ex.plateau_precondition({"Std": flat}, ("Std", "Adv")).met  # unrecorded: not met
+    assert abs(V.last_epoch_share(flat) - 0.001 / 1.5) < 1e-12
+    assert np.isnan(V.last_epoch_share(flat.iloc[:2])) and np.isnan(V.last_epoch_share(None))
+    assert V.loss_flattened({"Std": flat, "Adv": flat}, ("Std", "Adv")).met
+    assert not V.loss_flattened({"Std": flat, "Adv": falling}, ("Std", "Adv")).met
+    assert not V.loss_flattened({"Std": flat}, ("Std", "Adv")).met  # unrecorded: not met
     ones = pd.DataFrame(np.ones((50, 16)), columns=["Clean", *CORRUPTIONS])
     worse = ones.copy()
     worse[list(CORRUPTIONS)] = 0.0
@@ -102,3 +102,15 @@ def test_eps_and_theory_verdicts_can_fail():
     assert ex.theory_verdict("Remark 1", "remark1").outcome == V.AGREES
     assert ex.theory_verdict("printed", "bhc_solution", concentration_term(N, "printed"),
                              mutants=False).outcome == V.DISAGREES
+
+
+def test_d2_models_train_as_many_steps_as_the_full_data_model():
+    s = ex.table1_settings(ex.settings("cpu"))
+    full = ex.recipe(s, "Adv-linf")
+    quarter = ex.recipe(s, "Adv-linf", train_size=ex.fraction_size(s, 0.25))
+    n_full = len(__import__("robustbook.data.images", fromlist=["load"]).load(s.dataset, "train", s.channels))
+    steps = lambda r, n: r.train.epochs * -(-n // r.train.batch_size)  # noqa: E731
+    assert quarter.train.epochs > full.train.epochs == s.epochs
+    assert abs(steps(quarter, quarter.train_size) - steps(full, n_full)) <= quarter.train.epochs
+    gpu = ex.settings("gpu")  # the paper's own budget: the same epochs for every size
+    assert ex.recipe(gpu, "Adv-linf", train_size=5000).train.epochs == gpu.epochs

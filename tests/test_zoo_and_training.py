@@ -35,9 +35,21 @@ def test_every_objective_trains_and_lowers_the_loss(objective):
 
 def test_train_config_validation():
     for bad, match in [(dict(objective="mixup"), "objective"), (dict(norm="l1"), "norm"),
-                       (dict(schedule="step"), "schedule"), (dict(epochs=0), "epochs"), (dict(eps=-1.0), "eps")]:
+                       (dict(schedule="step"), "schedule"), (dict(epochs=0), "epochs"), (dict(eps=-1.0), "eps"),
+                       (dict(optimizer="rmsprop"), "optimizer")]:
         with pytest.raises(ValueError, match=match):
             TrainConfig(**bad)
+
+
+def test_optimizer_choice_builds_it_and_enters_the_zoo_key():
+    from robustbook.train import make_optimizer, zoo
+
+    m = torch.nn.Linear(2, 2)
+    assert isinstance(make_optimizer(m, TrainConfig(), 1)[0], torch.optim.SGD)
+    assert isinstance(make_optimizer(m, TrainConfig(optimizer="adam"), 1)[0], torch.optim.Adam)
+    sgd, adam = (zoo.Recipe("linear", "digits32", TrainConfig(optimizer=o)) for o in ("sgd", "adam"))
+    assert zoo.components(sgd)["recipe"]["train"]["optimizer"] == "sgd"
+    assert zoo.key(sgd) != zoo.key(adam)
 
 
 def test_multistep_schedule_decays_at_milestones():

@@ -17,6 +17,7 @@ from ..data.images import loader
 from .registry import get_objective
 
 SCHEDULES = ("constant", "multistep", "cosine")
+OPTIMIZERS = ("sgd", "adam")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class TrainConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     schedule: str = "cosine"
+    # 'sgd' (momentum, L2 weight decay) or 'adam': a BN-free net on flat-background digits has nearly constant
+    # pooled features at init, an ill-conditioned start that SGD does not leave within a `cpu` budget
+    optimizer: str = "sgd"
     milestones: tuple[float, ...] = ()  # fractions of `epochs` (or epochs if >= 1) for 'multistep'
     gamma: float = 0.1  # multistep decay factor
     eps: float = 0.0  # inner-maximisation radius (adversarial / augmented / trades)
@@ -45,6 +49,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         get_objective(self.objective)
         check_norm(self.norm)
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"invalid optimizer={self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"invalid schedule={self.schedule!r}: choose one of {', '.join(SCHEDULES)}")
         for name in ("epochs", "batch_size", "steps"):
@@ -65,8 +71,11 @@ class TrainConfig:
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig, steps_per_epoch: int):
-    """SGD with momentum and weight decay, and a per-iteration learning-rate schedule."""
-    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    """SGD with momentum and weight decay (or Adam), and a per-iteration learning-rate schedule."""
+    if cfg.optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     total = cfg.epochs * steps_per_epoch
     if cfg.schedule == "constant":
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 1.0)

@@ -39,7 +39,7 @@ from ..models.registry import MEAN_STD, arch_module, build
 from .loop import TrainConfig, fit
 from .registry import registered
 
-LOOP_FIELDS = ("objective", "epochs", "batch_size", "lr", "momentum", "weight_decay", "schedule")
+LOOP_FIELDS = ("objective", "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule")
 SCHEDULE_FIELDS = {"multistep": ("milestones", "gamma")}
 SELECTIONS = ("last", "source_val")
 
