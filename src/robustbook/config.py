@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import os
 import random
 import sys
@@ -168,11 +167,7 @@ def enter_fixture_mode() -> None:
     <cache>/fixtures/data, the zoo under <cache>/fixtures, so fixture-trained models never mix with real ones."""
     if os.environ.get("ROBUSTBOOK_FIXTURE_ROOT"):
         return
-    # Imported by name, not by an import statement: the fixture writer (which builds stand-in checkpoints of
-    # several architectures) is not code any model or notebook runs, so it stays out of the code digests
-    # that key the zoo and the notebook runs (hashing.import_closure follows import statements). Fixture
-    # mode keeps its own zoo under <cache>/fixtures anyway.
-    write_fixtures = importlib.import_module("robustbook.data.fixtures").write_fixtures
+    from .data.fixtures import write_fixtures  # outside every code digest: hashing.NOT_RUN
 
     cache = Path(os.environ.get("ROBUSTBOOK_CACHE") or Path.home() / ".cache" / "robustbook")
     root = cache / "fixtures"

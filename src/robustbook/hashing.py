@@ -162,8 +162,14 @@ def module_digest(module: str) -> str:
     return _info(module)[0]
 
 
+# Modules no model or notebook runs, left out of every closure: the fixture writer builds stand-in files and
+# checkpoints for the gpu code paths (fixture mode keeps its own zoo), and `config` imports it.
+NOT_RUN = frozenset({"robustbook.data.fixtures"})
+
+
 def import_closure(modules: Iterable[str]) -> list[str]:
-    """The named robustbook modules and every robustbook module they import, transitively, sorted."""
+    """The named robustbook modules and every robustbook module they import, transitively (except `NOT_RUN`,
+    unless named), sorted."""
     seen: set[str] = set()
     todo = [m for m in modules]
     while todo:
@@ -171,7 +177,7 @@ def import_closure(modules: Iterable[str]) -> list[str]:
         if m in seen:
             continue
         seen.add(m)
-        todo.extend(_info(m)[1] - seen)
+        todo.extend(_info(m)[1] - seen - NOT_RUN)
     return sorted(seen)
 
 
