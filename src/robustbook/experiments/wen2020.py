@@ -64,7 +64,10 @@ class SweepSettings:
 REGULARIZER: dict[str, SweepSettings] = {
     "smoke": SweepSettings("digits32", 8, 4, (0, 4, 16), 128, 64, epochs=1, batch_size=64, lr=0.05, schedule="cosine",
                            steps=2, pgd_steps=2, lv_eps=(2,), lv_steps=2),
-    "cpu": SweepSettings("digits32", 8, 8, (0, 4, 16, 32), None, None, epochs=6, batch_size=32, lr=0.1,
+    # cpu: the paper's radii. 32/255 was on this grid once (digits are nearly binary, so small radii constrain
+    # less); measured at cpu, its network underfits (71% training accuracy, 27 points under AR 4's) and the PGD
+    # row's precondition failed, while AR 16 already costs 4 points of training accuracy.
+    "cpu": SweepSettings("digits32", 8, 8, (0, 4, 8, 16), None, None, epochs=6, batch_size=32, lr=0.1,
                          schedule="cosine", steps=3, pgd_steps=10, lv_eps=(1, 2, 4), lv_steps=5),
     # the paper: ResNet-56, batch 256, 200 epochs, lr 0.05 / 10 at epochs 100 and 150, PGD 10 x 2/255
     "gpu": SweepSettings("cifar10", 56, 16, (0, 4, 8, 16), None, None, epochs=200, batch_size=256, lr=0.05,
