@@ -74,7 +74,8 @@ SETTINGS: dict[str, Yi2021Settings] = {
     # last three; Adv-l2 0.347, 0.317, 0.305; Adv-linf 0.768, 0.713, 0.679: Std and Adv-l2 flatten, Adv-linf
     # still falls ~5% an epoch when the schedule ends (clean 82.8% vs Std 90.3%; not at its plateau). With 16
     # epochs Adv-linf flattens (0.164, 0.161, 0.160; clean 90.0%) at twice the training cost, which Table 1's
-    # ~5-minute cpu budget does not cover: kept at 8, with the plateau stated as a precondition (verdicts.loss_flattened).
+    # ~5-minute cpu budget does not cover: kept at 8, with the plateau stated as a precondition
+    # (verdicts.loss_flattened).
     "cpu": Yi2021Settings("digits32", "smallcnn", 3, 8, 64, 0.01, (0.3, 0.6, 0.8), 4, 2 / 12, 2 / 255, None,
                           None, (-2, 0, 1, 4), (-2, 0, 1, 4), (0.25, 0.5, 1.0), ("linf",), 10_000, 64,
                           table1_dataset="digitsm32", calibrated=True, d2_equal_steps=True),
