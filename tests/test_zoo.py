@@ -17,11 +17,11 @@ from robustbook.train.registry import REGISTRY, objective_names
 from test_hashing import edit, pkg  # noqa: F401  (the fixture)
 
 TINY = TrainConfig(epochs=1, batch_size=32, lr=0.02)
-LOOP = {"objective", "epochs", "batch_size", "lr", "momentum", "weight_decay", "schedule"}
+LOOP = {"objective", "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule"}
 # A value different from the default for every TrainConfig field (valid for every objective).
 CHANGED = {"epochs": 2, "batch_size": 16, "lr": 0.03, "momentum": 0.5, "weight_decay": 1e-3, "schedule": "constant",
            "milestones": (0.5,), "gamma": 0.5, "eps": 0.2, "alpha": 0.01, "steps": 3, "norm": "l2", "ascent": "raw",
-           "random_start": False, "beta": 2.0, "lam": 0.3, "noise_sigma": 0.2}
+           "random_start": False, "beta": 2.0, "lam": 0.3, "noise_sigma": 0.2, "optimizer": "adam"}
 
 
 def _recipe(**kw) -> Recipe:
