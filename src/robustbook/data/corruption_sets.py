@@ -19,6 +19,7 @@ from torch.utils.data import Dataset, TensorDataset
 from ..hashing import file_sha256
 from .corruptions import CORRUPTIONS
 from .download import DataUnavailableError, data_root, download, move_aside
+from .imagefiles import read_rgb_unit
 
 EXTRA_CORRUPTIONS = ("speckle_noise", "gaussian_blur", "spatter", "saturate")  # released, not in the 15
 SEVERITIES = (1, 2, 3, 4, 5)
@@ -124,15 +125,8 @@ class ImageNetC(Dataset):
         return len(self.samples)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        from PIL import Image
-
         path, label = self.samples[i]
-        with Image.open(path) as im:
-            im = im.convert("RGB")
-            if self.size is not None and im.size != (self.size, self.size):
-                im = im.resize((self.size, self.size), Image.BILINEAR)
-            arr = np.asarray(im, dtype=np.uint8)
-        return torch.from_numpy(arr.copy()).permute(2, 0, 1).float().div_(255), label
+        return read_rgb_unit(path, self.size), label
 
 
 def imagenet_c(corruption: str, severity: int, root: str | Path | None = None, size: int | None = None) -> ImageNetC:

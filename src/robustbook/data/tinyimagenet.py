@@ -15,21 +15,12 @@ import torch
 from torch.utils.data import TensorDataset
 
 from .download import DataUnavailableError, data_root
+from .imagefiles import read_rgb
 
 FOLDER = "tiny-imagenet-200"
 URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
 NUM_CLASSES = 200
 SIZE = 64
-
-
-def _read_image(path: Path, size: int) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path) as im:
-        im = im.convert("RGB")  # a few Tiny-ImageNet files are greyscale
-        if im.size != (size, size):
-            im = im.resize((size, size), Image.BILINEAR)
-        return np.asarray(im, dtype=np.uint8).transpose(2, 0, 1)
 
 
 def _files(folder: Path, split: str, wnids: list[str]) -> list[tuple[Path, int]]:
@@ -72,7 +63,7 @@ def tinyimagenet(split: str = "train", root: str | Path | None = None, size: int
     files = _files(folder, split, wnids)
     if not files:
         raise DataUnavailableError(f"no Tiny-ImageNet {split} images under {folder}")
-    x = np.stack([_read_image(p, size) for p, _ in files])
+    x = np.stack([read_rgb(p, size) for p, _ in files])
     y = np.asarray([c for _, c in files], dtype=np.int64)
     return TensorDataset(torch.from_numpy(x).float().div_(255), torch.from_numpy(y))
 

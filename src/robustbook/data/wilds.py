@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .download import DataUnavailableError, data_root
+from .imagefiles import read_rgb_unit
 
 FOLDER = "camelyon17_v1.0"
 CENTERS = (0, 1, 2, 3, 4)
@@ -74,15 +75,7 @@ class Camelyon17(Dataset):
         return len(self.paths)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        import numpy as np
-        from PIL import Image
-
-        with Image.open(self.folder / self.paths[i]) as im:
-            im = im.convert("RGB")
-            if im.size != (self.size, self.size):
-                im = im.resize((self.size, self.size), Image.BILINEAR)
-            x = torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).permute(2, 0, 1)
-        return x, self.labels[i]
+        return read_rgb_unit(self.folder / self.paths[i], self.size), self.labels[i]
 
 
 def _check_files(folder: Path, table) -> None:
