@@ -128,3 +128,12 @@ def test_check_rule_reaches_each_outcome():
     assert v.check_verdict("c", False, 1, 1, v.Precondition("p", False)).outcome == v.NOT_TESTABLE
     with pytest.raises(ValueError):
         v.check_verdict("c", True, 1, 2)
+
+
+def test_rank_correlation_is_spearman_with_ties_and_zero_when_constant():
+    from scipy.stats import spearmanr
+
+    x, y = [1, 2, 2, 3, 5], [0.1, 0.4, 0.3, 0.3, 0.9]
+    assert v.rank_correlation(x, y) == pytest.approx(spearmanr(x, y).statistic)
+    assert v.rank_correlation(x, [-v for v in y]) == pytest.approx(-spearmanr(x, y).statistic)
+    assert v.rank_correlation(x, [0.5] * 5) == 0.0

@@ -128,6 +128,16 @@ def slope_interval(x: Sequence[float], y: np.ndarray, n_boot: int = 2000, level:
     return bootstrap_interval(ys, lambda r: float(xc @ (r.mean(0) - r.mean()) / (xc @ xc)), n_boot, level, seed)
 
 
+def rank_correlation(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman's rho (average ranks for ties); 0 when either side is constant."""
+    from scipy.stats import rankdata
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return 0.0
+    return float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])
+
+
 def spearman_interval(x: Sequence[float], y: Sequence[float], n_boot: int = 2000, level: float = LEVEL,
                       seed: int = 0) -> tuple[float, float, float]:
     """(rho, low, high): Spearman's rank correlation with a bootstrap interval over the pairs."""

@@ -334,14 +334,6 @@ def two_sample_interval(a: np.ndarray, b: np.ndarray, statistic, n_boot: int = 1
     return est, float(min(lo, est)), float(max(hi, est))
 
 
-def _rho(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rho (average ranks for ties); 0 when either side is constant."""
-    from scipy.stats import rankdata
-    if np.ptp(x) == 0 or np.ptp(y) == 0:
-        return 0.0
-    return float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])
-
-
 def domain_shift(std_source_clean: float, std_target_clean: float) -> V.Precondition:
     """The domains differ: the standard model loses at least MIN_SHIFT of clean accuracy source -> target."""
     return V.at_least("standard model's clean accuracy drop source -> target", std_source_clean - std_target_clean,
@@ -376,7 +368,7 @@ def q2_rank_verdict(task: str, src: np.ndarray, tgt: np.ndarray, cells: np.ndarr
     """Q2: Spearman's rho of source vs target accuracy over the robust cells (train eps x eval eps > 0), with
     a bootstrap over the source and the target test points (needs at least 4 cells to rank)."""
     def stat(a: np.ndarray, b: np.ndarray) -> float:
-        return _rho(a.mean(-1)[cells], b.mean(-1)[cells])
+        return V.rank_correlation(a.mean(-1)[cells], b.mean(-1)[cells])
     rho, lo, hi = two_sample_interval(src, tgt, stat, n_boot, seed)
     pre = _with(precondition, V.at_least("robust cells ranked", int(cells.sum()), 4))
     return V.sign_verdict(f"{label} {task}: source and target robust accuracies rank-correlated above "
@@ -402,7 +394,7 @@ def q3_verdicts(task: str, eps_train: Sequence[float], tgt: np.ndarray, precondi
     gain, glo, ghi = V.paired_difference(100 * tgt[-1, -1].astype(float), 100 * tgt[0, -1].astype(float), n_boot,
                                          seed=seed)
     clean = tgt[:, 0, :].T.astype(float)  # points x models
-    trend, tlo, thi = V.bootstrap_interval(clean, lambda r: _rho(eps, r.mean(0)), n_boot, seed=seed)
+    trend, tlo, thi = V.bootstrap_interval(clean, lambda r: V.rank_correlation(eps, r.mean(0)), n_boot, seed=seed)
     trend, tlo, thi = trend, min(tlo, trend), max(thi, trend)
     glo_p, ghi_p = paper_range("robust_gain")
     return [V.sign_verdict(f"Q3 {task}: the largest eps_train raises target robust accuracy at its eps (paper, "

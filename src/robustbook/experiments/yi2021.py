@@ -794,17 +794,6 @@ def inverted_u_verdicts(correct: dict[tuple[str, float], np.ndarray], std_correc
     return out
 
 
-def rank_trend(x: tuple[float, ...], m: np.ndarray) -> float:
-    """Spearman's rho between x and the accuracy of each column of m (0 when either is constant)."""
-    def ranks(a: np.ndarray) -> np.ndarray:  # average ranks of ties, as scipy's spearmanr; a few values only
-        return np.array([(a < v).sum() + ((a == v).sum() + 1) / 2 for v in a])
-
-    rx, ry = ranks(np.asarray(x, dtype=float)), ranks(m.mean(0))
-    rx, ry = rx - rx.mean(), ry - ry.mean()
-    den = float(np.sqrt((rx @ rx) * (ry @ ry)))
-    return 0.0 if den == 0 else float(rx @ ry / den)
-
-
 def size_trend_verdicts(correct: dict[tuple[str, int], np.ndarray], std_correct: np.ndarray, num_classes: int,
                         seed: int = 0) -> list:
     """App. D.2 per norm and column group: accuracy rises with the training-set size n.
@@ -821,7 +810,7 @@ def size_trend_verdicts(correct: dict[tuple[str, int], np.ndarray], std_correct:
         clean = {f"Adv-{norm} n={k[1]}": float(correct[k][:, 0].mean()) for k in keys}
         for name, cols in column_groups().items():
             pre = _d_precondition(std_correct, cols, name, clean, num_classes, len(keys))
-            eff, lo, hi = V.bootstrap_interval(_group_matrix(correct, keys, cols), lambda mm: rank_trend(ns, mm),
+            eff, lo, hi = V.bootstrap_interval(_group_matrix(correct, keys, cols), lambda mm: V.rank_correlation(ns, mm.mean(0)),
                                                seed=seed)
             out.append(V.sign_verdict(f"D.2 Adv-{norm}, {name}: accuracy rises with n (Spearman rho)", eff,
                                       min(lo, eff), max(hi, eff), +1, precondition=pre))
