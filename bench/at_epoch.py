@@ -21,7 +21,7 @@ from torch.utils.data import TensorDataset
 
 from robustbook.data.images import loader
 from robustbook.models import build
-from robustbook.train.loop import TrainConfig, make_optimizer, train_epoch
+from robustbook.train.config import TrainConfig, make_optimizer, train_epoch
 
 FULL_EPOCH = 50_000
 

@@ -43,8 +43,8 @@ def build(src: Path, profile: str, book: bool) -> tuple[float, list[str], int]:
         cmd = [sys.executable, "-m", "robustbook.cli", "build", "--profile", profile]
     else:
         code = ("import sys; from pathlib import Path; from robustbook import cli; "
-                "root = cli.repo_root(); "
-                "sys.exit(cli.main(['run', *map(str, cli.toc_notebooks(root)), '--profile', sys.argv[1]]))")
+                "root = notebooks.repo_root(); "
+                "sys.exit(cli.main(['run', *map(str, notebooks.toc_notebooks(root)), '--profile', sys.argv[1]]))")
         cmd = [sys.executable, "-c", code, profile]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)

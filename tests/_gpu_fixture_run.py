@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from robustbook.cli import NotebookFailed, execute, toc_notebooks
+from robustbook.bookbuild.execute import NotebookFailed, execute
+from robustbook.bookbuild.notebooks import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [p.relative_to(ROOT).as_posix() for p in toc_notebooks(ROOT)]

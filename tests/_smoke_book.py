@@ -17,7 +17,8 @@ from pathlib import Path
 
 import torch
 
-from robustbook.cli import NotebookFailed, execute, toc_notebooks
+from robustbook.bookbuild.execute import NotebookFailed, execute
+from robustbook.bookbuild.notebooks import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "_build" / "smoke-test"

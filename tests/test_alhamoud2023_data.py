@@ -51,7 +51,7 @@ def test_camelyon17_missing_or_incomplete_says_what_to_get(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(DOMAINS))
 def test_domainbed_reads_each_data_set_of_the_paper(tmp_path, name):
-    from robustbook.data.fixtures import DOMAIN_CLASSES, write_domainbed
+    from robustbook.fixtures import DOMAIN_CLASSES, write_domainbed
 
     write_domainbed(tmp_path, name, size=16)
     doms = domainbed(name, root=tmp_path / "domainbed", size=16)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from _tiny_notebooks import HEADER
-from robustbook import build, cli
+from robustbook import cli
+from robustbook.bookbuild import schedule
 
 ENV = HEADER + """```{code-cell} ipython3
 import os
@@ -25,19 +26,19 @@ raise ZeroDivisionError("planted failure")
 """
 
 
-def _tasks(tmp_path: Path, **sources: str) -> list[build.Task]:
+def _tasks(tmp_path: Path, **sources: str) -> list[schedule.Task]:
     out = []
     for name, text in sources.items():
         src = tmp_path / f"{name}.md"
         src.write_text(text)
-        out.append(build.Task(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, tmp_path))
+        out.append(schedule.Task(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, tmp_path))
     return out
 
 
 def test_pool_isolates_a_failure_pins_gpus_and_shares_threads(tmp_path):
     tasks = _tasks(tmp_path, a=ENV, bad=BAD, b=ENV.replace("import os", "import os  # b"))
     lines: list[str] = []
-    status, outcomes = build.build(tasks, jobs=2, gpus=["3", "5"], out=lines.append)
+    status, outcomes = schedule.build(tasks, jobs=2, gpus=["3", "5"], out=lines.append)
     text = "\n".join(lines)
     assert status == 1
     assert [o.status for o in outcomes] == ["ran", "failed", "ran"]
@@ -49,13 +50,13 @@ def test_pool_isolates_a_failure_pins_gpus_and_shares_threads(tmp_path):
     assert not (tmp_path / "bad.ipynb").exists()
     for name in ("a", "b"):
         out = (tmp_path / f"{name}.ipynb").read_text()
-        assert f"THREADS={build.fair_threads(2)}" in out
+        assert f"THREADS={schedule.fair_threads(2)}" in out
         assert "GPU=3" in out or "GPU=5" in out
-    recorded = json.loads(build.durations_file().read_text())
+    recorded = json.loads(schedule.durations_file().read_text())
     assert {"a.md@smoke", "b.md@smoke"} <= set(recorded) and "bad.md@smoke" not in recorded
     # a second build finds both finished notebooks cached and estimates the failed one as never timed
     lines.clear()
-    status, outcomes = build.build(tasks, jobs=2, out=lines.append)
+    status, outcomes = schedule.build(tasks, jobs=2, out=lines.append)
     assert [o.status for o in outcomes] == ["cached", "failed", "cached"] and status == 1
 
 
@@ -67,9 +68,9 @@ def test_submitit_local_executor_reports_a_failing_task(tmp_path):
     good = zoo.Recipe("smallcnn", "digits32", TrainConfig(epochs=1, batch_size=32), seed=0, train_size=32)
     broken = zoo.Recipe("smallcnn", "no_such_data_set", TrainConfig(epochs=1), seed=0, train_size=32)
     tasks = _tasks(tmp_path, ok=ENV, bad=BAD)
-    options = build.ClusterOptions(tmp_path / "submitit", timeout_min=5, gpus_per_task=0)
+    options = schedule.ClusterOptions(tmp_path / "submitit", timeout_min=5, gpus_per_task=0)
     lines: list[str] = []
-    status, outcomes = build.build(tasks, executor="submitit-local", cluster=options, out=lines.append,
+    status, outcomes = schedule.build(tasks, executor="submitit-local", cluster=options, out=lines.append,
                                    recipes=[good, broken])
     text = "\n".join(lines)
     assert status == 1
@@ -79,7 +80,7 @@ def test_submitit_local_executor_reports_a_failing_task(tmp_path):
     assert any("job" in ln for ln in lines)  # which job runs which notebook is shown
     # the sweep stage: one array job, the failing recipe named with its error, the good one in the zoo
     assert "submitted 2 zoo recipe(s) as job array" in text and "1 recipe(s) trained or found, 1 failed" in text
-    assert f"FAILED zoo recipe {build.recipe_name(broken)}: job " in text
+    assert f"FAILED zoo recipe {schedule.recipe_name(broken)}: job " in text
     assert "ValueError: invalid data set 'no_such_data_set'" in text
     first_zoo = min(i for i, ln in enumerate(lines) if ln.startswith("  zoo ["))
     assert first_zoo < min(i for i, ln in enumerate(lines) if ln.startswith("  start"))  # recipes first
@@ -87,7 +88,7 @@ def test_submitit_local_executor_reports_a_failing_task(tmp_path):
 
 
 def test_cluster_options_become_submitit_parameters():
-    opts = build.ClusterOptions(Path("x"), timeout_min=30, partition="gpu", gpus_per_task=1,
+    opts = schedule.ClusterOptions(Path("x"), timeout_min=30, partition="gpu", gpus_per_task=1,
                                 extra={"mem_gb": 16})
     p = opts.parameters("slurm")
     assert p["slurm_partition"] == "gpu" and p["gpus_per_node"] == 1 and p["timeout_min"] == 30
@@ -98,36 +99,36 @@ def test_cluster_options_become_submitit_parameters():
 def test_cluster_settings_come_from_the_file_then_the_command_line(tmp_path):
     conf = tmp_path / "slurm.yml"
     conf.write_text("partition: small\ntimeout_min: 60\ncpus_per_task: 8\nslurm_account: lab\n")
-    opts = cli.cluster_options("slurm", conf, "big", None, tmp_path)
+    opts = schedule.cluster_options("slurm", conf, "big", None, tmp_path)
     assert (opts.partition, opts.timeout_min, opts.cpus_per_task) == ("big", 60, 8)
     assert opts.folder == tmp_path / "_build" / "submitit" and opts.extra == {"slurm_account": "lab"}
     assert opts.parameters("slurm")["slurm_account"] == "lab"
     conf.write_text("- not a mapping\n")
     with pytest.raises(ValueError, match="mapping"):
-        cli.cluster_options("slurm", conf, None, None, tmp_path)
+        schedule.cluster_options("slurm", conf, None, None, tmp_path)
 
 
 def test_estimates_and_fair_shares(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    assert build.fair_threads(2, cpus=2) == 1 and build.fair_threads(3, cpus=16) == 5
-    assert build.fair_threads(8, 2) == 1
+    assert schedule.fair_threads(2, cpus=2) == 1 and schedule.fair_threads(3, cpus=16) == 5
+    assert schedule.fair_threads(8, 2) == 1
     monkeypatch.setenv("OMP_NUM_THREADS", "2")  # the user's setting caps each worker
-    assert build.fair_threads(1, cpus=16) == 2
-    assert build.lpt_makespan([5, 4, 3, 3, 3], 2) == 10  # 5+3+3 | 4+3 -> longest-first gives 10, not 9 (fine)
-    assert build.lpt_makespan([], 2) == 0 and build.lpt_makespan([7], 4) == 7
-    assert build.clock(61) == "1:01" and build.clock(3725) == "1:02:05"
+    assert schedule.fair_threads(1, cpus=16) == 2
+    assert schedule.lpt_makespan([5, 4, 3, 3, 3], 2) == 10  # 5+3+3 | 4+3 -> longest-first gives 10, not 9 (fine)
+    assert schedule.lpt_makespan([], 2) == 0 and schedule.lpt_makespan([7], 4) == 7
+    assert schedule.clock(61) == "1:01" and schedule.clock(3725) == "1:02:05"
     lines: list[str] = []
-    prog = build.Progress(2, 1, {"a": 60.0}, lines.append)
+    prog = schedule.Progress(2, 1, {"a": 60.0}, lines.append)
     prog.left = {"a": 60.0, "b": 0.0}
     assert "1:00 left + 1 never timed" in prog.remaining()
-    prog.finished("b", build.Outcome(Path("b"), "ran", 3.0))
+    prog.finished("b", schedule.Outcome(Path("b"), "ran", 3.0))
     assert "about 1:00 left" in lines[-1] and lines[-1].startswith("[1/2] ran")
 
 
 def test_gpu_list_is_checked():
-    assert build.visible_gpus("0, 2") == ["0", "2"]
+    assert schedule.visible_gpus("0, 2") == ["0", "2"]
     with pytest.raises(ValueError, match="--gpus"):
-        build.visible_gpus("first")
+        schedule.visible_gpus("first")
 
 
 def test_cli_refuses_bad_jobs_and_unwritable_cache(tmp_path, monkeypatch, capsys):

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from robustbook import build, experiments
+from robustbook import experiments
+from robustbook.bookbuild import schedule
 from robustbook.train import TrainConfig, zoo
 
 GOOD = zoo.Recipe("smallcnn", "digits32", TrainConfig(epochs=1, batch_size=32), seed=0, train_size=32)
@@ -35,31 +36,31 @@ def test_each_driver_lists_distinct_recipes_that_follow_profile_and_seed(name):
 def test_the_build_lists_only_the_recipes_of_the_notebooks_to_run(tmp_path):
     root = Path(__file__).resolve().parents[1]
 
-    def task(rel: str) -> build.Task:
-        return build.Task(root / "notebooks" / rel, tmp_path / "x.ipynb", {}, root)
+    def task(rel: str) -> schedule.Task:
+        return schedule.Task(root / "notebooks" / rel, tmp_path / "x.ipynb", {}, root)
 
-    assert "wen2020" in build.drivers_of([task("wen2020/capacity.md")])
-    assert "yi2021" not in build.drivers_of([task("wen2020/capacity.md")])
+    assert "wen2020" in schedule.drivers_of([task("wen2020/capacity.md")])
+    assert "yi2021" not in schedule.drivers_of([task("wen2020/capacity.md")])
     wen = importlib.import_module("robustbook.experiments.wen2020")
-    capacity = build.sweep_recipes("smoke", tasks=[task("wen2020/capacity.md")])
+    capacity = schedule.sweep_recipes("smoke", tasks=[task("wen2020/capacity.md")])
     assert capacity == wen.sweep_recipes("smoke", notebooks={"capacity"}) and capacity
     assert set(capacity) < set(wen.sweep_recipes("smoke"))  # not the AR sweep of the regularizer page
-    assert build.sweep_recipes("smoke", tasks=[task("wen2020/theory.md")]) == []  # trains nothing
-    everything = build.sweep_recipes("smoke")
+    assert schedule.sweep_recipes("smoke", tasks=[task("wen2020/theory.md")]) == []  # trains nothing
+    everything = schedule.sweep_recipes("smoke")
     assert set(capacity) < set(everything) and len(set(everything)) == len(everything)
     lines: list[str] = []  # a driver that cannot list its recipes (data not downloaded) is skipped, not fatal
-    build.sweep_recipes("gpu", tasks=[task("wen2020/capacity.md"), task("alhamoud2023/certified.md")],
+    schedule.sweep_recipes("gpu", tasks=[task("wen2020/capacity.md"), task("alhamoud2023/certified.md")],
                         out=lines.append)
     assert not lines or all("skipped" in ln for ln in lines)
 
 
 def test_the_pool_can_train_the_sweeps_first_and_isolates_a_failure():
     lines: list[str] = []
-    outcomes = build.pretrain_pool([GOOD, BROKEN], 2, [], "cpu", lines.append)
+    outcomes = schedule.pretrain_pool([GOOD, BROKEN], 2, [], "cpu", lines.append)
     by_name = {o.source.name: o for o in outcomes}
-    assert by_name[build.recipe_name(GOOD)].status == "ran"
-    bad = by_name[build.recipe_name(BROKEN)]
+    assert by_name[schedule.recipe_name(GOOD)].status == "ran"
+    bad = by_name[schedule.recipe_name(BROKEN)]
     assert bad.status == "failed" and "no_such_data_set" in bad.error
     assert len(lines) == 2 and all(ln.startswith("  zoo [") for ln in lines)
-    text = build.summary([], Path("."), 1.0, outcomes)
+    text = schedule.summary([], Path("."), 1.0, outcomes)
     assert "1 recipe(s) trained or found, 1 failed" in text and "FAILED zoo recipe" in text

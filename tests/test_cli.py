@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from robustbook import cli
+from robustbook import params
+from robustbook.bookbuild import execute, notebooks
 
 from _tiny_notebooks import FRONT_MATTER
 
@@ -27,32 +29,32 @@ print(profile, value * 2)
 
 
 def test_toc_lists_the_first_chapter():
-    names = [p.relative_to(ROOT).as_posix() for p in cli.toc_notebooks(ROOT)]
+    names = [p.relative_to(ROOT).as_posix() for p in notebooks.toc_notebooks(ROOT)]
     assert "notebooks/foundations/threat_models.md" in names
 
 
 def test_parameters_are_listed_with_comments(tmp_path):
     src = tmp_path / "tiny.md"
     src.write_text(TINY)
-    assert cli.notebook_parameters(src) == [("profile", '"cpu"', "the budget"), ("value", "1", "what to print")]
+    assert params.cell_parameters(src) == [("profile", '"cpu"', "the budget"), ("value", "1", "what to print")]
 
 
 def test_execute_caches_and_reruns_on_change(tmp_path, capsys):
     src = tmp_path / "tiny.md"
     src.write_text(TINY)
     out = tmp_path / "tiny.ipynb"
-    assert cli.execute(src, out, {"profile": "smoke", "value": 21}, tmp_path, quiet=True)
+    assert execute.execute(src, out, {"profile": "smoke", "value": 21}, tmp_path, quiet=True)
     assert "smoke 42" in out.read_text()
-    assert not cli.execute(src, out, {"profile": "smoke", "value": 21}, tmp_path, quiet=True)  # cached
-    assert cli.execute(src, out, {"profile": "smoke", "value": 22}, tmp_path, quiet=True)  # new parameters
+    assert not execute.execute(src, out, {"profile": "smoke", "value": 21}, tmp_path, quiet=True)  # cached
+    assert execute.execute(src, out, {"profile": "smoke", "value": 22}, tmp_path, quiet=True)  # new parameters
 
 
 def test_failing_notebook_reports_cell_and_error_and_keeps_no_output(tmp_path):
     src = tmp_path / "tiny.md"
     src.write_text(TINY)
     out = tmp_path / "tiny.ipynb"
-    with pytest.raises(cli.NotebookFailed, match="AssertionError: unlucky value"):
-        cli.execute(src, out, {"profile": "smoke", "value": 13}, tmp_path, quiet=True)
+    with pytest.raises(execute.NotebookFailed, match="AssertionError: unlucky value"):
+        execute.execute(src, out, {"profile": "smoke", "value": 13}, tmp_path, quiet=True)
     assert not out.exists() and not list(tmp_path.glob("*.part"))
 
 
@@ -71,11 +73,11 @@ def test_execute_reports_a_notebook_outside_the_working_directory(tmp_path, caps
     src.write_text(TINY)
     work = tmp_path / "work"
     work.mkdir()
-    assert cli.execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, work)
+    assert execute.execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, work)
     assert str(src) in capsys.readouterr().out
     assert not list(src.parent.glob("*.part"))
 
 
 def test_parse_value():
-    assert cli.parse_value("0.5") == 0.5 and cli.parse_value("[1, 2]") == [1, 2]
-    assert cli.parse_value("None") is None and cli.parse_value("cifar10") == "cifar10"
+    assert execute.parse_value("0.5") == 0.5 and execute.parse_value("[1, 2]") == [1, 2]
+    assert execute.parse_value("None") is None and execute.parse_value("cifar10") == "cifar10"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from robustbook import cli
+from robustbook.bookbuild import execute, notebooks
 
 from test_hashing import edit, pkg  # noqa: F401  (the fixture)
 
@@ -29,26 +30,26 @@ from robustbook.certify import smoothing
 def test_notebook_imports_are_read_from_its_code_cells(tmp_path):
     src = tmp_path / "nb.md"
     src.write_text(NOTEBOOK)
-    assert cli.notebook_imports(src) == ["robustbook.certify", "robustbook.certify.smoothing"]
+    assert notebooks.notebook_imports(src) == ["robustbook.certify", "robustbook.certify.smoothing"]
 
 
 def test_run_key_follows_source_parameters_and_imported_code_only(tmp_path, pkg):  # noqa: F811
     src = tmp_path / "nb.md"
     src.write_text(NOTEBOOK)
     params = {"profile": "smoke"}
-    key = cli.run_key(src, params)
-    assert cli.run_key(src, {"profile": "cpu"}) != key
+    key = execute.run_key(src, params)
+    assert execute.run_key(src, {"profile": "cpu"}) != key
     edit(pkg / "models" / "wideresnet.py", "return WideResNet(28, 10", "return WideResNet(28, 11")  # unrelated
     edit(pkg / "certify" / "smoothing.py", '"""', '"""Edited docstring. ')  # cosmetic
     edit(pkg / "attacks" / "pgd.py", "from __future__", "# a comment\nfrom __future__")  # not imported here
-    assert cli.run_key(src, params) == key
+    assert execute.run_key(src, params) == key
     edit(pkg / "certify" / "stats.py", "def ", "_NEW = 0\n\n\ndef ")  # imported by certify/__init__
-    key2 = cli.run_key(src, params)
+    key2 = execute.run_key(src, params)
     assert key2 != key
     edit(pkg / "certify" / "smoothing.py", "def ", "_NEW = 0\n\n\ndef ")  # the imported module itself
-    assert cli.run_key(src, params) != key2
+    assert execute.run_key(src, params) != key2
     src.write_text(NOTEBOOK.replace("# Smoothing", "# Smoothing, edited"))
-    assert cli.run_key(src, params) not in (key, key2)
+    assert execute.run_key(src, params) not in (key, key2)
 
 
 def test_list_prints_every_notebook_and_its_parameters(capsys, monkeypatch):

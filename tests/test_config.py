@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import robustbook
-from robustbook.config import PROFILES
+from robustbook.profiles import PROFILES
 
 
 def test_default_profile_is_cpu_and_overrides_apply():

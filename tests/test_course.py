@@ -199,7 +199,7 @@ def test_use_course_zoo_points_the_zoo_at_the_course_folder(tmp_path, monkeypatc
     monkeypatch.chdir(notebook_dir)
     root = course.use_course_zoo()
     assert root is not None and root.resolve() == (tmp_path / "course" / "zoo").resolve()
-    from robustbook.train.zoo import zoo_dir
+    from robustbook.zoo import zoo_dir
 
     assert zoo_dir().resolve() == (tmp_path / "course" / "zoo" / "zoo").resolve()
     assert "1 checkpoints" in capsys.readouterr().out

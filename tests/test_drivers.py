@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from robustbook.experiments.common import PROFILE_NAMES, settings_tables
-from robustbook.train import zoo
+from robustbook import zoo
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,6 +1,6 @@
 """The gpu profile, proven before a GPU minute is spent: every toc notebook executes at `--profile gpu` on the
 CPU in fixture mode (ROBUSTBOOK_FIXTURES=1): the data readers find small files in the official on-disk
-formats (`robustbook.data.fixtures`), pretrained backbones are randomly initialised, and epochs, attack
+formats (`robustbook.fixtures`), pretrained backbones are randomly initialised, and epochs, attack
 steps, Monte Carlo samples, grids and image sides are capped (`robustbook.config.FIXTURE_CAPS`).
 
 What it proves: every gpu code path (readers, model construction, the training loop without mixed
@@ -81,7 +81,7 @@ def test_fixture_files_are_read_by_the_official_readers(tmp_path, monkeypatch):
 
 def test_fixture_names_are_the_drivers_names():
     """The checkpoints fixture mode writes are the ones the gpu chapters load, by the same names."""
-    from robustbook.data import fixtures
+    from robustbook import fixtures
     from robustbook.experiments import bai2024, yi2021
     from robustbook.models.text import PAPER_MODELS
 
@@ -114,7 +114,7 @@ def test_fixture_checkpoints_are_read_by_the_gpu_loaders(tmp_path, monkeypatch):
     """RobustBench, Salman et al. and Hugging Face fixtures go through the loaders the gpu chapters call."""
     import torch
 
-    from robustbook.data import fixtures, text
+    from robustbook import fixtures, text
     from robustbook.experiments import bai2024, yi2021
     from robustbook.models.pretrained import robustbench_fixture_net
 
@@ -144,7 +144,7 @@ def test_fixture_checkpoints_are_read_by_the_gpu_loaders(tmp_path, monkeypatch):
 
 def test_fixture_text_models_load_offline(tmp_path, monkeypatch):
     """The tiny BERT / RoBERTa fixtures load by name through `models.text` and tokenise the fixture sentences."""
-    from robustbook.data import fixtures
+    from robustbook import fixtures
     from robustbook.models import text as mt
 
     fixtures.write_hf_models(tmp_path)
@@ -160,7 +160,7 @@ def test_fixture_text_models_load_offline(tmp_path, monkeypatch):
 
 def test_fixture_images_depend_on_the_label():
     """The fixture classes are separable (a model can learn them), so training paths see a signal."""
-    from robustbook.data.fixtures import class_images
+    from robustbook.fixtures import class_images
 
     y = np.repeat(np.arange(10), 4)
     x = class_images(y, 32, np.random.default_rng(0), 10).reshape(40, -1).astype(float)

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from robustbook import cli
+from robustbook.bookbuild import execute
 
 dl = importlib.import_module("robustbook.data.download")  # the package re-exports a function of that name
 
@@ -110,7 +111,7 @@ def test_read_only_or_full_cache_gives_one_clear_error(tmp_path, monkeypatch, ca
     def failing_mkstemp(*a, **k):
         raise OSError(code, "simulated")
 
-    monkeypatch.setattr(cli.tempfile, "mkstemp", failing_mkstemp)
+    monkeypatch.setattr(execute.tempfile, "mkstemp", failing_mkstemp)
     assert cli.main(["run", str(src), "--profile", "smoke"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "cannot write the cache folder" in err and words in err

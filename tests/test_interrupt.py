@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from _tiny_notebooks import HEADER
-from robustbook import build
+from robustbook.bookbuild import schedule
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 QUICK = HEADER + """```{code-cell} ipython3
@@ -27,7 +27,7 @@ time.sleep(120)
 TRAINS = HEADER + """```{code-cell} ipython3
 import pathlib
 import torch
-from robustbook.train import zoo
+from robustbook import zoo
 
 def train(model):
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -76,7 +76,7 @@ def test_interrupted_build_leaves_nothing_partial_and_resumes(tmp_path, signum, 
             assert time.monotonic() < deadline, "the build never got busy"
             time.sleep(0.2)
         time.sleep(0.5)
-        tree = build.descendants(proc.pid)
+        tree = schedule.descendants(proc.pid)
         assert len(tree) >= 3  # workers and at least one kernel
         if signum == signal.SIGINT:
             os.killpg(proc.pid, signum)  # what Ctrl-C in a terminal does: the whole foreground group
@@ -85,7 +85,7 @@ def test_interrupted_build_leaves_nothing_partial_and_resumes(tmp_path, signum, 
         out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
-            build.kill_tree(proc.pid)
+            schedule.kill_tree(proc.pid)
             proc.kill()
     assert proc.returncode == 128 + signum, out
     assert "interrupted" in out
@@ -94,7 +94,7 @@ def test_interrupted_build_leaves_nothing_partial_and_resumes(tmp_path, signum, 
     assert not (tmp_path / "busy.ipynb").exists()
     assert not list(tmp_path.rglob("*.part")) and not list(tmp_path.rglob(".*.part"))
     assert not list(cache.rglob("*.pt"))  # no zoo entry from the interrupted training
-    tasks = [build.Task(tmp_path / f"{n}.md", tmp_path / f"{n}.ipynb", {"profile": "smoke"}, tmp_path)
+    tasks = [schedule.Task(tmp_path / f"{n}.md", tmp_path / f"{n}.ipynb", {"profile": "smoke"}, tmp_path)
              for n in ("quick", "busy")]
-    todo, cached = build.plan(tasks)
+    todo, cached = schedule.plan(tasks)
     assert [t.source.name for t in todo] == ["busy.md"] and [t.source.name for t in cached] == ["quick.md"]

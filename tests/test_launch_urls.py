@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from robustbook import __version__
-from robustbook.cli import toc_notebooks
-from robustbook.publish import (COLAB_TAG, PROFILE_TAG, add_colab_cell, install_requirement, mark_profile,
+from robustbook.bookbuild.notebooks import toc_notebooks
+from robustbook.bookbuild.publish import (COLAB_TAG, PROFILE_TAG, add_colab_cell, install_requirement, mark_profile,
                                 published_notebooks, repository)
 
 from _smoke_book import ROOT, smoke_html
@@ -50,7 +50,7 @@ def test_every_launch_url_points_to_a_published_notebook():
     published = {p.relative_to(ROOT).as_posix() for p in published_notebooks(ROOT)}
     urls = _launch_urls(html)
     assert urls, "the build emits no launch buttons: check launch_buttons in _config.yml"
-    from robustbook.course import COLAB_BRANCH, toc_chapters
+    from robustbook.bookbuild.course import COLAB_BRANCH, toc_chapters
 
     students = {f"student/{p.relative_to(ROOT / 'notebooks').with_suffix('.ipynb').as_posix()}"
                 for p in toc_chapters(ROOT)}
@@ -74,7 +74,7 @@ def test_every_launch_url_points_to_a_published_notebook():
     assert seen == published
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
     runs = "\n".join(s.get("run", "") for j in workflow["jobs"].values() for s in j["steps"])
-    assert f"git push --force origin {branch}" in runs and "robustbook.publish notebooks" in runs
+    assert f"git push --force origin {branch}" in runs and "robustbook.bookbuild.publish notebooks" in runs
     assert f"git push --force origin {COLAB_BRANCH}" in runs and "robustbook course build" in runs
 
 

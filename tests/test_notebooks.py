@@ -9,7 +9,7 @@ import jupytext
 import nbformat
 import pytest
 
-from robustbook.cli import execute
+from robustbook.bookbuild.execute import execute
 
 from _smoke_book import NOTEBOOKS, ROOT, smoke_book as shared_smoke_book
 
@@ -43,20 +43,20 @@ def test_sweep_recipes_are_the_recipes_the_notebooks_train(smoke_book):
     """Each driver's `sweep_recipes("smoke")` (what a cluster build trains first) names exactly the zoo
     `Recipe`s the smoke book trains: nothing missing (no notebook waits on a model the array skipped)
     and nothing extra; and the drivers a notebook imports list every recipe it trains."""
-    from robustbook import build
-    from robustbook.config import resolve_device
-    from robustbook.train import zoo
+    from robustbook.bookbuild import schedule
+    from robustbook.runtime import resolve_device
+    from robustbook import zoo
 
     dst, failures = smoke_book
     trained = json.loads((dst / ".cache" / "zoo_trained.json").read_text())
     device = resolve_device("auto")
     for rel, keys in trained.items():
-        task = build.Task(ROOT / rel, ROOT / rel, {}, ROOT)
-        listed = {zoo.key(r, device) for r in build.sweep_recipes("smoke", tasks=[task])}
+        task = schedule.Task(ROOT / rel, ROOT / rel, {}, ROOT)
+        listed = {zoo.key(r, device) for r in schedule.sweep_recipes("smoke", tasks=[task])}
         assert set(keys) <= listed, f"{rel} trains zoo recipes its drivers' sweep_recipes do not list for it"
     if failures:  # a notebook that stopped early did not request all its models
         pytest.skip(f"notebooks failed: {sorted(failures)}")
-    listed = {zoo.key(r, device): build.recipe_name(r) for r in build.sweep_recipes("smoke")}
+    listed = {zoo.key(r, device): schedule.recipe_name(r) for r in schedule.sweep_recipes("smoke")}
     extra = sorted(name for k, name in listed.items() if k not in {k for ks in trained.values() for k in ks})
     assert not extra, f"sweep_recipes lists recipes no notebook trains: {extra}"
 
@@ -115,7 +115,8 @@ def test_published_verdicts_are_complete_and_their_controls_bite(smoke_book):
     A bound check whose control is not violated says "inconclusive" (the bound holds, but so would one half as
     large: this data cannot tell them apart); that is an honest outcome for a loose bound, not a defect, so it
     is allowed as long as the table shows power somewhere."""
-    from robustbook import verdict_summary as S, verdicts as V
+    from robustbook import verdicts as V
+    from robustbook.bookbuild import summary as S
 
     dst, failures = smoke_book
     problems = []
@@ -142,7 +143,7 @@ def test_published_verdicts_are_complete_and_their_controls_bite(smoke_book):
 @pytest.mark.notebook
 def test_every_cross_page_glue_names_a_key_its_notebook_glued(smoke_book):
     """Each `{glue}` reference of book/*.md points at a key the executed notebook actually glued."""
-    from robustbook.verdict_summary import glued_values
+    from robustbook.bookbuild.summary import glued_values
 
     dst, failures = smoke_book
     missing, seen = [], 0

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from robustbook import build, cli, params
-from robustbook.config import setup
+from robustbook import params, cli
+from robustbook.bookbuild import execute, notebooks, schedule
+from robustbook.session import setup
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = cli.toc_notebooks(ROOT)
+NOTEBOOKS = notebooks.toc_notebooks(ROOT)
 
 
 def _cases() -> list[tuple[str, str, str, object]]:
@@ -57,7 +58,7 @@ def test_defaults_pass_their_own_checks_and_comments_come_from_the_schema():
     for nb in NOTEBOOKS:
         schema = params.declared(nb, ROOT)
         for name, default, comment in params.cell_parameters(nb):
-            schema[name].check(name, cli.parse_value(default))
+            schema[name].check(name, execute.parse_value(default))
             assert comment == schema[name].meaning, f"{nb.name}:{name}: run `robustbook params --sync`"
         assert not params.sync_cell(nb, ROOT, write=False)
 

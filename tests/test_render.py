@@ -129,7 +129,7 @@ def site(tmp_path_factory) -> Path:
     (book / "notebooks").mkdir()
     src = book / "notebooks" / "page.md"
     src.write_text(PAGE)
-    cli.execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, book, quiet=True)
+    execute.execute(src, src.with_suffix(".ipynb"), {"profile": "smoke"}, book, quiet=True)
     (book / "_toc.yml").write_text("format: jb-book\nroot: notation\nchapters:\n  - file: notebooks/page\n"
                                    "  - file: boxes\n")
     jb = str(Path(sys.executable).with_name("jupyter-book"))

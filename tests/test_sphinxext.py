@@ -1,9 +1,9 @@
-"""robustbook.sphinxext: a page loads each script once (sphinx-thebe registered its inline config twice)."""
+"""robustbook.bookbuild.sphinxext: a page loads each script once (sphinx-thebe registered its inline config twice)."""
 from __future__ import annotations
 
 from sphinx.builders.html._assets import _JavaScript
 
-from robustbook.sphinxext import dedupe_scripts
+from robustbook.bookbuild.sphinxext import dedupe_scripts
 
 
 def test_repeated_inline_and_file_scripts_are_dropped_order_kept():

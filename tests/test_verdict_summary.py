@@ -8,11 +8,13 @@ import pytest
 from IPython.core.formatters import format_display_data
 
 from _tiny_notebooks import HEADER
-from robustbook import build, cli, verdict_summary as S, verdicts as V
+from robustbook import verdicts as V
+from robustbook.bookbuild import summary as S
+from robustbook.bookbuild import execute, schedule
 
 GLUE_PREFIX = "application/papermill.record/"
 SUMMARY = HEADER + """```{code-cell} ipython3
-from robustbook import verdict_summary as S
+from robustbook.bookbuild import summary as S
 ```
 """
 CHAPTER = HEADER + """```{code-cell} ipython3
@@ -121,11 +123,11 @@ def test_malformed_records_are_a_clear_error():
 def test_summary_run_key_follows_the_chapters_records(book, monkeypatch):
     summary, chapter = book / "notebooks/reference/verdicts.md", book / "notebooks/p/a.md"
     assert S.reads_executed(summary) and not S.reads_executed(chapter)
-    before, chapter_key = cli.run_key(summary, {"profile": "smoke"}), cli.run_key(chapter, {"profile": "smoke"})
-    assert cli.run_key(summary, {"profile": "smoke"}) == before  # stable
+    before, chapter_key = execute.run_key(summary, {"profile": "smoke"}), execute.run_key(chapter, {"profile": "smoke"})
+    assert execute.run_key(summary, {"profile": "smoke"}) == before  # stable
     _executed(book / "notebooks/p/c.ipynb", _glue_outputs(_verdicts(met=False), "p_c", monkeypatch))
-    assert cli.run_key(summary, {"profile": "smoke"}) != before  # a chapter published new records
-    assert cli.run_key(chapter, {"profile": "smoke"}) == chapter_key  # other notebooks' keys do not move
+    assert execute.run_key(summary, {"profile": "smoke"}) != before  # a chapter published new records
+    assert execute.run_key(chapter, {"profile": "smoke"}) == chapter_key  # other notebooks' keys do not move
 
 
 @pytest.mark.parametrize("executor", ["pool", "submitit-local"])
@@ -134,13 +136,13 @@ def test_build_runs_the_summary_after_every_other_notebook(book, monkeypatch, ex
 
     def fake_run(tasks, *args, **kwargs):
         stages.append([t.source.name for t in tasks])
-        return [build.Outcome(t.source, "ran", 0.1) for t in tasks]
+        return [schedule.Outcome(t.source, "ran", 0.1) for t in tasks]
 
     monkeypatch.setattr(build, "run_pool", fake_run)
     monkeypatch.setattr(build, "run_submitit", fake_run)
     srcs = [book / "notebooks/reference/verdicts.md", book / "notebooks/p/a.md", book / "notebooks/p/b.md"]
-    tasks = [build.Task(s, s.with_suffix(".ipynb"), {"profile": "smoke"}, book, force=True) for s in srcs]
-    status, outcomes = build.build(tasks, jobs=2, executor=executor, out=lambda line: None)
+    tasks = [schedule.Task(s, s.with_suffix(".ipynb"), {"profile": "smoke"}, book, force=True) for s in srcs]
+    status, outcomes = schedule.build(tasks, jobs=2, executor=executor, out=lambda line: None)
     assert status == 0
     assert stages == [["a.md", "b.md"], ["verdicts.md"]]  # the summary page in a stage of its own, last
     assert [o.source for o in outcomes] == srcs  # outcomes in the order of the tasks
@@ -151,11 +153,11 @@ def test_an_interrupted_build_leaves_the_summary_for_next_time(book, monkeypatch
 
     def stopped(tasks, *args, **kwargs):
         stages.append([t.source.name for t in tasks])
-        raise build.BuildInterrupted(2, [build.Outcome(t.source, "interrupted") for t in tasks])
+        raise schedule.BuildInterrupted(2, [schedule.Outcome(t.source, "interrupted") for t in tasks])
 
     monkeypatch.setattr(build, "run_pool", stopped)
     srcs = [book / "notebooks/p/a.md", book / "notebooks/reference/verdicts.md"]
-    tasks = [build.Task(s, s.with_suffix(".ipynb"), {"profile": "smoke"}, book, force=True) for s in srcs]
-    status, outcomes = build.build(tasks, jobs=1, out=lambda line: None)
+    tasks = [schedule.Task(s, s.with_suffix(".ipynb"), {"profile": "smoke"}, book, force=True) for s in srcs]
+    status, outcomes = schedule.build(tasks, jobs=1, out=lambda line: None)
     assert status == 130 and stages == [["a.md"]]
     assert [o.status for o in outcomes] == ["interrupted", "interrupted"]

@@ -6,6 +6,7 @@ import pytest
 
 from robustbook import verdicts as V
 from robustbook.experiments import wen2020 as ex
+from robustbook.papers import wen2020 as paper
 
 
 def _net(acc: float, loss: float, trn_acc: float, n: int = 300, seed: int = 0, robust: float = 0.5,
@@ -96,12 +97,12 @@ def test_gpu_tables_are_wired():
     assert {s.dataset for s in tables.values()} == {"cifar10", "cifar100", "tinyimagenet"}
     assert sorted(s.depth for s in tables.values() if s.dataset != "tinyimagenet") == [56, 110, 110]
     for name, s in tables.items():
-        ref = ex.PAPER_TABLES[(s.dataset, s.label)]
+        ref = paper.PAPER_TABLES[(s.dataset, s.label)]
         assert set(ref["ar"]) - {0} <= set(s.ar_grid)
         assert all(len(v) == len(ref["ar"]) for v in ref.values())
         r = ex.recipe(s, ex.sweep_arch(s), 4)
         assert r.dataset == s.dataset and dict(r.arch_options)["depth"] == s.depth
-    for ref in ex.PAPER_TABLES.values():  # the transcription is self-consistent: dAcc = Trn - Test, dLoss too
+    for ref in paper.PAPER_TABLES.values():  # the transcription is self-consistent: dAcc = Trn - Test, dLoss too
         np.testing.assert_allclose(np.subtract(ref["trn_acc"], ref["test_acc"]), ref["d_acc"], atol=0.011)
         np.testing.assert_allclose(np.subtract(ref["test_loss"], ref["trn_loss"]), ref["d_loss"], atol=0.0011)
     with pytest.raises(ValueError, match="nonzero radii"):

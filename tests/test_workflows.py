@@ -78,7 +78,7 @@ def test_book_workflow_runs_the_readme_commands_and_publishes_to_pages():
     assert wf["jobs"]["publish"]["concurrency"]["group"] == "pages"
     assert any(u.startswith("actions/cache/restore@") for u in uses)
     assert any(u.startswith("actions/cache/save@") for u in uses)
-    assert "robustbook.publish key --profile cpu" in runs, "the cache is keyed by the notebooks' run keys"
+    assert "robustbook.bookbuild.publish key --profile cpu" in runs, "the cache is keyed by the notebooks' run keys"
     failed = [s for job in wf["jobs"].values() for s in job["steps"] if s.get("if") == "failure()"]
     assert failed and failed[0]["uses"].startswith("actions/upload-artifact@")
 
@@ -88,7 +88,7 @@ def test_book_workflow_pushes_the_branch_the_launch_buttons_open():
     branch = cfg["repository"]["branch"]
     runs = "\n".join(_run_lines(_load("book.yml")))
     assert f"git push --force origin {branch}" in runs
-    assert "robustbook.publish notebooks" in runs
+    assert "robustbook.bookbuild.publish notebooks" in runs
 
 
 def test_gpu_workflow_runs_the_gpu_profile_on_a_labelled_runner():

@@ -34,6 +34,7 @@ def test_bound_helpers():
 
 def test_two_sample_tv_estimate_separates_and_does_not_invent_a_shift():
     from robustbook.experiments import yi2021 as ex
+    from robustbook.papers import yi2021 as paper
 
     rng = np.random.default_rng(0)
     same = ex.tv_two_sample(rng.normal(size=(400, 5)), rng.normal(size=(400, 5)))
@@ -48,8 +49,8 @@ def test_table3_and_table2_verdicts_follow_the_data():
     rng = np.random.default_rng(0)
     n = 300
     correct = {}
-    for ft in ex.FINETUNINGS:
-        for pre in ex.PRETRAININGS:
+    for ft in paper.FINETUNINGS:
+        for pre in paper.PRETRAININGS:
             p_clean = 0.95
             p_corr = 0.55 + (0.25 if pre.startswith("Adv") else 0) + (0.1 if ft.startswith("Adv") else 0)
             clean = rng.random((n, 1)) < p_clean

@@ -130,7 +130,7 @@ def _race_worker(cache: str, out: str) -> None:
     objective lives in `robustbook.certify`, which no code here imports: the registry must find it."""
     import os
     os.environ["ROBUSTBOOK_CACHE"] = cache
-    from robustbook.train import zoo as z
+    from robustbook import zoo as z
     real_fit = z.fit
 
     def slow_fit(*a, **k):
@@ -178,7 +178,7 @@ def test_code_digests_name_the_modules_a_recipe_runs():
 def test_custom_models_train_once_and_key_on_their_spec(monkeypatch, tmp_path):
     import torch
 
-    from robustbook.train import zoo
+    from robustbook import zoo
 
     monkeypatch.setenv("ROBUSTBOOK_CACHE", str(tmp_path))
     calls = []

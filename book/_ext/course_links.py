@@ -2,7 +2,7 @@
 
 Each notebook page with an "Exercises" section gets one line under that heading: the student edition in Colab
 (solutions removed, stubs and checks in place, built by `robustbook course build`) and the syllabus page. The
-Colab address follows `robustbook.course.colab_link` (a test keeps the two in step); this module does not import
+Colab address follows `robustbook.bookbuild.course.colab_link` (a test keeps the two in step); this module does not import
 robustbook, so the book build does not load torch.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx import addnodes
 
-REPO, BRANCH = "robustbook/robustbook", "course-edition"  # = robustbook.course.COLAB_REPO / COLAB_BRANCH
+REPO, BRANCH = "robustbook/robustbook", "course-edition"  # = robustbook.bookbuild.course.COLAB_REPO / COLAB_BRANCH
 
 
 def colab_link(docname: str, repo: str = REPO, branch: str = BRANCH) -> str:

@@ -3,7 +3,7 @@
 A check never prints the solution: a wrong answer gets one sentence naming what is off (a value outside the
 threat set, a sign, a factor that does not change with n) and the measured discrepancy. Exercises that are
 proofs get a self-check list instead (`EXERCISES[label].self_check`). `EXERCISES` also says what the student
-edition puts in place of each solution (`robustbook.course`): the stub to fill and the check call below it.
+edition puts in place of each solution (`robustbook.bookbuild.course`): the stub to fill and the check call below it.
 
 Set ``ROBUSTBOOK_EXERCISES_STRICT=1`` to turn a wrong answer into an ``AssertionError`` (the course tests do).
 """

@@ -130,10 +130,10 @@ def imports_of_source(source: str, module: str = "", is_package: bool = False) -
             base = _resolve(module, is_package, node.level, node.module)
             if not base:
                 continue
-            found.add(base)
-            for alias in node.names:  # `from pkg import submodule` runs the submodule
-                if module_path(f"{base}.{alias.name}") is not None:
-                    found.add(f"{base}.{alias.name}")
+            subs = [f"{base}.{a.name}" for a in node.names if module_path(f"{base}.{a.name}") is not None]
+            found.update(subs)  # `from pkg import submodule` runs the submodule
+            if len(subs) < len(node.names):  # a name defined in `base` itself (a package's __init__ included)
+                found.add(base)
     return {m for m in found if module_path(m) is not None}
 
 
@@ -162,14 +162,8 @@ def module_digest(module: str) -> str:
     return _info(module)[0]
 
 
-# Modules no model or notebook runs, left out of every closure: the fixture writer builds stand-in files and
-# checkpoints for the gpu code paths (fixture mode keeps its own zoo), and `config` imports it.
-NOT_RUN = frozenset({"robustbook.data.fixtures"})
-
-
 def import_closure(modules: Iterable[str]) -> list[str]:
-    """The named robustbook modules and every robustbook module they import, transitively (except `NOT_RUN`,
-    unless named), sorted."""
+    """The named robustbook modules and every robustbook module they import, transitively, sorted."""
     seen: set[str] = set()
     todo = [m for m in modules]
     while todo:
@@ -177,7 +171,7 @@ def import_closure(modules: Iterable[str]) -> list[str]:
         if m in seen:
             continue
         seen.add(m)
-        todo.extend(_info(m)[1] - seen - NOT_RUN)
+        todo.extend(_info(m)[1] - seen)
     return sorted(seen)
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .config import DEVICES, PROFILES
+from .profiles import PROFILES
+from .runtime import DEVICES
 
 
 class ParameterError(ValueError):

@@ -11,7 +11,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..config import fixture_cap
+from ..runtime import fixture_cap
 from .base import check_norm, clip_to_box, frozen, project, random_start, steepest_direction
 from .losses import LossFn, get_loss
 

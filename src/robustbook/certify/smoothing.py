@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from ..attacks.base import eval_mode
-from ..config import fixture_cap
+from ..runtime import fixture_cap
 from ..data.images import loader
 from .deform import Perturbation
 from .stats import average_certified_radius, lower_confidence_bound, top_two_test

@@ -19,7 +19,7 @@ clean image. Impulse noise is the exception (`corruptions.SCALED_CONSTANT`): its
 so k multiplies the fraction of flipped values instead. The chapters say so.
 
 The table (`calibration_scales.json` beside this module) is written by
-`python -m robustbook.experiments.calibrate_corruptions` and read here; nothing recomputes it at book time.
+`python scripts/calibrate_corruptions.py` and read here; nothing recomputes it at book time.
 CIFAR data never use it: the released CIFAR-10-C arrays (or the unscaled constants) stay as they are.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Callable
 from .corruptions import CORRUPTIONS
 
 TABLE_FILE = "calibration_scales.json"
-REGENERATE = "python -m robustbook.experiments.calibrate_corruptions"
+REGENERATE = "python scripts/calibrate_corruptions.py"
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import TensorDataset
 
-from .images import _check_split, digits32
+from .digits import check_split, digits32
 
 PHOTOS = ("china.jpg", "flower.jpg")
 BANDS = {"train": (0, 400), "test": (400, 640)}  # column ranges of each 640-pixel-wide photograph
@@ -49,7 +49,7 @@ def photographs() -> tuple[torch.Tensor, ...]:
 
 def crop_positions(n: int, split: str, generator: torch.Generator) -> tuple[torch.Tensor, ...]:
     """(photo, top, left) of n random 32 x 32 crops lying wholly inside `split`'s column band."""
-    _check_split(split)
+    check_split(split)
     photos = photographs()
     lo, hi = BANDS[split]
     which = torch.randint(0, len(photos), (n,), generator=generator)

@@ -37,7 +37,7 @@ def domainbed(name: str, root: str | Path | None = None, size: int = 224) -> dic
             f"or set ROBUSTBOOK_DATA to a folder that holds domainbed/{FOLDERS[name]}.")
     from torchvision import datasets, transforms
 
-    from ..config import fixture_cap
+    from ..runtime import fixture_cap
     size = fixture_cap(size, "image_size")
     tf = transforms.Compose([transforms.Resize((size, size)), transforms.ToTensor()])
     return {d: datasets.ImageFolder(str(folder / d), transform=tf) for d in DOMAINS[name]}

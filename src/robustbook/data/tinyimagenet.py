@@ -51,7 +51,7 @@ def tinyimagenet(split: str = "train", root: str | Path | None = None, size: int
     """Tiny-ImageNet's train or validation ("test") split as float [0, 1] NCHW tensors with wnids.txt labels."""
     if split not in ("train", "test"):
         raise ValueError(f"invalid split={split!r}: choose 'train' or 'test' (the validation images)")
-    from ..config import fixture_cap
+    from ..runtime import fixture_cap
 
     size = fixture_cap(size, "image_size")  # fixture mode reads small images, like the other readers
     folder = (Path(root) if root is not None else data_root()) / FOLDER

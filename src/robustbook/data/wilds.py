@@ -86,7 +86,7 @@ def _check_files(folder: Path, table) -> None:
 
 def camelyon17(root: str | Path | None = None, size: int = 96) -> dict[int, Camelyon17]:
     """{hospital: patches} of Camelyon17-WILDS (the domains of leave-one-hospital-out), images in [0, 1]."""
-    from ..config import fixture_cap
+    from ..runtime import fixture_cap
 
     folder, df = camelyon17_root(root), metadata(root)
     _check_files(folder, df)
@@ -96,7 +96,7 @@ def camelyon17(root: str | Path | None = None, size: int = 96) -> dict[int, Came
 
 def camelyon17_splits(root: str | Path | None = None, size: int = 96) -> dict[str, Camelyon17]:
     """WILDS' official splits {'train', 'id_val', 'val', 'test'} of Camelyon17."""
-    from ..config import fixture_cap
+    from ..runtime import fixture_cap
 
     folder, df = camelyon17_root(root), metadata(root)
     _check_files(folder, df)

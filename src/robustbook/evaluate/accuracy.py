@@ -10,7 +10,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from ..attacks.base import eval_mode
-from ..config import fixture_cap
+from ..runtime import fixture_cap
 from ..data.images import loader
 
 AttackFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]

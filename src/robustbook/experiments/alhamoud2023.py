@@ -13,7 +13,7 @@ and the constants after it, each with its page); the verdict rules at the end tu
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -22,15 +22,22 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from .. import verdicts as V
+from .. import zoo
 from ..attacks import PGD
 from ..certify import Smooth, certify_dataset, summarize
 from ..certify.stats import certified_accuracy
 from ..data.domains import LODOSplit, domains, lodo, num_classes
 from ..data.images import subset
 from ..evaluate.accuracy import predictions
-from ..train import zoo
-from ..train.loop import TrainConfig
-from .. import verdicts as V
+from ..papers.alhamoud2023 import (
+    CAMELYON_DROP_FACTOR,
+    Q2_TERRA_DROP,
+    Q4_PIXEL_ACR_DROP,
+    TABLE2,
+    TABLE2_SETS,
+)
+from ..train.config import TrainConfig
 from .common import pick
 
 __all__ = ["CERTIFIED", "EMPIRICAL", "TABLE2", "LODOSplit", "accuracy_frame", "acr_table", "ca_curves",
@@ -91,21 +98,6 @@ EMPIRICAL: dict[str, EmpiricalSettings] = {
 }
 
 # ------------------------------------------------------------------------------ the paper's numbers, once
-# Table 2 (p. 5): target-domain accuracy (%) of the standard (eps 0) and the robust (eps 8/255) model,
-# clean and under PGD-20 at 8/255, averaged over the targets of each data set. Camelyon17: Section 6
-# ("Adversarial augmentation for better generalizability", p. 9), the unseen hospital.
-TABLE2 = {
-    "PACS": {"std_clean": 84.23, "rob_clean": 84.00, "std_robust": 40.29, "rob_robust": 73.54},
-    "OfficeHome": {"std_clean": 60.56, "rob_clean": 56.89, "std_robust": 9.91, "rob_robust": 45.73},
-    "VLCS": {"std_clean": 78.15, "rob_clean": 72.72, "std_robust": 14.72, "rob_robust": 62.75},
-    "TerraIncognita": {"std_clean": 64.70, "rob_clean": 60.02, "std_robust": 0.87, "rob_robust": 31.04},
-    "camelyon17": {"std_clean": 94.05, "rob_clean": 95.28, "std_robust": 82.03, "rob_robust": 92.67},
-}
-TABLE2_SETS = ("PACS", "OfficeHome", "VLCS", "TerraIncognita")  # the rows of Table 2 itself
-Q2_TERRA_DROP = 35.0  # Q2 (p. 5): TerraIncognita at eps 8/255 loses "around 35%" source -> target
-Q4_PIXEL_ACR_DROP = 0.06  # Q4 (p. 7): ResNet-50's pixel-noise ACR on PACS drops "by around 6% only"
-CAMELYON_DROP_FACTOR = 4.0  # Section 6 (p. 9): the certified-accuracy drop on Camelyon17 is 4x PACS's
-Q6_PHOTO = {"fid": 34.3, "rfid": 87.7, "delta_acr_translation": -0.1}  # Q6 (p. 8): PACS photo as target
 
 
 def paper_range(key: str, sets: Sequence[str] = TABLE2_SETS) -> tuple[float, float]:
@@ -178,7 +170,7 @@ CERTIFIED: dict[str, CertifiedSettings] = {
 def tasks(s: EmpiricalSettings, seed: int = 0) -> list[tuple[str, Any]]:
     """The (data set, target) pairs a profile runs (None in `s.tasks`: every domain of that data set). In
     fixture mode one target per data set: every reader's code path, at a fixture's cost."""
-    from ..config import fixture_mode
+    from ..runtime import fixture_mode
 
     out = []
     for name, targets in s.tasks:

@@ -29,7 +29,7 @@ def fixture_settings(s: T) -> T:
     """In fixture mode (the gpu code paths on tiny files), a driver's settings with every count capped like
     the library's loops: epochs, steps and restarts, sample and point counts (grids stay whole: chapters
     index into them; the library caps the sweeps it runs over them)."""
-    from ..config import fixture_cap, fixture_mode
+    from ..runtime import fixture_cap, fixture_mode
 
     if not fixture_mode():
         return s

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .. import zoo
 from ..evaluate.checks import Quantized
 from ..evaluate.robust import SuiteConfig
-from ..train import zoo
-from ..train.loop import TrainConfig
+from ..train.config import TrainConfig
 from .common import fixture_settings
 
 
@@ -68,7 +68,7 @@ def fixture_suites(s: EvaluationSettings | SuiteConfig) -> EvaluationSettings | 
     """In fixture mode, settings (or a SuiteConfig) with every attack budget capped like attack steps (PGD steps
     and restarts, AutoAttack's iterations, Square's queries: each query is one step of its random search);
     else unchanged. (No cap of its own in config.FIXTURE_CAPS: config.py is in every zoo key's code digest.)"""
-    from ..config import fixture_cap, fixture_mode
+    from ..runtime import fixture_cap, fixture_mode
     if not fixture_mode():
         return s
     if isinstance(s, EvaluationSettings):

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..config import Settings
-from ..train import zoo
-from ..train.loop import TrainConfig
+from .. import zoo
+from ..session import Settings
+from ..train.config import TrainConfig
 from .common import pick
-from .yi2021 import PAPER_TABLE1
+from ..papers.yi2021 import PAPER_TABLE1
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def corruption_recipe(cfg: Settings, s: CorruptionsSettings) -> zoo.Recipe:
 
 def paper_standard_row() -> pd.Series:
     """yi2021 Table 1's "Std" row (CIFAR10-C, accuracy %): Clean, the 15 corruptions and Avg, transcribed once
-    in `experiments.yi2021.PAPER_TABLE1`."""
+    in `papers.yi2021.PAPER_TABLE1`."""
     return PAPER_TABLE1.loc["Std"]
 
 
@@ -135,7 +135,7 @@ def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None
     chapter's one."""
     import torch
 
-    from ..config import PROFILES
+    from ..profiles import PROFILES
     from .common import sweep
 
     cfg = Settings(PROFILES[profile], seed, torch.device("cpu"))  # what `setup` resolves, minus the knobs

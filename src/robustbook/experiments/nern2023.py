@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
-
 import torch
 from torch import nn
 
 from .. import verdicts as V
-from ..train import zoo
-from ..train.loop import TrainConfig
+from .. import zoo
+from ..papers.nern2023 import PAPER
+from ..train.config import TrainConfig
 from .common import pick
 
 
@@ -109,13 +109,6 @@ def probe(s: TransferSettings, encoder: zoo.Recipe, weight_decay: float, train_s
 
 
 # ---------------------------------------------------------------------------------------------- the paper
-# Nern & Sharma state no measured numbers (the paper has no experiments; Sec. 5 asks for empirical
-# corroboration). What the chapter compares with is the form of its statements, transcribed once here:
-PAPER = {
-    "thm32_factor": "||W||_2 C_1",  # Thm 3.2 (p. 4): L_adv - L <= ||W||_2 C_1 (1/n) sum max ||f(x+d) - f(x)|| + C_2 sqrt(log(2/rho)/(2n))
-    "thm41_factor": 2.0,  # Thm 4.1 (p. 5): robust at x if min_j (F_y - F_j)(x) >= 2 ||W||_2 max ||f(x+d) - f(x)||
-    "C_appendix_b": "2 c sqrt(c) M_2^2 / M_1",  # App. B: the Lipschitz constant of cross-entropy as printed
-}
 C1 = math.sqrt(2.0)  # the exact Lipschitz constant of cross-entropy in the logits (checked in appendix_b)
 CONTROL_FACTOR = 0.5  # every bound check also runs the bound wrong by this factor: the control must be violated
 ROUNDING = 1e-4  # relative slack of a per-point bound for float32 rounding (a linear map attains the bound exactly)
@@ -323,7 +316,7 @@ def controls_table(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np
 def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:
     """The zoo recipes of the transfer chapter at `profile` with its default parameters: the encoders and a
     linear probe per encoder and weight decay (a cluster build trains them first)."""
-    from ..config import PROFILES
+    from ..profiles import PROFILES
     from .common import sweep
 
     s, p = transfer_settings(profile), PROFILES[profile]

@@ -12,10 +12,18 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..config import fixture_cap, fixture_mode
-from ..train import zoo
+from .. import zoo
+from ..papers.yi2021 import (
+    FINETUNINGS,
+    METHODS,
+    PAPER_DIRECTIONS,
+    PAPER_TABLE1,
+    PAPER_TABLE6,
+    PRETRAININGS,
+)
+from ..runtime import fixture_cap, fixture_mode
 from ..train.algorithm1 import algorithm1_config
-from ..train.loop import TrainConfig
+from ..train.config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,6 @@ SETTINGS: dict[str, Yi2021Settings] = {
                           10_000, 200),
 }
 
-METHODS = ("Std", "Adv-l2", "Adv-linf")
-
 
 def settings(profile: str) -> Yi2021Settings:
     """The chapter's settings at `profile`."""
@@ -146,23 +152,6 @@ def get_model(s: Yi2021Settings, method: str, device: torch.device | str, seed: 
     return zoo.get(recipe(s, method, seed, r, train_size), device, progress=False)
 
 
-# Table 1 of the paper (CIFAR10-C, severity 5; accuracy in %), columns in CORRUPTIONS order.
-PAPER_TABLE1 = pd.DataFrame(
-    [[94.82, 34.75, 40.43, 25.45, 59.85, 48.95, 67.58, 63.85, 73.31, 62.87, 67.03, 90.69, 36.83, 76.00, 42.89, 75.84,
-      57.75],
-     [94.93, 70.39, 74.24, 45.17, 72.77, 71.34, 73.51, 80.26, 83.28, 81.36, 51.08, 89.37, 19.49, 83.39, 79.78, 89.52,
-      71.00],
-     [93.48, 80.18, 80.80, 62.73, 77.71, 77.10, 75.46, 82.47, 83.45, 82.32, 41.00, 88.15, 16.10, 83.82, 85.98, 89.36,
-      73.78]],
-    index=list(METHODS),
-    columns=["Clean", "gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur", "motion_blur",
-             "zoom_blur", "snow", "frost", "fog", "brightness", "contrast", "elastic_transform", "pixelate",
-             "jpeg_compression", "Avg"])
-
-# The directions the paper reports on CIFAR10-C (AT vs Std): + helps, - hurts.
-PAPER_DIRECTIONS = {"noise": "+", "blur": "+", "fog": "-", "brightness": "-", "contrast": "-", "Avg": "+"}
-
-
 # Table 1's preconditions: an AT-minus-Std direction is testable here only when the standard model loses at
 # least this fraction of the paper's Std drop (CIFAR-10-C, severity 5, same effect) on our data: a surrogate
 # with under half the paper's difficulty cannot show what adversarial training repairs.
@@ -219,7 +208,6 @@ def table1_verdicts(correct: dict[str, pd.DataFrame], families: dict[str, tuple[
     """Each AT method x effect: sign verdict on AT - Std (points, paired bootstrap over test points), gated
     by the precondition that Std loses >= MIN_DROP_FRACTION x the paper's Std drop on that effect and, when
     `histories` is given, that both compared models' training losses flattened (`verdicts.loss_flattened`)."""
-    import numpy as np
 
     from .. import verdicts as V
     drops = paper_std_drops()
@@ -295,8 +283,8 @@ def eps_per_point(model: nn.Module, data, radius: float, norm: str = "linf", ste
     import torch.nn.functional as F
 
     from ..attacks import PGD
-    from ..data.images import loader
     from ..attacks.base import eval_mode
+    from ..data.images import loader
 
     out = []
     with eval_mode(model):
@@ -418,8 +406,6 @@ def inner_loop_reach(model: nn.Module, cfg: TrainConfig, x: torch.Tensor, y: tor
 # Kept as one block at the end of the driver; notebooks: pretraining.md, table3.md, nlu.md.
 # =====================================================================================================
 import numpy as np  # noqa: E402
-PRETRAININGS = ("No", "Std", "Adv-l2", "Adv-linf")  # Table 3 rows within a fine-tuning block
-FINETUNINGS = ("Std", "Adv-l2", "Adv-linf")  # Table 3 blocks
 
 
 @dataclass(frozen=True)
@@ -494,7 +480,7 @@ def robust_checkpoint(method: str):
 
 def pretrain_config(s: PretrainSettings, method: str) -> TrainConfig:
     """The pre-training run of `method` (Std, Adv-l2, Adv-linf) on the source task."""
-    from ..train.loop import TrainConfig as TC
+    from ..train.config import TrainConfig as TC
 
     base = dict(epochs=s.pre_epochs, batch_size=s.batch_size, lr=s.lr, momentum=0.9, weight_decay=5e-4,
                 schedule="cosine")
@@ -509,7 +495,7 @@ def pretrain_config(s: PretrainSettings, method: str) -> TrainConfig:
 
 def finetune_config(s: PretrainSettings, method: str) -> TrainConfig:
     """The fine-tuning run of `method` on the target task (Algorithm 1 as in Sec. 5.1.1 for Adv-*)."""
-    from ..train.loop import TrainConfig as TC
+    from ..train.config import TrainConfig as TC
 
     base = dict(epochs=s.ft_epochs, batch_size=s.batch_size, lr=s.ft_lr, momentum=0.9, weight_decay=5e-4,
                 schedule="cosine")
@@ -663,27 +649,6 @@ def table3_frame(correct: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
         rows[key] = [acc[0], *acc[1:], acc[1:].mean()]
     idx = pd.MultiIndex.from_tuples(list(rows), names=["fine-tuning", "pre-training"])
     return pd.DataFrame(list(rows.values()), index=idx, columns=["Clean", *CORRUPTIONS, "Avg"])
-
-
-# Table 3 of the paper (ResNet-34, CIFAR-10 fine-tuning at 224 px, CIFAR10-C severity 5; %), Clean, the 15
-# corruptions in CORRUPTIONS order, Avg; rows (fine-tuning, pre-training).
-PAPER_TABLE3 = pd.DataFrame(
-    [[95.21, 40.55, 40.64, 19.91, 83.21, 67.77, 77.86, 90.31, 80.71, 77.91, 67.27, 90.88, 48.14, 80.80, 81.99, 80.84, 68.59],
-     [94.65, 41.25, 42.91, 22.58, 85.19, 71.03, 78.49, 90.82, 82.78, 80.04, 67.66, 89.97, 45.70, 83.89, 82.03, 80.99, 69.69],
-     [95.06, 45.10, 50.58, 27.57, 87.27, 72.95, 79.08, 90.57, 83.29, 77.25, 65.41, 90.15, 50.41, 82.81, 78.01, 78.95, 70.63],
-     [94.30, 40.94, 46.42, 29.39, 87.60, 70.79, 81.44, 90.69, 82.77, 79.28, 68.84, 89.19, 45.29, 83.59, 83.13, 80.86, 70.68],
-     [94.43, 56.82, 60.58, 29.34, 85.44, 71.67, 81.80, 90.08, 83.68, 80.37, 61.68, 89.96, 34.76, 83.76, 85.16, 83.24, 71.89],
-     [94.09, 57.64, 60.96, 26.35, 86.78, 73.52, 82.16, 90.46, 82.12, 80.64, 62.58, 88.98, 34.68, 84.29, 83.42, 83.42, 71.87],
-     [94.45, 58.98, 62.99, 35.08, 87.07, 72.29, 81.66, 91.07, 83.53, 81.38, 62.82, 89.52, 39.53, 84.35, 86.60, 88.55, 73.69],
-     [95.25, 58.64, 62.18, 29.86, 88.15, 73.00, 82.95, 91.98, 84.76, 83.86, 64.76, 91.00, 37.35, 84.65, 86.57, 88.59, 73.89],
-     [92.46, 80.91, 81.69, 52.00, 79.58, 80.94, 77.42, 80.21, 80.57, 79.35, 35.41, 83.15, 18.06, 83.51, 87.79, 87.44, 72.54],
-     [92.05, 80.21, 81.06, 63.02, 77.94, 77.80, 75.60, 80.04, 83.77, 81.22, 41.57, 89.94, 19.04, 82.39, 85.49, 88.76, 73.86],
-     [92.55, 81.96, 82.86, 58.95, 80.51, 82.66, 78.21, 86.56, 81.49, 81.10, 42.07, 89.76, 18.56, 84.58, 88.53, 88.05, 75.06],
-     [92.28, 81.74, 82.37, 56.96, 80.34, 81.90, 77.94, 85.76, 81.48, 81.70, 42.99, 89.00, 18.45, 84.50, 88.07, 87.50, 74.71]],
-    index=pd.MultiIndex.from_product([FINETUNINGS, PRETRAININGS], names=["fine-tuning", "pre-training"]),
-    columns=["Clean", "gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur", "motion_blur",
-             "zoom_blur", "snow", "frost", "fog", "brightness", "contrast", "elastic_transform", "pixelate",
-             "jpeg_compression", "Avg"])
 
 
 def table3_verdicts(correct: dict[tuple[str, str], np.ndarray], num_classes: int, seed: int = 0) -> list:
@@ -880,21 +845,6 @@ NLU_SETTINGS: dict[str, NLUSettings] = {
     "gpu": NLUSettings("bert-base", ("sst2", "imdb"), ("sst2", "imdb"), 0, 0, 128, 10, 32, 3e-5, 3e-5, 512,
                        ("bert-base", "roberta-base")),
 }
-
-PAPER_TABLE6 = {"lr": 3e-5, "batch_size": 32, "weight_decay": 0.0, "dropout": 0.1, "epochs": 10,
-                "eps_l2": 1.0, "alpha_l2": 0.1, "eps_linf": 0.001, "alpha_linf": 0.0005, "steps": 3}
-
-# Table 2 of the paper (BERT-base; accuracy % or Pearson x100 for STS-B): (train, test) -> Std, Adv-l2, Adv-linf.
-PAPER_TABLE2 = pd.DataFrame(
-    [["STS-B", "Images", "Images", 98.38, 97.81, 96.39], ["STS-B", "Images", "MSRvid", 89.52, 90.61, 90.09],
-     ["STS-B", "MSRvid", "MSRvid", 98.55, 97.45, 96.65], ["STS-B", "MSRvid", "Images", 84.12, 83.63, 83.11],
-     ["STS-B", "Headlines", "Headlines", 97.59, 96.73, 95.75], ["STS-B", "Headlines", "MSRpar", 62.07, 64.48, 67.67],
-     ["STS-B", "MSRpar", "MSRpar", 97.55, 97.33, 97.55], ["STS-B", "MSRpar", "Headlines", 75.58, 75.27, 76.12],
-     ["SST-2/IMDb", "SST-2", "SST-2", 93.57, 93.57, 93.92], ["SST-2/IMDb", "SST-2", "IMDb", 90.06, 91.50, 91.32],
-     ["SST-2/IMDb", "IMDb", "IMDb", 94.36, 94.88, 94.68], ["SST-2/IMDb", "IMDb", "SST-2", 87.00, 88.53, 88.07],
-     ["MNLI", "Telephone", "Telephone", 83.01, 83.16, 82.90], ["MNLI", "Telephone", "Letters", 82.45, 83.76, 84.07],
-     ["MNLI", "Telephone", "Face-to-face", 81.56, 83.59, 83.59]],
-    columns=["dataset", "train", "test", "Std", "Adv-l2", "Adv-linf"])
 
 
 def nlu_settings(profile: str) -> NLUSettings:

@@ -32,7 +32,7 @@ def pretrained_backbone(name: str, num_classes: int) -> Normalized:
     import torchvision
     if name not in WEIGHTS:
         raise ValueError(f"invalid backbone={name!r}: choose one of {', '.join(WEIGHTS)}")
-    from ..config import FIXTURE_CAPS, fixture_mode
+    from ..runtime import FIXTURE_CAPS, fixture_mode
 
     try:
         if fixture_mode():  # no weights offline: the same network, randomly initialised, sized for fixtures

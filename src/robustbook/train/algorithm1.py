@@ -22,7 +22,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from ..attacks.base import project
-from .loop import TrainConfig
+from .config import TrainConfig
 
 P_NORMS = ("2", "inf")
 

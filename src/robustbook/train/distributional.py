@@ -25,7 +25,7 @@ from ..attacks.wasserstein import WPGD, sensitivity_of
 from .registry import objective
 
 if TYPE_CHECKING:
-    from .loop import TrainConfig
+    from .config import TrainConfig
 
 
 class DistributionalTrades:

@@ -5,7 +5,7 @@ add one); the training loop and the zoo then know it by name.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -16,7 +16,7 @@ from ..attacks.pgd import PGD
 from .registry import OBJECTIVES, Objective, get_objective, objective
 
 if TYPE_CHECKING:
-    from .loop import TrainConfig
+    from .config import TrainConfig
 
 __all__ = ["OBJECTIVES", "Objective", "get_objective", "objective", "train_attack"]
 

@@ -10,30 +10,25 @@ every `TrainConfig` field it reads besides the loop's own (epochs, batch size, l
     def distributional_trades(model, x, y, cfg):
         ...  # returns a scalar loss to minimise
 
-then add that module's dotted name to `OBJECTIVE_MODULES` below, so that `TrainConfig(objective=...)`
-resolves the name in a fresh interpreter without anyone importing the module first. The zoo keys a trained
+An objective registers when its module is imported: `robustbook.train` imports its own objective modules,
+`robustbook.certify` its smoothing objectives, and the zoo imports both, so every name resolves wherever a
+model is trained. The zoo keys a trained
 model on exactly the declared fields (a field left out would serve a stale model; a field declared but
 unused only costs a retrain) and on the code digest of the defining module and its robustbook imports
 (`robustbook.hashing`), so an edit of one objective retrains only the models that use it.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
+
+from .config import TrainConfig
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from .loop import TrainConfig
-
 Objective = Callable[["nn.Module", "torch.Tensor", "torch.Tensor", "TrainConfig"], "torch.Tensor"]
-
-# Modules that define objectives, imported (once) the first time a name is not yet registered.
-OBJECTIVE_MODULES: list[str] = ["robustbook.train.objectives", "robustbook.certify.training",
-                                 "robustbook.train.distributional"]
-
 
 @dataclass(frozen=True)
 class Registered:
@@ -52,7 +47,6 @@ OBJECTIVES: dict[str, Objective] = {}  # name -> loss function (the view most ca
 def objective(name: str, reads: tuple[str, ...] = (), module: str | None = None) -> Callable[[Objective], Objective]:
     """Register a training objective under `name`, reading the `TrainConfig` fields `reads`."""
     def register(fn: Objective) -> Objective:
-        from .loop import TrainConfig
         fields = set(TrainConfig.__dataclass_fields__)
         unknown = [r for r in reads if r not in fields]
         if unknown:
@@ -63,17 +57,12 @@ def objective(name: str, reads: tuple[str, ...] = (), module: str | None = None)
     return register
 
 
-def _load_all() -> None:
-    for mod in OBJECTIVE_MODULES:
-        importlib.import_module(mod)
-
-
 def registered(name: str) -> Registered:
-    """The registration record of objective `name` (imports the objective modules on first need)."""
+    """The registration record of objective `name`."""
     if name not in REGISTRY:
-        _load_all()
-    if name not in REGISTRY:
-        raise ValueError(f"invalid objective={name!r}: choose one of {', '.join(sorted(REGISTRY))}")
+        raise ValueError(f"invalid objective={name!r}: choose one of {', '.join(sorted(REGISTRY))} (an objective "
+                         "defined outside robustbook.train registers when its module is imported: the "
+                         "smoothing objectives with robustbook.certify)")
     return REGISTRY[name]
 
 
@@ -84,5 +73,4 @@ def get_objective(name: str) -> Objective:
 
 def objective_names() -> list[str]:
     """Every registered objective name, sorted."""
-    _load_all()
     return sorted(REGISTRY)

@@ -4,10 +4,10 @@ launch buttons open, and the cache key of a whole book build.
 The launch buttons of the rendered book (Colab, Binder) open `<branch>/<notebook>.ipynb` of the repository
 named in `_config.yml` (`repository.url`, `repository.branch`). The executed notebooks are build outputs,
 not in git, so the publication workflow commits them, each with a Colab install cell first, on that branch
-(`robustbook.publish notebooks` writes them; `.github/workflows/book.yml` pushes them).
+(`robustbook.bookbuild.publish notebooks` writes them; `.github/workflows/book.yml` pushes them).
 
-Run as a module: `python -m robustbook.publish key --profile cpu` prints the cache key of a build;
-`python -m robustbook.publish notebooks [--commit SHA]` adds the Colab cell to every executed toc notebook.
+Run as a module: `python -m robustbook.bookbuild.publish key --profile cpu` prints the cache key of a build;
+`python -m robustbook.bookbuild.publish notebooks [--commit SHA]` adds the Colab cell to every executed toc notebook.
 """
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ import subprocess
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import __version__
-from .config import fixture_mode
+from .. import __version__
+from .execute import fit_cell, run_key
+from .notebooks import repo_root, toc_notebooks
 
 COLAB_TAG = "robustbook-colab-install"
-PROFILE_TAG = "robustbook-profile"
 
 
 def repository(root: Path) -> tuple[str, str]:
@@ -57,46 +57,12 @@ def colab_cell(requirement: str) -> Any:
 def add_colab_cell(nb: Any, requirement: str) -> Any:
     """Put the Colab install cell first (replacing an earlier one, so publishing twice adds one cell)."""
     nb.cells = [c for c in nb.cells if COLAB_TAG not in c.get("metadata", {}).get("tags", [])]
-    nb.cells.insert(0, _fit_cell(nb, colab_cell(requirement)))
+    nb.cells.insert(0, fit_cell(nb, colab_cell(requirement)))
     return nb
-
-
-def profile_note(parameters: dict[str, Any]) -> str:
-    """The sentence each executed page shows: which profile (and which overrides) produced it."""
-    profile = parameters.get("profile", "cpu")
-    others = {k: v for k, v in parameters.items() if k != "profile"}
-    extra = "".join(f", `{k}={v!r}`" for k, v in sorted(others.items()))
-    fixtures = " against the fixture files (a code-path test, not results)" if fixture_mode() else ""
-    return (f"```{{note}}\nThis page was executed at the `{profile}` profile{extra}{fixtures} "
-            f"by robustbook {__version__}; see {{doc}}`/book/how_to_run` for the profiles.\n```")
-
-
-def mark_profile(nb: Any, parameters: dict[str, Any]) -> Any:
-    """Insert (or replace) a markdown note after the parameter cells saying which profile ran the page."""
-    import nbformat
-
-    nb.cells = [c for c in nb.cells if PROFILE_TAG not in c.get("metadata", {}).get("tags", [])]
-    where = 0
-    for i, c in enumerate(nb.cells):
-        tags = c.get("metadata", {}).get("tags", [])
-        if "parameters" in tags or "injected-parameters" in tags:
-            where = i + 1
-    cell = nbformat.v4.new_markdown_cell(profile_note(parameters), metadata={"tags": [PROFILE_TAG]})
-    nb.cells.insert(where, _fit_cell(nb, cell))
-    return nb
-
-
-def _fit_cell(nb: Any, cell: Any) -> Any:
-    """Cell ids exist from nbformat 4.5 on: keep the new cell's id only where the notebook has them."""
-    if (nb.get("nbformat", 4), nb.get("nbformat_minor", 0)) < (4, 5):
-        cell.pop("id", None)
-    return cell
 
 
 def published_notebooks(root: Path) -> list[Path]:
     """The files the publication workflow commits for the launch buttons: each toc notebook's executed copy."""
-    from .cli import toc_notebooks
-
     return [p.with_suffix(".ipynb") for p in toc_notebooks(root)]
 
 
@@ -119,8 +85,6 @@ def publish_notebooks(root: Path, commit: str | None = None) -> list[Path]:
 
 def book_key(root: Path, profile: str) -> str:
     """One key over the run keys of every toc notebook at `profile`: the Actions cache key of a build."""
-    from .cli import run_key, toc_notebooks
-
     h = hashlib.sha256()
     for src in toc_notebooks(root):
         h.update(src.relative_to(root).as_posix().encode())
@@ -137,10 +101,8 @@ def _git_head(root: Path) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m robustbook.publish key|notebooks`."""
-    from .cli import repo_root
-
-    ap = argparse.ArgumentParser(prog="python -m robustbook.publish", description=__doc__.splitlines()[0])
+    """`python -m robustbook.bookbuild.publish key|notebooks`."""
+    ap = argparse.ArgumentParser(prog="python -m robustbook.bookbuild.publish", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     k = sub.add_parser("key", help="print the cache key of a build at a profile")
     k.add_argument("--profile", default="cpu")

@@ -23,6 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ..runtime import cache_root, resolve_device
+from .execute import NotebookFailed, discard_partial_writes, execute, is_current
+from .notebooks import notebook_imports, reads_executed, shown
+
 EXECUTORS = ("pool", "slurm", "submitit-local")
 
 
@@ -57,8 +61,6 @@ class Outcome:
 # ---- one task ----------------------------------------------------------------------------------------
 def run_task(task: Task) -> Outcome:
     """Execute one notebook here and now; a failure is returned as an Outcome, never raised."""
-    from .cli import NotebookFailed, execute
-
     os.environ.setdefault("ROBUSTBOOK_PROGRESS", "0")  # the kernel inherits it: no tqdm bars in the book
     if os.environ.get("SLURM_CPUS_PER_TASK", "").isdigit():  # a Slurm task: use the cores it was given
         os.environ.setdefault("OMP_NUM_THREADS", os.environ["SLURM_CPUS_PER_TASK"])
@@ -75,8 +77,7 @@ def run_task(task: Task) -> Outcome:
 
 def train_recipe(recipe: Any, device: str = "auto") -> str:
     """Train (or find) one zoo recipe on `device` ('auto' as a notebook resolves it): a sweep task."""
-    from .config import resolve_device
-    from .train import zoo
+    from .. import zoo  # torch: imported where it is used, so the CLI checks parameters in a blink
 
     os.environ.setdefault("ROBUSTBOOK_PROGRESS", "0")
     zoo.get_or_train(recipe, resolve_device(device), progress=False)
@@ -85,7 +86,7 @@ def train_recipe(recipe: Any, device: str = "auto") -> str:
 
 def recipe_name(recipe: Any) -> str:
     """A short display name of a zoo recipe: architecture, objective, data set and the start of its key."""
-    from .train import zoo
+    from .. import zoo
 
     kind = "probe on " + recipe.base.arch if recipe.base is not None else recipe.train.objective
     return f"{recipe.arch} {kind} on {recipe.dataset} [{zoo.key(recipe)[:8]}]".replace("/", "-")
@@ -103,7 +104,8 @@ def sweep_recipes(profile: str, seed: int = 0, out: Callable[[str], None] = prin
     import importlib
     import pkgutil
 
-    from . import experiments
+    from .. import experiments
+
 
     found: dict[Any, None] = {}
     for info in pkgutil.iter_modules(experiments.__path__):
@@ -122,8 +124,6 @@ def sweep_recipes(profile: str, seed: int = 0, out: Callable[[str], None] = prin
 
 def drivers_of(tasks: Sequence[Task]) -> set[str]:
     """The `robustbook.experiments` drivers the tasks' notebooks import (whose sweeps they read)."""
-    from .cli import notebook_imports
-
     prefix = "robustbook.experiments."
     return {m[len(prefix):].split(".")[0] for t in tasks for m in notebook_imports(t.source) if m.startswith(prefix)}
 
@@ -259,8 +259,6 @@ def _alive(pid: int) -> bool:
 def _worker_exit(signum: int, frame: Any) -> None:
     """A pool worker asked to stop: kill its kernels, drop its half-written files, leave at once."""
     kill_tree(os.getpid())
-    from .cli import discard_partial_writes
-
     discard_partial_writes()
     os._exit(128 + signum)
 
@@ -316,8 +314,7 @@ def visible_gpus(spec: str | None = None) -> list[str]:
 # ---- durations and progress -------------------------------------------------------------------------
 def durations_file() -> Path:
     """Where builds record how long each notebook took: <cache>/durations.json."""
-    root = os.environ.get("ROBUSTBOOK_CACHE") or Path.home() / ".cache" / "robustbook"
-    return Path(root) / "durations.json"
+    return cache_root() / "durations.json"
 
 
 def load_durations() -> dict[str, float]:
@@ -345,14 +342,7 @@ def save_durations(new: dict[str, float]) -> None:
 
 def duration_key(task: Task) -> str:
     """The key of a notebook in the durations record."""
-    return f"{_shown(task.source, task.root)}@{task.parameters.get('profile', 'cpu')}"
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
+    return f"{shown(task.source, task.root)}@{task.parameters.get('profile', 'cpu')}"
 
 
 def clock(seconds: float) -> str:
@@ -458,7 +448,7 @@ def run_pool(tasks: Sequence[Task], jobs: int, gpus: Sequence[str], progress: Pr
     try:
         with _Signals():
             pending = {str(t.source): pool.apply_async(_pool_task, (t,)) for t in tasks}
-            names = {str(t.source): _shown(t.source, t.root) for t in tasks}
+            names = {str(t.source): shown(t.source, t.root) for t in tasks}
             while pending:
                 started = []
                 try:  # wait a little for news, then take all there is
@@ -560,7 +550,7 @@ def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, p
         with _Signals():
             jobs = ex.map_array(run_task, list(tasks))
             for t, job in zip(tasks, jobs):
-                progress.started(_shown(t.source, t.root), f"job {job.job_id}")
+                progress.started(shown(t.source, t.root), f"job {job.job_id}")
             pending = dict(zip((str(t.source) for t in tasks), zip(tasks, jobs)))
             while pending:
                 for src, (t, job) in list(pending.items()):
@@ -572,7 +562,7 @@ def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, p
                         why = f"job {job.job_id}: {_first_line(err)}"
                         outcomes[src] = Outcome(t.source, "failed", error=why)
                     del pending[src]
-                    progress.finished(_shown(t.source, t.root), outcomes[src])
+                    progress.finished(shown(t.source, t.root), outcomes[src])
                 if pending:
                     time.sleep(poll)
     except Interrupted as sig:
@@ -592,20 +582,16 @@ def _first_line(err: BaseException) -> str:
 
 
 # ---- the whole build -------------------------------------------------------------------------------
-def reads_executed(task: Task) -> bool:
+def runs_last(task: Task) -> bool:
     """True for a notebook that reads the other notebooks' executed outputs: it runs after all of them."""
-    from .verdict_summary import reads_executed as reads
-
     try:
-        return task.source.suffix == ".md" and reads(task.source)
+        return task.source.suffix == ".md" and reads_executed(task.source)
     except Exception:  # noqa: BLE001 - an unreadable source fails in its own task, with its own message
         return False
 
 
 def plan(tasks: Sequence[Task]) -> tuple[list[Task], list[Task]]:
     """Split tasks into (to run, cached); the ones to run ordered longest-first by recorded duration."""
-    from .cli import is_current
-
     cached = [t for t in tasks if not t.force and is_current(t.source, t.output, t.parameters)]
     todo = [t for t in tasks if t not in cached]
     known = load_durations()
@@ -626,7 +612,7 @@ def summary(outcomes: Sequence[Outcome], root: Path, seconds: float, sweeps: Seq
     for o in outcomes:
         if o.status == "failed":
             where = f"code cell {o.cell}: " if o.cell else ""
-            lines.append(f"  FAILED {_shown(o.source, root)}: {where}{o.error}")
+            lines.append(f"  FAILED {shown(o.source, root)}: {where}{o.error}")
     if count["interrupted"]:
         lines.append("  interrupted: the next build reruns only the notebooks that did not finish")
     return "\n".join(lines)
@@ -644,7 +630,7 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
         raise ValueError(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
     if jobs < 1:
         raise ValueError(f"invalid --jobs {jobs}: must be at least 1")
-    late = [t for t in tasks if reads_executed(t)]
+    late = [t for t in tasks if runs_last(t)]
     if late and len(late) < len(tasks):  # pages that read the others' outputs (the verdict summary) run last
         status, first = build([t for t in tasks if t not in late], jobs, executor, gpus, cluster, recipes, out)
         if status >= 128:  # stopped: the summary waits for the next build
@@ -658,9 +644,9 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
     todo, cached = plan(tasks)
     known = load_durations()
     workers = min(jobs, max(1, len(todo))) if executor == "pool" else max(1, len(todo))
-    est = {_shown(t.source, t.root): known[duration_key(t)] for t in todo if duration_key(t) in known}
+    est = {shown(t.source, t.root): known[duration_key(t)] for t in todo if duration_key(t) in known}
     progress = Progress(len(tasks), workers, est, out)
-    progress.left = {_shown(t.source, t.root): est.get(_shown(t.source, t.root), 0.0) for t in todo}
+    progress.left = {shown(t.source, t.root): est.get(shown(t.source, t.root), 0.0) for t in todo}
     where = {"pool": f"{workers} worker(s), {fair_threads(workers)} CPU thread(s) each"
              + (f", GPUs {','.join(gpus)}" if gpus else ""),
              "slurm": "Slurm (submitit)", "submitit-local": "submitit's local executor"}[executor]
@@ -668,7 +654,7 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
     guess = f"; about {clock(makespan)} from recorded durations" if est else ""
     out(f"{len(tasks)} notebook(s): {len(cached)} cached, {len(todo)} to run on {where}{guess}")
     for t in cached:
-        progress.finished(_shown(t.source, t.root), Outcome(t.source, "cached"))
+        progress.finished(shown(t.source, t.root), Outcome(t.source, "cached"))
     status, swept, ex = 0, [], None
     kind = "slurm" if executor == "slurm" else "local"
     options = cluster or ClusterOptions(Path(tasks[0].root if tasks else ".") / "_build" / "submitit")
@@ -699,3 +685,32 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
     if status == 0 and any(o.status == "failed" for o in [*outcomes, *swept]):
         status = 1
     return status, outcomes
+
+
+def run_notebooks(sources: Sequence[Path], profile: str, params: dict[str, Any], root: Path,
+                  force: bool = False, jobs: int = 1) -> int:
+    """Execute each source next to itself; returns the number of failures (each one reported)."""
+    status, outcomes = build(make_tasks(sources, profile, params, root, force), jobs=jobs)
+    return sum(not o.ok for o in outcomes)
+
+
+def make_tasks(sources: Sequence[Path], profile: str, params: dict[str, Any], root: Path,
+               force: bool = False) -> list[Task]:
+    """One build task per notebook, each given the `-p` values its schema declares (build) or all (run)."""
+    return [Task(src, src.with_suffix(".ipynb"), {"profile": profile, **params}, root, force)
+            for src in sources]
+
+
+def cluster_options(executor: str, config: Path | None, partition: str | None, timeout_min: int | None,
+                    root: Path) -> ClusterOptions:
+    """Submitit settings: the YAML file's, then the command line's; logs under _build/submitit by default."""
+    conf = load_cluster_config(config)
+    fields = {k: conf.pop(k) for k in list(conf) if k in ClusterOptions.__dataclass_fields__}
+    if partition:
+        fields["partition"] = partition
+    if timeout_min:
+        fields["timeout_min"] = timeout_min
+    if executor == "submitit-local":
+        fields["gpus_per_task"] = 0  # the local stand-in runs on whatever this machine has
+    folder = Path(fields.pop("folder", root / "_build" / "submitit"))
+    return ClusterOptions(folder, **{**fields, "extra": {**fields.get("extra", {}), **conf}})

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from .verdicts import OUTCOMES
+from ..hashing import sha256_json
+from ..verdicts import OUTCOMES
+from .notebooks import SUMMARY_MODULE, reads_executed, toc_notebooks
 
-MODULE = __name__  # a notebook importing this module reads the other notebooks' executed outputs
+assert __name__ == SUMMARY_MODULE  # a notebook importing this module reads the other notebooks' outputs
 RECORDS_SUFFIX = "_records"
 NOT_BUILT = "not built yet"
 NO_TABLE = "no verdict table published"
@@ -81,19 +83,8 @@ def read_chapter(root: Path, source: Path) -> Chapter:
     return Chapter(rel, BUILT if tables else NO_TABLE, profile, tables)
 
 
-def reads_executed(source: Path) -> bool:
-    """True for a notebook that reads the other notebooks' outputs (it imports this module)."""
-    from .cli import notebook_imports
-
-    if MODULE.rsplit(".", 1)[1] not in source.read_text():  # fast path: most notebooks never name it
-        return False
-    return MODULE in notebook_imports(source)
-
-
 def chapter_sources(root: Path) -> list[Path]:
     """The toc notebooks whose verdicts the summary reads (the summary pages themselves left out)."""
-    from .cli import toc_notebooks
-
     return [s for s in toc_notebooks(root) if s.exists() and not reads_executed(s)]
 
 
@@ -105,8 +96,6 @@ def collect(root: Path | str = ".", sources: Sequence[Path] | None = None) -> li
 
 def records_digest(root: Path | str) -> str:
     """A digest of every chapter's published records and profile: the summary page's run key input."""
-    from .hashing import sha256_json
-
     return sha256_json([[c.notebook, c.status, c.profile, c.tables] for c in collect(root)])[:24]
 
 

@@ -203,7 +203,7 @@ def _solution_body(block: Block) -> list[str]:
 
 def student_stub(label: str, solution: Block | None) -> list[str]:
     """The stub, check and self-check cells that replace a solution in the student edition (MyST lines)."""
-    from . import exercises
+    from .. import exercises
 
     spec = exercises.EXERCISES.get(label)
     pieces: list[str] = []
@@ -341,7 +341,7 @@ def student_notebook(chapter: Chapter, rel: Path, repo: str = COLAB_REPO, branch
     k = _setup_index(nb)
     if k is not None:
         note = nbformat.v4.new_markdown_cell(ZOO_NOTE)
-        zoo_cell = nbformat.v4.new_code_cell("from robustbook.course import use_course_zoo\n\nuse_course_zoo()")
+        zoo_cell = nbformat.v4.new_code_cell("from robustbook.bookbuild.course import use_course_zoo\n\nuse_course_zoo()")
         zoo_cell.metadata["tags"] = ["course-zoo"]
         nb.cells[k + 1:k + 1] = [note, zoo_cell]
     title = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.lstrip().startswith("# ")), -1)
@@ -355,7 +355,7 @@ def with_reference_solutions(nb: Any, chapter: Chapter) -> Any:
     """A copy of a student notebook whose stub cells hold the reference solutions (what the tests execute)."""
     import copy
 
-    from . import exercises
+    from .. import exercises
 
     out = copy.deepcopy(nb)
     sols = chapter.solutions
@@ -424,7 +424,7 @@ def use_course_zoo(folder: str | os.PathLike | None = None) -> Path | None:
 
 def toc_chapters(root: Path) -> list[Path]:
     """The Jupytext sources of the toc's notebook chapters that hold gated exercises, in book order."""
-    from .cli import toc_notebooks
+    from .notebooks import toc_notebooks
 
     return [p for p in toc_notebooks(root) if p.exists() and parse(p).exercises]
 
@@ -440,7 +440,7 @@ def _executed(source: Path) -> tuple[Path | None, bool]:
     if not executed.exists():
         return None, False
     try:
-        from .cli import run_key
+        from .execute import run_key
 
         meta = nbformat.read(executed, as_version=4).metadata.get("robustbook", {})
         return executed, meta.get("key") == run_key(source, meta.get("parameters", {}))
@@ -486,7 +486,7 @@ def build(root: Path, out: Path, execute: bool = False, profile: str = "cpu", zo
                         "profile": teacher.metadata.get("robustbook", {}).get("parameters", {}).get("profile"),
                         "colab": colab_link(rel, repo, branch)})
     if zoo:
-        from .train.zoo import zoo_dir
+        from ..zoo import zoo_dir
 
         if zoo_dir().is_dir():
             shutil.copytree(zoo_dir(), out / "zoo" / "zoo", dirs_exist_ok=True)
@@ -513,7 +513,7 @@ def _readme(records: list[dict]) -> str:
 
 def main(args: Any) -> int:
     """`robustbook course build`: entry point called by the CLI."""
-    from .cli import repo_root
+    from .notebooks import repo_root
 
     root = repo_root()
     out = Path(args.out).resolve() if args.out else root / "_build" / "course"

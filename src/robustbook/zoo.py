@@ -23,7 +23,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,20 +32,17 @@ import torch
 from filelock import FileLock
 from torch import nn
 
-from .. import hashing
-from ..data import images
-from ..models.registry import MEAN_STD, arch_module, build
-from .loop import TrainConfig, fit
-from .registry import registered
+from . import certify  # noqa: F401 - registers the smoothing objectives (robustbook.certify.training)
+from . import hashing
+from .data import images
+from .models.registry import MEAN_STD, arch_module, build
+from .runtime import cache_root
+from .train import TrainConfig, fit
+from .train.registry import registered
 
 LOOP_FIELDS = ("objective", "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule")
 SCHEDULE_FIELDS = {"multistep": ("milestones", "gamma")}
 SELECTIONS = ("last", "source_val")
-
-
-def cache_root() -> Path:
-    """Where caches live: $ROBUSTBOOK_CACHE, else ~/.cache/robustbook."""
-    return Path(os.environ.get("ROBUSTBOOK_CACHE") or Path.home() / ".cache" / "robustbook")
 
 
 def zoo_dir() -> Path:
@@ -81,6 +77,7 @@ class Recipe:
         if self.selection == "source_val" and self.holdout_domain is None:
             raise ValueError("selection='source_val' needs holdout_domain (the held-out sources select)")
         arch_module(self.arch)  # raises on an unknown architecture
+        registered(self.train.objective)  # raises on an unknown objective
 
     def replace(self, **changes: Any) -> "Recipe":
         """A copy with some fields changed."""
@@ -94,7 +91,7 @@ class Recipe:
 # --------------------------------------------------------------------------------------------- data
 
 def _domain_split(recipe: Recipe):
-    from ..data.domains import domains, lodo
+    from .data.domains import domains, lodo
     return lodo(domains(recipe.dataset, recipe.seed), recipe.holdout_domain, recipe.holdout_fraction, recipe.seed)
 
 
@@ -119,7 +116,7 @@ def _num_classes(recipe: Recipe) -> int:
         return recipe.num_classes
     if recipe.dataset in images.NUM_CLASSES:
         return images.NUM_CLASSES[recipe.dataset]
-    from ..data.domains import domains, num_classes
+    from .data.domains import domains, num_classes
     return num_classes(domains(recipe.dataset, recipe.seed))
 
 
@@ -154,7 +151,7 @@ def _other_objectives(recipe: Recipe) -> dict[str, set[str]]:
     """Per module, the top-level functions of the objectives this recipe does not use (left out of digests)."""
     if recipe.base is not None:
         return {}
-    from .registry import REGISTRY, objective_names
+    from .train.registry import REGISTRY, objective_names
     objective_names()  # every objective module registered
     mine = registered(recipe.train.objective)
     out: dict[str, set[str]] = {}
@@ -219,7 +216,7 @@ def why_retrain(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def _build(recipe: Recipe, device: torch.device | str) -> nn.Module:
     if recipe.base is not None:
-        from .probe import probe_model
+        from .train.probe import probe_model
         base = get_or_train(recipe.base, device, progress=False)
         return probe_model(base, _num_classes(recipe))
     x0, _ = train_set(recipe)[0]
@@ -230,18 +227,18 @@ def _build(recipe: Recipe, device: torch.device | str) -> nn.Module:
 def _train(model: nn.Module, recipe: Recipe, device: torch.device | str, progress: bool) -> dict | None:
     """Train `model` by `recipe`; returns the per-epoch training history as columns (None for a probe)."""
     if recipe.base is not None:
-        from .probe import train_probe
+        from .train.probe import train_probe
         train_probe(model, train_set(recipe), _num_classes(recipe), recipe.head_weight_decay, recipe.head_steps,
                     recipe.seed, device)
         return None
     callbacks = []
     data = train_set(recipe)
     if recipe.clip is not None:
-        from ..evaluate.spectral import SpectralClip
+        from .evaluate.spectral import SpectralClip
         callbacks.append(SpectralClip(recipe.clip, tuple(data[0][0].shape)))
     best: dict[str, Any] = {"acc": -1.0, "state": None}
     if recipe.selection == "source_val":
-        from ..evaluate.accuracy import accuracy
+        from .evaluate.accuracy import accuracy
         source_val = _domain_split(recipe).source_val
 
         def select(m: nn.Module, epoch: int) -> None:

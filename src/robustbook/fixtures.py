@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .corruption_sets import CIFAR_C, EXTRA_CORRUPTIONS
-from .corruptions import CORRUPTIONS
-from .domainbed import DOMAINS, FOLDERS
-from .images import ONLINE
+from .data.corruption_sets import CIFAR_C, EXTRA_CORRUPTIONS
+from .data.corruptions import CORRUPTIONS
+from .data.domainbed import DOMAINS, FOLDERS
+from .data.images import ONLINE
 
 VERSION = "7"  # bump when the layout or sizes change: `write_fixtures` rewrites a root of another version
 PACS_CLASSES = ("dog", "elephant", "giraffe", "guitar", "horse", "house", "person")
@@ -139,7 +139,7 @@ def write_robustbench(root: Path, names: tuple[str, ...] = ROBUSTBENCH_NAMES, se
     saved as the released files come: bare or under 'state_dict', keys with or without DataParallel's 'module.'."""
     import torch
 
-    from ..models.pretrained import robustbench_fixture_net
+    from .models.pretrained import robustbench_fixture_net
 
     folder = root / "models" / "cifar10" / "Linf"
     folder.mkdir(parents=True, exist_ok=True)
@@ -261,9 +261,9 @@ def _write_all(root: Path, marker: Path, seed: int) -> Path:
     write_salman(root, seed=seed)
     write_hf_models(root, seed=seed)
     write_text_tasks(root, seed=seed)
-    from .wilds import write_camelyon17_fixture
+    from .data.wilds import write_camelyon17_fixture
     write_camelyon17_fixture(root, per_center=4, size=32, seed=seed)
-    from .tinyimagenet import write_fixture as write_tinyimagenet
+    from .data.tinyimagenet import write_fixture as write_tinyimagenet
 
     write_tinyimagenet(root, per_class=4, n_val=6, seed=seed)
     marker.write_text(VERSION + "\n")  # last: a half-written root is rewritten next time

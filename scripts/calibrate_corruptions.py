@@ -1,6 +1,6 @@
 """Regenerate the difficulty-matched corruption scales of `robustbook.data.calibration` (run once, by hand).
 
-    python -m robustbook.experiments.calibrate_corruptions --dataset digitsm32 [--dataset digits32]
+    python scripts/calibrate_corruptions.py --dataset digitsm32 [--dataset digits32]
 
 For each offline data set: the standard model of yi2021's `cpu` recipe on that data set (from the zoo, or
 trained now), `n` images of the *training* split (so the test split that Table 1 reports stays out of
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import torch
 
-from ..data import images
-from ..data.calibration import REGENERATE, TABLE_FILE
-from ..evaluate.corruption import calibrate_scales
-from . import yi2021 as ex
+from robustbook.data import images
+from robustbook.data.calibration import REGENERATE, TABLE_FILE
+from robustbook.evaluate.corruption import calibrate_scales
+from robustbook.experiments import yi2021 as ex
 
 SEVERITY = 5
 N_IMAGES = 512

@@ -1,47 +1,19 @@
-"""Profiles (smoke / cpu / gpu) and `setup()`, the first call of every notebook."""
+"""`setup()`, the first call of every notebook: parameters checked, seeds set, device picked, fixture mode
+entered; it returns the resolved `Settings`."""
 from __future__ import annotations
 
 import dataclasses
 import os
-import random
 import sys
-from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
-import numpy as np
+from . import params
+from .profiles import PROFILES, Profile
+from .runtime import fail, cache_root, fixture_cap, fixture_mode, resolve_device, seed_everything
 
 if TYPE_CHECKING:  # torch is imported where it is used, so the CLI checks parameters in a blink
     import torch
-DEVICES = ("auto", "cpu", "cuda", "mps")
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The budget of one run: how much data, how long to train, how hard to attack."""
-
-    name: str
-    dataset: str
-    arch: str
-    train_size: int | None  # None: the whole training split
-    test_size: int | None  # None: the whole test split
-    epochs: int
-    batch_size: int
-    lr: float
-    attack_steps: int
-    eval_batch_size: int = 256
-
-
-# lr 0.01 on digits32: at 0.02 and above, PGD-AT of the SmallCNN at eps 0.1 (L_inf) collapses to a constant
-# predictor (10% test accuracy, measured with SGD momentum 0.9, 12 epochs); at 0.01 it reaches about 90%.
-PROFILES: dict[str, Profile] = {
-    "smoke": Profile("smoke", "digits32", "smallcnn", train_size=256, test_size=64, epochs=1,
-                     batch_size=64, lr=0.01, attack_steps=3),
-    "cpu": Profile("cpu", "digits32", "smallcnn", train_size=None, test_size=None, epochs=12,
-                   batch_size=64, lr=0.01, attack_steps=10),
-    "gpu": Profile("gpu", "cifar10", "preact_resnet18", train_size=None, test_size=None, epochs=200,
-                   batch_size=128, lr=0.1, attack_steps=10, eval_batch_size=512),
-}
 
 
 @dataclass(frozen=True)
@@ -91,10 +63,6 @@ class Settings:
         return d
 
 
-def _fail(name: str, value: Any, valid: str) -> None:
-    raise ValueError(f"invalid parameter {name}={value!r}: {valid}")
-
-
 NONNEGATIVE_PREFIXES = ("eps", "sigma", "alpha", "lr", "weight_decay", "lambda", "beta", "radius")
 POSITIVE_SUFFIXES = ("_size", "_steps", "_epochs", "epochs", "steps")
 POSITIVE_PREFIXES = ("n_", "num_")
@@ -107,59 +75,9 @@ def _check_number(name: str, value: Any) -> None:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             continue
         if name.startswith(NONNEGATIVE_PREFIXES) and v < 0:
-            _fail(name, value, "must be >= 0")
+            fail(name, value, "must be >= 0")
         if (name.endswith(POSITIVE_SUFFIXES) or name.startswith(POSITIVE_PREFIXES)) and v <= 0:
-            _fail(name, value, "must be a positive number")
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """'auto' -> cuda if available, else cpu; a named device must exist."""
-    name = str(device)
-    kind = name.split(":")[0]
-    import torch
-
-    if kind not in DEVICES:
-        _fail("device", device, f"choose one of {', '.join(DEVICES)}")
-    if kind == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if kind == "cuda" and not torch.cuda.is_available():
-        _fail("device", device, "CUDA is not available on this machine; use 'cpu' or 'auto'")
-    if kind == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
-        _fail("device", device, "MPS is not available on this machine; use 'cpu' or 'auto'")
-    return torch.device(name)
-
-
-def seed_everything(seed: int) -> None:
-    """Seed python, numpy and torch (CPU and CUDA)."""
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
-
-
-def fixture_mode() -> bool:
-    """True when ROBUSTBOOK_FIXTURES is set (to anything but 0/false): the gpu profile reads generated fixture
-    files in the official formats and its epoch, step and sample counts are capped (a code-path test)."""
-    return os.environ.get("ROBUSTBOOK_FIXTURES", "").strip().lower() not in ("", "0", "false", "no")
-
-
-# Fixture mode's caps, applied where the library spends: the training loop (epochs, inner attack steps),
-# attacks (steps), certification (Monte Carlo samples), image readers (side), search loops (iterations),
-# sweeps (grid points, seeds). They prove that every code path runs, not what it finds.
-FIXTURE_CAPS = {"epochs": 1, "steps": 2, "mc_samples": 32, "image_size": 32, "iterations": 200, "grid": 2,
-                "seeds": 4, "points": 8}
-
-
-def fixture_cap(value: Any, kind: str) -> Any:
-    """`value` capped at FIXTURE_CAPS[kind] in fixture mode (a sequence keeps its first items); else unchanged."""
-    if not fixture_mode() or value is None:
-        return value
-    cap = FIXTURE_CAPS[kind]
-    if isinstance(value, (list, tuple)):
-        return type(value)(value[:cap])
-    return min(value, cap)
+            fail(name, value, "must be a positive number")
 
 
 def enter_fixture_mode() -> None:
@@ -167,10 +85,9 @@ def enter_fixture_mode() -> None:
     <cache>/fixtures/data, the zoo under <cache>/fixtures, so fixture-trained models never mix with real ones."""
     if os.environ.get("ROBUSTBOOK_FIXTURE_ROOT"):
         return
-    from .data.fixtures import write_fixtures  # outside every code digest: hashing.NOT_RUN
+    from .fixtures import write_fixtures
 
-    cache = Path(os.environ.get("ROBUSTBOOK_CACHE") or Path.home() / ".cache" / "robustbook")
-    root = cache / "fixtures"
+    root = cache_root() / "fixtures"
     write_fixtures(root / "data")
     os.environ.update(ROBUSTBOOK_FIXTURE_ROOT=str(root), ROBUSTBOOK_CACHE=str(root),
                       ROBUSTBOOK_DATA=str(root / "data"))
@@ -203,9 +120,9 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
     values); any other knob by generic rules (eps >= 0, sizes > 0, known data sets and models).
     """
     if profile not in PROFILES:
-        _fail("profile", profile, f"choose one of {', '.join(PROFILES)}")
+        fail("profile", profile, f"choose one of {', '.join(PROFILES)}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        _fail("seed", seed, "must be a non-negative integer")
+        fail("seed", seed, "must be a non-negative integer")
     dev = resolve_device(device)
     base = PROFILES[profile]
     if fixture_mode():
@@ -214,7 +131,6 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
     fields = {f.name for f in dataclasses.fields(Profile)} - {"name"}
     prof_over = {k: v for k, v in overrides.items() if k in fields}
     extra = {k: v for k, v in overrides.items() if k not in fields}
-    from . import params  # the parameter schema; imported here because it reads PROFILES and DEVICES
 
     try:  # the declared type and range of each knob, then those papermill injected into the caller's cells
         for name, value in overrides.items():
@@ -231,12 +147,12 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
             from .data.images import NUM_CLASSES  # the data registry (imports torch: only when asked)
 
             if value not in NUM_CLASSES:
-                _fail(name, value, f"choose one of {', '.join(NUM_CLASSES)}")
+                fail(name, value, f"choose one of {', '.join(NUM_CLASSES)}")
         elif name == "arch" or name.endswith("_arch"):
             from .models.registry import ARCHITECTURES  # the model registry, never listed twice
 
             if value not in ARCHITECTURES:
-                _fail(name, value, f"choose one of {', '.join(ARCHITECTURES)}")
+                fail(name, value, f"choose one of {', '.join(ARCHITECTURES)}")
         elif name in ("train_size", "test_size") and value is None:
             continue
         else:

@@ -1,0 +1,67 @@
+"""The notebooks of the book: which ones the table of contents lists, which robustbook modules each imports,
+and which of them read the other notebooks' executed outputs (the verdict summary)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# A notebook that imports this module reads the other notebooks' executed outputs (the verdict summary).
+SUMMARY_MODULE = "robustbook.bookbuild.summary"
+
+
+def repo_root(start: Path | None = None) -> Path:
+    """The folder holding `_toc.yml`, searched upwards from `start` (default: the working directory)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").exists():
+            return folder
+    raise SystemExit(f"no _toc.yml found in {here} or its parents: run robustbook from the repository")
+
+
+def toc_notebooks(root: Path) -> list[Path]:
+    """The Jupytext sources of every notebook chapter listed in `_toc.yml`, in book order."""
+    import yaml
+
+    found: list[Path] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            f = node.get("file")
+            if isinstance(f, str) and f.startswith("notebooks/"):
+                found.append(root / f"{f.removesuffix('.md')}.md")
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(yaml.safe_load((root / "_toc.yml").read_text()))
+    return found
+
+
+def notebook_imports(source: Path) -> list[str]:
+    """The robustbook modules a Jupytext notebook's code cells import (before following their imports)."""
+    import jupytext
+
+    from ..hashing import imports_of_source
+
+    code = []
+    for cell in jupytext.read(source).cells:
+        if cell.cell_type == "code":  # IPython magics and shell escapes are not Python: drop those lines
+            code.extend(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    return sorted(imports_of_source("\n".join(code)))
+
+
+def reads_executed(source: Path) -> bool:
+    """True for a notebook that reads the other notebooks' outputs (it imports the summary module)."""
+    if SUMMARY_MODULE.rsplit(".", 1)[1] not in source.read_text():  # fast path: most notebooks never name it
+        return False
+    return SUMMARY_MODULE in notebook_imports(source)
+
+
+def shown(path: Path, root: Path) -> str:
+    """`path` relative to `root` when it lies inside it, else as given."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

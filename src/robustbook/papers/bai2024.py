@@ -1,0 +1,60 @@
+"""What the book takes from Bai et al. (2024) as data: the numbers it prints, each with its location in the
+paper (`003_55115b310572d9d7.txt` of `../shared/papers/`, the text the transcription test reads). No torch here."""
+from __future__ import annotations
+
+import pandas as pd
+
+# The five RobustBench networks of Table 1, in the paper's row order (the driver maps them to RobustBench ids)
+NETWORKS = ("Zhang et al. (2019)", "Chen and Lee (2024)", "Gowal et al. (2020)", "Cui et al. (2023)",
+            "Wang et al. (2023)")
+
+# Table 1 (p. 6): clean, W_inf and W_2 adversarial accuracy (%) of the five RobustBench networks, CIFAR-10 test
+PAPER_TABLE1 = pd.DataFrame(
+    [["WRN-34-10", "no", 84.92, 57.05, 42.99], ["WRN-34-10", "no", 86.54, 60.14, 43.76],
+     ["WRN-28-10", "external data", 89.48, 66.44, 50.99], ["WRN-28-10", "20M synthetic", 92.16, 70.92, 53.16],
+     ["WRN-28-10", "20M synthetic", 92.44, 70.62, 52.14]],
+    index=list(NETWORKS), columns=["architecture", "extra data", "clean", "W_inf", "W_2"])
+
+# Table 2 (p. 6): W-PGD-Budget-20, W_inf and W_2 adversarial accuracy (%)
+PAPER_TABLE2 = pd.DataFrame(
+    [[63.99, 70.61, 57.56], [68.61, 76.27, 61.32], [70.16, 80.58, 67.02], [76.57, 90.49, 76.54],
+     [78.19, 90.64, 77.21]], index=list(NETWORKS), columns=["W-PGD-Budget", "W_inf", "W_2"])
+
+CONFIGS = [(0.1, 0.1), (0.01, 0.1), (0.1, 1.0), (0.01, 1.0)]  # the (tau, eta) columns of Tables 3-4, 6-11
+
+
+def _cfg_table(rows: list[list[float]]) -> pd.DataFrame:
+    cols = pd.MultiIndex.from_tuples(CONFIGS, names=["tau", "eta"])
+    return pd.DataFrame(rows, index=["clean", "W_inf", "W_2"], columns=cols)
+
+
+# Tables 3-4 and 6-11 (pp. 7-8, 12-13): (network, mode) -> accuracies (%) per (tau, eta).
+PAPER_FINETUNE: dict[tuple[str, str], pd.DataFrame] = {
+    ("Zhang et al. (2019)", "last"): _cfg_table([[83.89, 83.86, 83.56, 83.63], [53.47, 52.78, 54.25, 54.20],
+                                                  [39.53, 37.91, 41.76, 39.08]]),
+    ("Zhang et al. (2019)", "whole"): _cfg_table([[83.38, 85.15, 82.89, 83.71], [58.50, 58.63, 57.55, 59.99],
+                                                   [47.91, 45.78, 45.20, 50.53]]),
+    ("Gowal et al. (2020)", "last"): _cfg_table([[89.68, 89.75, 90.02, 89.43], [64.20, 63.95, 64.81, 63.56],
+                                                  [50.76, 48.42, 50.65, 48.05]]),
+    ("Gowal et al. (2020)", "whole"): _cfg_table([[81.04, 88.09, 78.15, 85.93], [51.97, 63.05, 50.12, 63.39],
+                                                   [39.31, 49.93, 40.13, 52.14]]),
+    ("Cui et al. (2023)", "last"): _cfg_table([[90.52, 91.65, 88.88, 91.14], [68.26, 70.04, 68.71, 70.26],
+                                                [54.71, 56.84, 58.02, 57.46]]),
+    ("Cui et al. (2023)", "whole"): _cfg_table([[64.43, 88.10, 57.68, 86.27], [33.68, 66.07, 31.12, 66.64],
+                                                 [19.18, 51.10, 18.69, 55.48]]),
+    ("Wang et al. (2023)", "last"): _cfg_table([[90.71, 91.48, 91.45, 90.67], [68.94, 68.94, 69.19, 68.56],
+                                                 [54.38, 55.49, 55.93, 55.09]]),
+    ("Wang et al. (2023)", "whole"): _cfg_table([[66.10, 87.97, 62.94, 84.45], [35.74, 62.57, 35.43, 60.44],
+                                                  [23.10, 47.32, 23.26, 49.00]]),
+}
+
+# Table 5 (p. 8): best fine-tuning result (%) and the printed change from Table 1 (points)
+PAPER_TABLE5 = pd.DataFrame(
+    [[83.71, 59.99, 2.95, 50.53, 7.54], [85.44, 62.12, 1.98, 53.42, 9.66], [85.93, 63.39, -3.05, 52.14, 1.15],
+     [88.88, 68.71, -2.21, 58.02, 4.86], [91.45, 69.19, -1.43, 55.93, 3.79]],
+    index=list(NETWORKS), columns=["clean", "W_inf", "W_inf change", "W_2", "W_2 change"])
+
+# Sec. 8: the best configuration the text names for each network (mode, tau, eta)
+PAPER_BEST_CONFIG = {"Zhang et al. (2019)": ("whole", 0.01, 1.0), "Gowal et al. (2020)": ("whole", 0.01, 1.0),
+                     "Chen and Lee (2024)": ("whole", 0.01, 1.0), "Cui et al. (2023)": ("last", 0.1, 1.0),
+                     "Wang et al. (2023)": ("last", 0.1, 1.0)}

@@ -1,0 +1,38 @@
+"""What the book takes from Wen et al. (2020) as data: the numbers it prints, each with its location in the
+paper (`004_2a423bf42682a14e.txt` of `../shared/papers/`, the text the transcription test reads). No torch here."""
+from __future__ import annotations
+
+# Tables 3-5 (App. D.2): (data set, network) -> the AR strengths and one tuple per row, in the paper's order.
+PAPER_TABLES: dict[tuple[str, str], dict[str, tuple[float, ...]]] = {
+    ("cifar10", "ResNet-56"): dict(  # Table 3
+        ar=(4, 8, 16), trn_acc=(99.51, 98.45, 95.97), test_acc=(88.86, 87.51, 84.89), d_acc=(10.65, 10.94, 11.08),
+        trn_loss=(0.014, 0.043, 0.105), test_loss=(0.683, 0.649, 0.650), d_loss=(0.669, 0.606, 0.545),
+        pgd=(65.92, 65.24, 72.16)),
+    ("cifar10", "ResNet-110"): dict(  # Table 3
+        ar=(4, 8, 16), trn_acc=(99.95, 99.62, 98.42), test_acc=(89.20, 87.09, 85.02), d_acc=(10.75, 12.53, 13.40),
+        trn_loss=(0.002, 0.010, 0.044), test_loss=(0.825, 0.813, 0.729), d_loss=(0.823, 0.803, 0.685),
+        pgd=(58.02, 66.94, 72.40)),
+    ("cifar100", "ResNet-56"): dict(  # Table 4
+        ar=(4, 8, 16), trn_acc=(88.73, 86.97, 82.17), test_acc=(61.31, 60.87, 59.43), d_acc=(27.42, 26.10, 22.74),
+        trn_loss=(0.357, 0.413, 0.570), test_loss=(2.063, 2.106, 1.978), d_loss=(1.706, 1.693, 1.408),
+        pgd=(30.52, 40.99, 48.81)),
+    ("cifar100", "ResNet-110"): dict(  # Table 4
+        ar=(4, 8, 16), trn_acc=(96.91, 94.55, 90.90), test_acc=(61.48, 61.26, 59.56), d_acc=(35.43, 33.29, 31.34),
+        trn_loss=(0.098, 0.171, 0.278), test_loss=(2.645, 2.413, 2.323), d_loss=(2.547, 2.241, 2.045),
+        pgd=(33.33, 42.08, 50.99)),
+    ("tinyimagenet", "Wide ResNet"): dict(  # Table 5 (AR 0 included)
+        ar=(0, 4, 8, 16), trn_acc=(79.12, 73.71, 66.17, 60.73), test_acc=(63.43, 62.09, 61.09, 57.36),
+        d_acc=(15.69, 11.62, 5.08, 3.37), trn_loss=(0.874, 1.080, 1.384, 1.641),
+        test_loss=(1.561, 1.637, 1.689, 1.806), d_loss=(0.687, 0.557, 0.305, 0.165), pgd=(0.00, 32.26, 41.20, 53.12)),
+}
+
+PAPER_FGSM = dict(ar=(4, 8, 16), test_acc=(89.32, 86.67, 82.83), d_loss=(0.429, 0.409, 0.385))  # Table 2, CIFAR-10
+
+PAPER_LV = dict(ar=(4, 8, 16), eps=4, mean=(0.1337, 0.1006, 0.0888))  # Table 1, CIFAR-10, eps = 4/255 row
+
+PAPER_B2 = dict(sum_fell=4.75, sum_rose=0.44)  # App. B.2, CIFAR-10, AR 4 vs 16: summed std decrease / increase
+
+# Table 6 (App. D.3): spectral-norm bound -> (dLoss at AR 4, dLoss at AR 16, dAcc at AR 4, dAcc at AR 16)
+PAPER_TABLE6: dict[str, tuple[float, float, float, float]] = {
+    "1": (0.224, 0.168, 6.44, 4.76), "3": (0.596, 0.470, 9.63, 10.51), "5": (0.638, 0.506, 10.04, 10.64),
+    "free": (0.669, 0.545, 10.65, 11.08)}

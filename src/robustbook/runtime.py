@@ -1,0 +1,88 @@
+"""Where a run happens: the device, the seeds, the cache folders and fixture mode (the gpu code paths on tiny
+generated files). Every library layer may read these; nothing here imports the rest of the package."""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # torch is imported where it is used, so the CLI checks parameters in a blink
+    import torch
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def cache_root() -> Path:
+    """Where caches live (zoo, durations, fixtures): $ROBUSTBOOK_CACHE, else the user cache folder
+    (XDG_CACHE_HOME/robustbook, ~/.cache/robustbook on Linux)."""
+    env = os.environ.get("ROBUSTBOOK_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return platformdirs.user_cache_path("robustbook")
+
+
+def data_root() -> Path:
+    """Where online data sets live: $ROBUSTBOOK_DATA, else <cache root>/data."""
+    env = os.environ.get("ROBUSTBOOK_DATA")
+    return Path(env) if env else cache_root() / "data"
+
+
+def fail(name: str, value: Any, valid: str) -> None:
+    raise ValueError(f"invalid parameter {name}={value!r}: {valid}")
+
+
+def resolve_device(device: "str | torch.device") -> "torch.device":
+    """'auto' -> cuda if available, else cpu; a named device must exist."""
+    name = str(device)
+    kind = name.split(":")[0]
+    import torch
+
+    if kind not in DEVICES:
+        fail("device", device, f"choose one of {', '.join(DEVICES)}")
+    if kind == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if kind == "cuda" and not torch.cuda.is_available():
+        fail("device", device, "CUDA is not available on this machine; use 'cpu' or 'auto'")
+    if kind == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        fail("device", device, "MPS is not available on this machine; use 'cpu' or 'auto'")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch (CPU and CUDA)."""
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+
+
+def fixture_mode() -> bool:
+    """True when ROBUSTBOOK_FIXTURES is set (to anything but 0/false): the gpu profile reads generated fixture
+    files in the official formats and its epoch, step and sample counts are capped (a code-path test)."""
+    return os.environ.get("ROBUSTBOOK_FIXTURES", "").strip().lower() not in ("", "0", "false", "no")
+
+
+# Fixture mode's caps, applied where the library spends: the training loop (epochs, inner attack steps),
+# attacks (steps), certification (Monte Carlo samples), image readers (side), search loops (iterations),
+# sweeps (grid points, seeds), and the driver settings each driver declares as work (`WORK`).
+FIXTURE_CAPS = {"epochs": 1, "steps": 2, "mc_samples": 32, "image_size": 32, "iterations": 200, "grid": 2,
+                "seeds": 4, "points": 8}
+
+
+def fixture_cap(value: Any, kind: str) -> Any:
+    """`value` capped at FIXTURE_CAPS[kind] in fixture mode (a sequence keeps its first items); else unchanged."""
+    if kind not in FIXTURE_CAPS:
+        raise ValueError(f"invalid cap kind={kind!r}: choose one of {', '.join(FIXTURE_CAPS)}")
+    if not fixture_mode() or value is None:
+        return value
+    cap = FIXTURE_CAPS[kind]
+    if isinstance(value, (list, tuple)):
+        return type(value)(value[:cap])
+    return min(value, cap)
