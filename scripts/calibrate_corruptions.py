@@ -19,7 +19,7 @@ import torch
 from robustbook.data import images
 from robustbook.data.calibration import REGENERATE, TABLE_FILE
 from robustbook.evaluate.corruption import calibrate_scales
-from robustbook.experiments import yi2021 as ex
+from robustbook.experiments.yi2021 import corruption_models, table1
 
 SEVERITY = 5
 N_IMAGES = 512
@@ -31,10 +31,10 @@ def calibrate(dataset: str, device: str = "cpu", n: int = N_IMAGES, only: list[s
     """The stored record of one data set: provenance and, per corruption, target, k and the drops.
 
     `only` recalibrates those corruptions and keeps the others of `previous`."""
-    s = ex.replace(ex.settings("cpu"), dataset=dataset, calibrated=False)
-    model = ex.get_model(s, "Std", device, 0)
+    s = corruption_models.replace(corruption_models.settings("cpu"), dataset=dataset, calibrated=False)
+    model = corruption_models.get_model(s, "Std", device, 0)
     data = images.subset(images.load(dataset, "train", s.channels), n, CALIBRATION_SEED)
-    targets = ex.paper_std_drops().to_dict()
+    targets = table1.paper_std_drops().to_dict()
     if only:
         targets = {c: targets[c] for c in only}
     frame = calibrate_scales(model, data, targets, SEVERITY, device, CALIBRATION_SEED)

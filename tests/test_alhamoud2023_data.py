@@ -1,6 +1,5 @@
 """The alhamoud2023 data sets: the WILDS Camelyon17 reader on a fixture in the released on-disk format, the
 DomainBed readers on fixture folders, and the offline photo_digits domains."""
-import numpy as np
 import pandas as pd
 import pytest
 import torch

@@ -63,7 +63,8 @@ def test_pool_isolates_a_failure_pins_gpus_and_shares_threads(tmp_path):
 def test_submitit_local_executor_reports_a_failing_task(tmp_path):
     """One submitit build: a job array of zoo recipes first (one of them fails), then one of notebooks."""
     pytest.importorskip("submitit")
-    from robustbook.train import TrainConfig, zoo
+    from robustbook.train import TrainConfig
+    from robustbook import zoo
 
     good = zoo.Recipe("smallcnn", "digits32", TrainConfig(epochs=1, batch_size=32), seed=0, train_size=32)
     broken = zoo.Recipe("smallcnn", "no_such_data_set", TrainConfig(epochs=1), seed=0, train_size=32)

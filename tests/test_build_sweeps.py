@@ -11,7 +11,8 @@ import pytest
 
 from robustbook import experiments
 from robustbook.bookbuild import schedule
-from robustbook.train import TrainConfig, zoo
+from robustbook.train import TrainConfig
+from robustbook import zoo
 
 GOOD = zoo.Recipe("smallcnn", "digits32", TrainConfig(epochs=1, batch_size=32), seed=0, train_size=32)
 BROKEN = zoo.Recipe("smallcnn", "no_such_data_set", TrainConfig(epochs=1), seed=0, train_size=32)

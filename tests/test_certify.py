@@ -2,7 +2,6 @@
 Clopper-Pearson closed form, batched-vs-reference agreement, warps, determinism and errors."""
 import math
 
-import numpy as np
 import pytest
 import torch
 from scipy.stats import binom, norm

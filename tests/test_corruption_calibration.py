@@ -98,12 +98,12 @@ def test_stored_table_is_complete_and_unknown_sets_fail_clearly():
 
 def test_table1_verdicts_are_gated_by_the_std_drop():
     from robustbook.data.corruptions import FAMILIES
-    from robustbook.experiments import yi2021 as ex
+    from robustbook.experiments.yi2021 import table1
 
     n = 200
     ones = pd.DataFrame(1.0, index=range(n), columns=["Clean", *CORRUPTIONS])
     # Std untouched by any corruption: nothing to repair, every direction "not testable here"
-    flat = ex.table1_verdicts({"Std": ones, "Adv-l2": ones, "Adv-linf": ones}, FAMILIES)
+    flat = table1.table1_verdicts({"Std": ones, "Adv-l2": ones, "Adv-linf": ones}, FAMILIES)
     assert {v.outcome for v in flat} == {"not testable here"}
     # Std loses 70 points everywhere, AT only 20: the "+" directions agree, the "-" ones disagree
     rng = np.random.default_rng(0)
@@ -111,16 +111,16 @@ def test_table1_verdicts_are_gated_by_the_std_drop():
     std[list(CORRUPTIONS)] = (rng.random((n, len(CORRUPTIONS))) > 0.7).astype(float)
     at = ones.copy()
     at[list(CORRUPTIONS)] = (rng.random((n, len(CORRUPTIONS))) > 0.2).astype(float)
-    got = {v.claim.split(":")[0]: v.outcome for v in ex.table1_verdicts({"Std": std, "Adv-l2": at, "Adv-linf": at},
+    got = {v.claim.split(":")[0]: v.outcome for v in table1.table1_verdicts({"Std": std, "Adv-l2": at, "Adv-linf": at},
                                                                           FAMILIES)}
     assert got["Adv-linf - Std on noise"] == "agrees"
     assert got["Adv-linf - Std on fog"] == "disagrees"
 
 
 def test_scales_reach_table1_only_never_cifar_or_the_ablations():
-    from robustbook.experiments import yi2021 as ex
+    from robustbook.experiments.yi2021 import corruption_models
 
-    cpu = ex.settings("cpu")
-    assert ex.corruption_scales(cpu) is None  # the App. D ablations keep CIFAR-10-C's constants
-    assert ex.corruption_scales(ex.table1_settings(cpu)) == calibration.scales(cpu.table1_dataset)
-    assert ex.corruption_scales(ex.table1_settings(ex.settings("gpu"))) is None
+    cpu = corruption_models.settings("cpu")
+    assert corruption_models.corruption_scales(cpu) is None  # the App. D ablations keep CIFAR-10-C's constants
+    assert corruption_models.corruption_scales(corruption_models.table1_settings(cpu)) == calibration.scales(cpu.table1_dataset)
+    assert corruption_models.corruption_scales(corruption_models.table1_settings(corruption_models.settings("gpu"))) is None

@@ -7,7 +7,6 @@ import io
 import tarfile
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from PIL import Image

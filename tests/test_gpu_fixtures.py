@@ -82,24 +82,26 @@ def test_fixture_files_are_read_by_the_official_readers(tmp_path, monkeypatch):
 def test_fixture_names_are_the_drivers_names():
     """The checkpoints fixture mode writes are the ones the gpu chapters load, by the same names."""
     from robustbook import fixtures
-    from robustbook.experiments import bai2024, yi2021
+    from robustbook.experiments import bai2024
+    from robustbook.experiments.yi2021 import nlu, pretraining
     from robustbook.models.text import PAPER_MODELS
 
     assert set(fixtures.ROBUSTBENCH_NAMES) == set(bai2024.GPU_NETWORKS.values())
-    assert set(fixtures.SALMAN_FILES) == set(yi2021.ROBUST_CHECKPOINTS.values())
+    assert set(fixtures.SALMAN_FILES) == set(pretraining.ROBUST_CHECKPOINTS.values())
     assert set(fixtures.HF_MODELS) == set(PAPER_MODELS.values())
-    assert {d for d in yi2021.NLU_SETTINGS["gpu"].train_domains + yi2021.NLU_SETTINGS["gpu"].test_domains} <= {
+    assert {d for d in nlu.NLU_SETTINGS["gpu"].train_domains + nlu.NLU_SETTINGS["gpu"].test_domains} <= {
         "sst2", "imdb"}
 
 
 def test_fixture_caps_of_the_drivers_leave_real_runs_alone(monkeypatch):
     """AutoAttack, Square and the bai2024 / NLU counts are capped in fixture mode, and only there."""
     from robustbook import config
-    from robustbook.experiments import bai2024, evaluation, yi2021
+    from robustbook.experiments import bai2024, evaluation
+    from robustbook.experiments.yi2021 import nlu
 
     monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "0")
     assert evaluation.settings("gpu") == evaluation.SETTINGS["gpu"]
-    assert bai2024.settings("gpu") == bai2024.SETTINGS["gpu"] and yi2021.nlu_settings("gpu") == yi2021.NLU_SETTINGS["gpu"]
+    assert bai2024.settings("gpu") == bai2024.SETTINGS["gpu"] and nlu.nlu_settings("gpu") == nlu.NLU_SETTINGS["gpu"]
     monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "1")
     s = evaluation.settings("gpu").suites
     assert (s.aa_steps, s.pgd_steps, s.strong_steps, s.square_queries, s.blackbox_queries) == (2,) * 5
@@ -107,7 +109,7 @@ def test_fixture_caps_of_the_drivers_leave_real_runs_alone(monkeypatch):
     b = bai2024.settings("gpu")
     assert (b.attack_steps, b.ft_epochs, b.upsilon_draws) == (2, 1, config.FIXTURE_CAPS["points"])
     assert bai2024.settings("cpu").ft_epochs == 1 and bai2024.SETTINGS["cpu"].ft_epochs == 3
-    assert yi2021.nlu_settings("gpu").epochs == 1
+    assert nlu.nlu_settings("gpu").epochs == 1
 
 
 def test_fixture_checkpoints_are_read_by_the_gpu_loaders(tmp_path, monkeypatch):
@@ -115,7 +117,8 @@ def test_fixture_checkpoints_are_read_by_the_gpu_loaders(tmp_path, monkeypatch):
     import torch
 
     from robustbook import fixtures, text
-    from robustbook.experiments import bai2024, yi2021
+    from robustbook.experiments import bai2024
+    from robustbook.experiments.yi2021 import pretraining
     from robustbook.models.pretrained import robustbench_fixture_net
 
     root = tmp_path / "data"
@@ -133,7 +136,7 @@ def test_fixture_checkpoints_are_read_by_the_gpu_loaders(tmp_path, monkeypatch):
     monkeypatch.setenv("ROBUSTBOOK_DATA", str(root))
     ckpt = torch.load(root / "robust_imagenet" / fixtures.SALMAN_FILES[1], weights_only=True)
     assert set(ckpt) == {"model", "epoch"} and any(k.startswith("module.attacker.") for k in ckpt["model"])
-    net = yi2021.imagenet_resnet50("Adv-l2", 10, seed=0)  # loads the 'module.model.*' weights strictly
+    net = pretraining.imagenet_resnet50("Adv-l2", 10, seed=0)  # loads the 'module.model.*' weights strictly
     conv = net.model.model.conv1.weight
     assert conv.dtype == torch.float32 and torch.equal(conv.half(), ckpt["model"]["module.model.conv1.weight"])
     fixtures.write_text_tasks(root)

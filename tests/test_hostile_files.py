@@ -10,7 +10,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-import torch
 
 from robustbook import cli
 from robustbook.bookbuild import execute

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from robustbook import params, cli
-from robustbook.bookbuild import execute, notebooks, schedule
+from robustbook.bookbuild import execute, notebooks
 from robustbook.session import setup
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,6 @@
 """wen2020 theory: the sympy terms of Theorem 3.1 / C.1 and the Lemma 3.1 check; wrong identities are caught."""
 import numpy as np
 import pytest
-import sympy as sp
 
 from robustbook.theory import wen2020 as w
 

@@ -33,18 +33,18 @@ def test_bound_helpers():
 
 
 def test_two_sample_tv_estimate_separates_and_does_not_invent_a_shift():
-    from robustbook.experiments import yi2021 as ex
-    from robustbook.papers import yi2021 as paper
+    from robustbook.experiments.yi2021 import pretraining
 
     rng = np.random.default_rng(0)
-    same = ex.tv_two_sample(rng.normal(size=(400, 5)), rng.normal(size=(400, 5)))
-    apart = ex.tv_two_sample(rng.normal(size=(400, 5)) + 4, rng.normal(size=(400, 5)))
+    same = pretraining.tv_two_sample(rng.normal(size=(400, 5)), rng.normal(size=(400, 5)))
+    apart = pretraining.tv_two_sample(rng.normal(size=(400, 5)) + 4, rng.normal(size=(400, 5)))
     assert same["TV lower bound (95%)"] < 0.1 and apart["TV lower bound (95%)"] > 0.8
 
 
 def test_table3_and_table2_verdicts_follow_the_data():
     from robustbook import verdicts as V
-    from robustbook.experiments import yi2021 as ex
+    from robustbook.experiments.yi2021 import nlu, table3
+    from robustbook.papers import yi2021 as paper
 
     rng = np.random.default_rng(0)
     n = 300
@@ -56,40 +56,40 @@ def test_table3_and_table2_verdicts_follow_the_data():
             clean = rng.random((n, 1)) < p_clean
             corr = rng.random((n, 15)) < p_corr
             correct[(ft, pre)] = np.hstack([clean, corr]).astype(float)
-    out = V.table(ex.table3_verdicts(correct, 5))
+    out = V.table(table3.table3_verdicts(correct, 5))
     assert (out[out["claim"].str.startswith("(a)")]["verdict"] == V.AGREES).all()
     assert (out[out["claim"].str.startswith("(b)")]["verdict"] == V.AGREES).all()
     flat = {k: np.hstack([v[:, :1], np.repeat(v[:, :1], 15, 1)]) for k, v in correct.items()}  # corruptions cost 0
-    assert (V.table(ex.table3_verdicts(flat, 5))["verdict"] == V.NOT_TESTABLE).all()
+    assert (V.table(table3.table3_verdicts(flat, 5))["verdict"] == V.NOT_TESTABLE).all()
     ones, half = np.ones(200), (np.arange(200) % 2).astype(float)
     t2 = {"Std": {"airline": ones, "cars": half}, "Adv-l2": {"airline": ones, "cars": ones},
           "Adv-linf": {"airline": ones, "cars": half * 0}}
-    verdicts = {v.claim.split(":")[0]: v.outcome for v in ex.table2_verdicts(t2, "airline")}
+    verdicts = {v.claim.split(":")[0]: v.outcome for v in nlu.table2_verdicts(t2, "airline")}
     assert verdicts == {"Adv-l2": V.AGREES, "Adv-linf": V.DISAGREES}
 
 
 def test_gpu_profile_fails_clearly_offline(tmp_path, monkeypatch):
     from robustbook.data.download import DataUnavailableError
-    from robustbook.experiments import yi2021 as ex
+    from robustbook.experiments.yi2021 import pretraining
 
     monkeypatch.setenv("ROBUSTBOOK_DATA", str(tmp_path))
     with pytest.raises(DataUnavailableError, match="robust-models-transfer"):
-        ex.pretrained_model(ex.pretrain_settings("gpu"), "Adv-l2", "cpu")
+        pretraining.pretrained_model(pretraining.pretrain_settings("gpu"), "Adv-l2", "cpu")
     with pytest.raises(ValueError):
-        ex.pretrain_settings("tpu")
+        pretraining.pretrain_settings("tpu")
     with pytest.raises(ValueError):
-        ex.finetuned_model(ex.pretrain_settings("smoke"), "Imagenet", "Std", "cpu")
+        pretraining.finetuned_model(pretraining.pretrain_settings("smoke"), "Imagenet", "Std", "cpu")
 
 
 def test_robustness_checkpoint_keys_map_to_torchvision():
     import torch
 
-    from robustbook.experiments import yi2021 as ex
+    from robustbook.experiments.yi2021 import pretraining
 
     ckpt = {"model": {"module.normalizer.new_mean": torch.zeros(3), "module.model.fc.weight": torch.ones(2, 2),
                       "module.attacker.model.fc.weight": torch.zeros(2, 2)}, "epoch": 90}
-    assert list(ex.robustness_state_dict(ckpt)) == ["fc.weight"]
+    assert list(pretraining.robustness_state_dict(ckpt)) == ["fc.weight"]
     with pytest.raises(ValueError):
-        ex.robustness_state_dict({"model": {"fc.weight": torch.ones(1)}})
+        pretraining.robustness_state_dict({"model": {"fc.weight": torch.ones(1)}})
     x = torch.rand(2, 3, 32, 32)
-    assert ex.Resized(torch.nn.Identity(), 56)(x).shape == (2, 3, 56, 56)
+    assert pretraining.Resized(torch.nn.Identity(), 56)(x).shape == (2, 3, 56, 56)

@@ -11,7 +11,9 @@ import pytest
 import torch
 
 from robustbook import hashing
-from robustbook.train import Recipe, TrainConfig, zoo
+from robustbook.train import TrainConfig
+from robustbook import zoo
+from robustbook.zoo import Recipe
 from robustbook.train.registry import REGISTRY, objective_names
 
 from test_hashing import edit, pkg  # noqa: F401  (the fixture)

@@ -42,7 +42,8 @@ def test_train_config_validation():
 
 
 def test_optimizer_choice_builds_it_and_enters_the_zoo_key():
-    from robustbook.train import make_optimizer, zoo
+    from robustbook.train import make_optimizer
+    from robustbook import zoo
 
     m = torch.nn.Linear(2, 2)
     assert isinstance(make_optimizer(m, TrainConfig(), 1)[0], torch.optim.SGD)

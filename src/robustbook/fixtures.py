@@ -151,7 +151,7 @@ def write_robustbench(root: Path, names: tuple[str, ...] = ROBUSTBENCH_NAMES, se
         torch.save(state, folder / f"{name}.pt")
 
 
-# yi2021 Table 3's robust ImageNet ResNet-50s (experiments.yi2021.ROBUST_CHECKPOINTS; a test keeps them equal)
+# yi2021 Table 3's robust ImageNet ResNet-50s (experiments.yi2021.pretraining.ROBUST_CHECKPOINTS; a test keeps them equal)
 SALMAN_FILES = ("resnet50_l2_eps0.ckpt", "resnet50_l2_eps0.25.ckpt", "resnet50_linf_eps2.0.ckpt")
 
 

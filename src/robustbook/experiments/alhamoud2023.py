@@ -14,7 +14,7 @@ and the constants after it, each with its page); the verdict rules at the end tu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,10 @@ __all__ = ["CERTIFIED", "EMPIRICAL", "TABLE2", "LODOSplit", "accuracy_frame", "a
 @dataclass(frozen=True)
 class EmpiricalSettings:
     """`alhamoud2023/empirical` at one profile (radii in [0, 1] pixel units; L_inf radii are the paper's k/255)."""
+
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {
+        "epochs": "epochs", "train_steps": "steps", "eval_steps": "steps", "n_boot": "points"}
 
     tasks: tuple  # ((data set, held-out targets or None for every domain), ...): one Fig. 1 per data set
     arch: str
@@ -131,6 +135,10 @@ SIGMAS_FULL = {"pixel": (0.12, 0.25, 0.5), "rotation": (0.1, 0.3, 0.5), "transla
 @dataclass(frozen=True)
 class CertifiedSettings:
     """`alhamoud2023/certified` at one profile."""
+
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {
+        "points": "points", "n0": "points", "n": "points", "epochs": "epochs", "q6_points": "points", "q6_n": "points"}
 
     dataset: str
     arch: str

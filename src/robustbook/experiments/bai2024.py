@@ -8,6 +8,7 @@ import copy
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,10 @@ from .common import fixture_settings
 @dataclass(frozen=True)
 class Bai2024Settings:
     """Everything the chapter's experiments depend on at one profile."""
+
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {
+        "attack_steps": "steps", "pretrain_epochs": "epochs", "pretrain_steps": "steps", "upsilon_draws": "points", "ft_epochs": "epochs"}
 
     dataset: str
     delta: float  # the radius of both threats (L_inf ground cost)

@@ -5,11 +5,9 @@ import dataclasses
 import importlib
 from typing import Any, Collection, Mapping, Sequence, TypeVar
 
-T = TypeVar("T")
+from ..profiles import PROFILE_NAMES
 
-PROFILE_NAMES = ("smoke", "cpu", "gpu")
-# The one file that drives each paper's chapters (and the foundations chapters).
-DRIVERS = ("foundations", "yi2021", "nern2023", "alhamoud2023", "bai2024", "wen2020")
+T = TypeVar("T")
 
 
 def pick(table: Mapping[str, T], profile: str, **overrides: Any) -> T:
@@ -26,37 +24,37 @@ def pick(table: Mapping[str, T], profile: str, **overrides: Any) -> T:
 
 
 def fixture_settings(s: T) -> T:
-    """In fixture mode (the gpu code paths on tiny files), a driver's settings with every count capped like
-    the library's loops: epochs, steps and restarts, sample and point counts (grids stay whole: chapters
-    index into them; the library caps the sweeps it runs over them)."""
+    """In fixture mode (the gpu code paths on tiny files), a driver's settings with every field its class
+    declares as work (`WORK`: field -> cap kind) capped like the library's loops; else unchanged."""
     from ..runtime import fixture_cap, fixture_mode
 
+    work = getattr(type(s), "WORK", {})
+    fields = {f.name for f in dataclasses.fields(s)}  # type: ignore[arg-type]
+    unknown = sorted(set(work) - fields)
+    if unknown:
+        raise ValueError(f"{type(s).__name__}.WORK names no field: {', '.join(unknown)}")
     if not fixture_mode():
         return s
-    changes: dict[str, Any] = {}
-    for f in dataclasses.fields(s):  # type: ignore[arg-type]
-        name, value = f.name, getattr(s, f.name)
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int):
-            if "epochs" in name:
-                changes[name] = fixture_cap(value, "epochs")
-            elif name.endswith(("steps", "restarts")):
-                changes[name] = fixture_cap(value, "steps")
-            elif (name.startswith(("n_", "num_")) or name in ("n", "n0", "points")
-                  or name.endswith(("_n", "_points", "_draws", "_seeds", "_search", "_logits", "_segments"))):
-                changes[name] = fixture_cap(value, "points")
-    return dataclasses.replace(s, **changes)  # type: ignore[type-var]
+    return dataclasses.replace(s, **{name: fixture_cap(getattr(s, name), kind)  # type: ignore[type-var]
+                                     for name, kind in work.items()})
+
+
+def drivers() -> list[str]:
+    """The driver modules of `robustbook.experiments` (found, not listed), as names relative to it."""
+    import pkgutil
+
+    from .. import experiments
+
+    return sorted(m.name.removeprefix(experiments.__name__ + ".")
+                  for m in pkgutil.walk_packages(experiments.__path__, experiments.__name__ + ".")
+                  if not m.ispkg and m.name.rsplit(".", 1)[1] != "common")
 
 
 def settings_tables() -> dict[str, dict[str, Mapping[str, Any]]]:
     """Every driver's per-profile settings: {driver: {table name: {profile: settings dataclass}}}."""
     out: dict[str, dict[str, Mapping[str, Any]]] = {}
-    for name in DRIVERS:
-        try:
-            mod = importlib.import_module(f"robustbook.experiments.{name}")
-        except ModuleNotFoundError:
-            continue
+    for name in drivers():
+        mod = importlib.import_module(f"robustbook.experiments.{name}")
         tables = {}
         for attr, value in vars(mod).items():
             if (isinstance(value, Mapping) and value and set(value) <= set(PROFILE_NAMES)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -20,6 +21,9 @@ from .common import fixture_settings
 @dataclass(frozen=True)
 class EvaluationSettings:
     """Everything the chapter's experiments depend on at one profile."""
+
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {"epochs": "epochs", "train_steps": "steps"}
 
     dataset: str
     arch: str

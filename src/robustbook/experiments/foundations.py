@@ -5,19 +5,23 @@ batch size, lr, sizes) is the profile's (`robustbook.config.PROFILES`); what is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
 from .. import zoo
+from ..papers.yi2021 import PAPER_TABLE1
 from ..session import Settings
 from ..train.config import TrainConfig
 from .common import pick
-from ..papers.yi2021 import PAPER_TABLE1
 
 
 @dataclass(frozen=True)
 class ThreatModelsSettings:
     """`foundations/threat_models` at one profile (radii in [0, 1] pixel units)."""
+
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {"train_steps": "steps", "eval_steps": "steps", "n_trace": "points"}
 
     eps_linf: tuple[float, ...]  # evaluation radii, L_inf
     eps_l2: tuple[float, ...]  # evaluation radii, L_2
@@ -39,6 +43,9 @@ THREAT_MODELS: dict[str, ThreatModelsSettings] = {
 @dataclass(frozen=True)
 class CorruptionsSettings:
     """`foundations/corruptions` at one profile (None: the profile's default)."""
+
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {"n_test": "points", "epochs": "epochs"}
 
     n_test: int | None  # test images of the corruption table (None: the whole split)
     severities: tuple[int, ...]

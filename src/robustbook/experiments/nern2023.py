@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 import torch
@@ -26,6 +26,10 @@ from .common import pick
 @dataclass(frozen=True)
 class TransferSettings:
     """Everything `nern2023/transfer` depends on at one profile (radii in [0, 1] pixel units)."""
+
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {
+        "train_steps": "steps", "rep_steps": "steps", "rep_restarts": "steps", "eval_steps": "steps", "head_steps": "steps", "min_points": "points"}
 
     source: str  # data set the encoders are trained on
     target: str  # data set the linear heads are fit on
@@ -63,6 +67,9 @@ TRANSFER: dict[str, TransferSettings] = {
 @dataclass(frozen=True)
 class AppendixBSettings:
     """The search budgets of `nern2023/appendix_b` at one profile."""
+
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {"n_search": "points", "n_logits": "points"}
 
     n_search: int  # Nelder-Mead restarts per violation search
     n_logits: int  # random logit vectors for the Lipschitz-constant check

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Callable, ClassVar, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -29,6 +29,9 @@ ARCHS = {"bn": "cifar_resnet", "fixup": "fixup_resnet"}  # with batch norm / wit
 class TheorySettings:
     """`wen2020/theory` at one profile."""
 
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {"n_segments": "points"}
+
     n_segments: int  # random segments for the Lemma 3.1 check
 
 
@@ -39,6 +42,10 @@ THEORY: dict[str, TheorySettings] = {"smoke": TheorySettings(5), "cpu": TheorySe
 @dataclass(frozen=True)
 class SweepSettings:
     """A sweep over AR strengths (training radii in units of 1/255) of one network family, at one profile."""
+
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {
+        "epochs": "epochs", "steps": "steps", "pgd_steps": "steps", "lv_steps": "steps"}
 
     dataset: str
     depth: int

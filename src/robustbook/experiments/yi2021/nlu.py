@@ -1,0 +1,232 @@
+"""yi2021 Table 2 and Fig. 1 (Sec. 5.3): text classifiers fine-tuned with and without embedding-space
+adversarial training, their OOD accuracy, and the representation shifts of Fig. 1."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ... import zoo
+from ...papers.yi2021 import (
+    PAPER_TABLE6,
+)
+from ...runtime import fixture_mode
+from ..common import fixture_settings
+from .corruption_models import replace
+
+
+@dataclass(frozen=True)
+class NLUSettings:
+    """Table 2 / Fig. 1 at one profile: the encoder, the domains, the budget and Table 6's hyper-parameters."""
+
+    # the fields that count work: fixture mode caps exactly these (kind: robustbook.runtime.FIXTURE_CAPS)
+    WORK: ClassVar[dict[str, str]] = {"epochs": "epochs", "fig1_size": "points"}
+
+    model: str  # 'minilm' (offline) or the paper's 'bert-base' / 'roberta-base'
+    train_domains: tuple[str, ...]
+    test_domains: tuple[str, ...]
+    train_size: int
+    test_size: int  # per domain, class-balanced
+    max_length: int
+    epochs: int
+    batch_size: int
+    lr: float
+    head_lr: float
+    fig1_size: int  # examples for Fig. 1
+    fig1_models: tuple[str, ...]  # pre-trained models compared with their random twin
+    freeze_word_embeddings: bool = False
+
+
+NLU_SETTINGS: dict[str, NLUSettings] = {
+    "smoke": NLUSettings("minilm", ("airline",), ("airline", "cars"), 16, 8, 24, 1, 8, 1e-4, 1e-3, 4, ("minilm",),
+                         True),
+    # cpu: all-MiniLM-L6-v2 (6 layers, 384 wide; BERT-base has 12 x 768) on the tweet domains. Scaled for 2
+    # cores: 256 airline tweets, 2 epochs, 40 tokens, batch 16, and a larger learning rate than Table 6's 3e-5
+    # (1e-4 for the encoder, 1e-3 for the new head), since 32 steps at 3e-5 leave the head near its init. The
+    # word-embedding matrix (11.7M of MiniLM's 22.7M weights, 30k rows of which a batch touches a few hundred)
+    # is frozen to halve the optimizer's work; the embedding attack still perturbs its output. Tables 6's
+    # attack hyper-parameters are kept (l2 1.0 / 0.1, l_inf 0.001 / 0.0005, K = 3).
+    "cpu": NLUSettings("minilm", ("airline",), ("airline", "brands", "apple", "cars"), 256, 80, 40, 2, 16, 1e-4,
+                       1e-3, 48, ("minilm",), True),
+    # gpu: BERT-base on the paper's pairs (Table 2) with Table 6's hyper-parameters; BERT-base and RoBERTa-base
+    # vs a random twin for Fig. 1. Data and weights must be on disk (`data.text.paper_task`, `models.text`).
+    "gpu": NLUSettings("bert-base", ("sst2", "imdb"), ("sst2", "imdb"), 0, 0, 128, 10, 32, 3e-5, 3e-5, 512,
+                       ("bert-base", "roberta-base")),
+}
+
+
+def nlu_settings(profile: str) -> NLUSettings:
+    """Table 2 / Fig. 1 settings at `profile`."""
+    if profile not in NLU_SETTINGS:
+        raise ValueError(f"invalid profile={profile!r}: choose one of {', '.join(NLU_SETTINGS)}")
+    s = fixture_settings(NLU_SETTINGS[profile])
+    if fixture_mode():  # the gpu code paths on fixture files: short sequences too
+        s = replace(s, max_length=min(s.max_length, 32))
+    return s
+
+
+def text_config(s: NLUSettings, method: str):
+    """Table 6's fine-tuning run of `method`, at the profile's budget."""
+    from ...train.text import TextTrainConfig
+
+    return TextTrainConfig(method=method, epochs=s.epochs, batch_size=s.batch_size, lr=s.lr, head_lr=s.head_lr,
+                           weight_decay=PAPER_TABLE6["weight_decay"], max_length=s.max_length,
+                           eps_l2=PAPER_TABLE6["eps_l2"], alpha_l2=PAPER_TABLE6["alpha_l2"],
+                           eps_linf=PAPER_TABLE6["eps_linf"], alpha_linf=PAPER_TABLE6["alpha_linf"],
+                           steps=PAPER_TABLE6["steps"], freeze_word_embeddings=s.freeze_word_embeddings)
+
+
+def text_data(s: NLUSettings, domain: str, split: str, seed: int = 0):
+    """A text split of the profile: a tweet domain (cpu / smoke) or one of the paper's tasks (gpu)."""
+    from ...data import text
+
+    if domain in text.DOMAINS:
+        return text.domain_split(domain, split, s.train_size if split == "train" else s.test_size, seed)
+    return text.paper_task(domain, split)
+
+
+def text_model(s: NLUSettings, domain: str, method: str, tokenizer, device: torch.device | str = "cpu",
+               seed: int = 0, progress: bool = False):
+    """A pre-trained encoder fine-tuned on `domain` with `method` (Std / Adv-l2 / Adv-linf); cached in the zoo."""
+    from ...models.text import encode, model_dir, text_classifier
+    from ...train.text import finetune
+
+    cfg = text_config(s, method)
+    data = text_data(s, domain, "train", seed)
+    weights = model_dir(s.model) / "model.safetensors"
+    spec = {"kind": "yi2021_text_finetune", "model": s.model,
+            "weights": weights.stat().st_size if weights.exists() else str(model_dir(s.model)),
+            "domain": domain, "train_size": len(data), "train": cfg.spec(), "seed": seed,
+            "num_classes": int(data.labels.max()) + 1}
+
+    def build_model():
+        return text_classifier(s.model, spec["num_classes"], True, seed, dropout=PAPER_TABLE6["dropout"])
+
+    def train(model) -> None:
+        enc = encode(tokenizer, list(data.texts), s.max_length)
+        finetune(model, enc, torch.as_tensor(data.labels), cfg, device, seed, progress)
+
+    return zoo.get_or_train_custom(spec, build_model, train, device)
+
+
+def text_correctness(model, tokenizer, s: NLUSettings, domains: tuple[str, ...], device: torch.device | str = "cpu",
+                     seed: int = 0) -> dict[str, np.ndarray]:
+    """Per test domain, the 0/1 correctness of `model` on its class-balanced test split."""
+    from ...models.text import encode
+    from ...train.text import predict
+
+    out = {}
+    for d in domains:
+        data = text_data(s, d, "test", seed)
+        pred = predict(model, encode(tokenizer, list(data.texts), s.max_length), device=device)
+        out[d] = (pred.numpy() == data.labels).astype(float)
+    return out
+
+
+def table2_frame(correct: dict[str, dict[str, np.ndarray]], train_domain: str) -> pd.DataFrame:
+    """Table 2's layout for one training domain: accuracy (%) per test domain and method, gap in brackets."""
+    rows = []
+    for d in correct[next(iter(correct))]:
+        row = {"train": train_domain, "test": d}
+        for m, per in correct.items():
+            acc = 100 * per[d].mean()
+            gap = acc - 100 * per[train_domain].mean()
+            row[m] = f"{acc:.2f}" if d == train_domain else f"{acc:.2f} ({gap:+.2f})"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def gap_interval(id_a: np.ndarray, id_b: np.ndarray, ood_a: np.ndarray, ood_b: np.ndarray, n_boot: int = 2000,
+                 seed: int = 0) -> tuple[float, float, float]:
+    """(effect, low, high) of gap_a - gap_b, gap = OOD accuracy - in-domain accuracy (points).
+
+    In-domain and OOD test points are resampled independently (they are different tweets); a and b are paired
+    within each set. Positive: model a loses less when moving out of its training domain.
+    """
+    from ...verdicts import LEVEL
+
+    rng = np.random.default_rng(seed)
+    di, do = id_a - id_b, ood_a - ood_b
+    eff = 100 * (do.mean() - di.mean())
+    bi = di[rng.integers(0, len(di), (n_boot, len(di)))].mean(1)
+    bo = do[rng.integers(0, len(do), (n_boot, len(do)))].mean(1)
+    boots = 100 * (bo - bi)
+    a = (1 - LEVEL) / 2
+    lo, hi = float(np.quantile(boots, a)), float(np.quantile(boots, 1 - a))
+    return float(eff), min(lo, float(eff)), max(hi, float(eff))
+
+
+def table2_verdicts(correct: dict[str, dict[str, np.ndarray]], train_domain: str, seed: int = 0) -> list:
+    """Table 2's claim, per adversarial method and OOD domain: a smaller in-domain-to-OOD gap than Std.
+
+    Precondition: every model above chance in-domain, and Std loses >= 2 points OOD (a gap to shrink).
+    """
+    from ... import verdicts as V
+
+    out = []
+    std = correct["Std"]
+    for m in ("Adv-l2", "Adv-linf"):
+        for d in std:
+            if d == train_domain:
+                continue
+            eff, lo, hi = gap_interval(correct[m][train_domain], std[train_domain], correct[m][d], std[d], seed=seed)
+            std_gap = 100 * (std[train_domain].mean() - std[d].mean())
+            pc = V.all_of(V.trained_above_chance({m: float(correct[m][train_domain].mean()),
+                                                  "Std": float(std[train_domain].mean())}, 2),
+                          V.at_least(f"Std's drop {train_domain} -> {d} (points)", std_gap, 2.0))
+            out.append(V.sign_verdict(f"{m}: smaller gap than Std, {train_domain} -> {d}", eff, lo, hi, +1,
+                                      precondition=pc))
+    return out
+
+
+def fig1_attack():
+    """The 3-step l_inf embedding attack of Fig. 1 (radius 0.001, step 0.0005), from a random start.
+
+    The objective ||h(e + delta) - h(e)||^2 has zero gradient at delta = 0, so the attack starts uniformly
+    in the ball (an ascent from 0 would never move).
+    """
+    from ...attacks.embedding import EmbeddingPGD
+
+    return EmbeddingPGD(PAPER_TABLE6["eps_linf"], PAPER_TABLE6["alpha_linf"], PAPER_TABLE6["steps"], "linf",
+                        random_start=True, seed=0)
+
+
+def fig1_shifts(s: NLUSettings, tokenizer, device: torch.device | str = "cpu", seed: int = 0) -> pd.DataFrame:
+    """Per example and encoder (pre-trained and its random twin): ||h_adv - h||, relative shift and cosine."""
+    from ...data import text
+    from ...models.text import encode, load_tokenizer, text_classifier
+    from ...train.text import hidden_shift
+
+    per = max(2, s.fig1_size // len(text.DOMAINS))
+    texts = []
+    for d in text.DOMAINS:
+        texts += list(text.domain_split(d, "test", per - per % 2, seed).texts)
+    frames = []
+    for name in s.fig1_models:
+        tok = tokenizer if name == s.model else load_tokenizer(name)  # each encoder with its own vocabulary
+        enc = encode(tok, texts, s.max_length)
+        for pretrained in (True, False):
+            model = text_classifier(name, 2, pretrained, seed).to(device)
+            res = hidden_shift(model, enc, fig1_attack(), device=device)
+            frames.append(pd.DataFrame({"model": name if pretrained else f"random {name}", "pretrained": pretrained,
+                                        "example": np.arange(len(texts)), "l2": res["l2"],
+                                        "relative l2": res["l2"] / res["h_norm"], "cos": res["cos"]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def fig1_verdicts(shifts: pd.DataFrame, seed: int = 0) -> list:
+    """Fig. 1's claim: a pre-trained encoder's hidden states move less than its random twin's (paired)."""
+    from ... import verdicts as V
+
+    out = []
+    for name in shifts.loc[shifts["pretrained"], "model"].unique():
+        pre = shifts[shifts["model"] == name].sort_values("example")
+        rnd = shifts[shifts["model"] == f"random {name}"].sort_values("example")
+        for col, sign, what in (("cos", +1, "higher cos(h, h_adv)"), ("relative l2", -1, "smaller ||h_adv - h|| / ||h||"),
+                                ("l2", -1, "smaller ||h_adv - h||")):
+            eff, lo, hi = V.paired_difference(pre[col].to_numpy(), rnd[col].to_numpy(), seed=seed)
+            out.append(V.sign_verdict(f"{name} vs random twin: {what}", eff, lo, hi, sign))
+    return out

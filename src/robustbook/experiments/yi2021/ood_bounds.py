@@ -1,0 +1,61 @@
+"""yi2021 Definition 1 and Theorems 1-2: input-robustness per point and the verdicts of the OOD bounds."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def theory_verdict(claim: str, check: str, *args, mutants: bool = True):
+    """A `verdicts.check_verdict` row from `theory.yi2021.CHECKS[check]` run at `args` (the paper's printed
+    claim, or the default), counting the registered mutants it rejects (`mutants=False`: none counted)."""
+    from ... import verdicts as V
+    from ...theory import core
+    from ...theory import yi2021 as th
+
+    fn = th.CHECKS[check]
+    try:
+        fn(*args)
+        passes = True
+    except AssertionError:
+        passes = False
+    ms = list(th.MUTANTS.get(check, ())) if mutants else []
+    return V.check_verdict(claim, passes, len(ms), int(sum(core.rejects(fn, m) for m in ms)))
+
+
+def eps_per_point(model: nn.Module, data, radius: float, norm: str = "linf", steps: int = 10,
+                  device: torch.device | str = "cpu", seed: int = 0, batch_size: int = 256) -> np.ndarray:
+    """Per point, the PGD lower estimate of sup |CE(x + d) - CE(x)| over the ball (pushing the loss up, then
+    down): the summands of `evaluate.input_robustness`'s epsilon, for an interval over points."""
+    import torch.nn.functional as F
+
+    from ...attacks import PGD
+    from ...attacks.base import eval_mode
+    from ...data.images import loader
+
+    out = []
+    with eval_mode(model):
+        for x, y in loader(data, batch_size):
+            x, y = x.to(device), y.to(device)
+            with torch.no_grad():
+                clean = F.cross_entropy(model(x), y, reduction="none")
+            best = torch.zeros_like(clean)
+            for sign in (1.0, -1.0):
+                def gap(logits, yy, clean=clean, sign=sign):
+                    return sign * (F.cross_entropy(logits, yy, reduction="none") - clean)
+                x_adv = PGD(model, radius, None, steps, norm, loss=gap, seed=seed)(x, y)
+                with torch.no_grad():
+                    best = torch.maximum(best, (F.cross_entropy(model(x_adv), y, reduction="none") - clean).abs())
+            out.append(best.cpu().numpy())
+    return np.concatenate(out)
+
+
+def eps_verdict(eps_std: np.ndarray, eps_adv: np.ndarray, clean_acc: dict[str, float], num_classes: int,
+                seed: int = 0):
+    """Observation 1's reading "adversarial training makes eps smaller": sign verdict on eps(Std) - eps(Adv)
+    (paired bootstrap over the same training points), precondition both models above chance."""
+    from ... import verdicts as V
+
+    eff, lo, hi = V.paired_difference(eps_std, eps_adv, seed=seed)
+    return V.sign_verdict("adversarial training makes eps smaller: eps(Std) - eps(Adv-linf)", eff, lo, hi, +1,
+                          precondition=V.trained_above_chance(clean_acc, num_classes))
