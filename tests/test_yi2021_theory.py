@@ -39,3 +39,19 @@ def test_log10_terms_vacuous_and_monotone():
 def test_bad_reading_rejected():
     with pytest.raises(ValueError):
         y.covering_exponent(1, "guess")
+
+
+def test_lemma2_atom_witness_plans_beat_every_map():
+    """P0 = delta_0, a tent on [0.5, 1.5], W2 radius 0.5: plans reach 1/4, every map 0 (no maximiser is a map's law)."""
+    out = y.refute_lemma2_map()
+    assert out["sup over plans (LP)"] == pytest.approx(0.25, abs=1e-9)
+    assert out["dual (23)"] == pytest.approx(0.25, abs=1e-9)
+    assert out["best map (|t| <= r)"] == 0.0 and out["best map (grid)"] == 0.0
+    y.check_lemma2_form("coupling")
+    with pytest.raises(AssertionError, match="sup over maps"):
+        y.check_lemma2_form("map")
+    # the tent within reach of a map: then a map does attain the sup, and the witness stops being one
+    with pytest.raises(AssertionError):
+        y.refute_lemma2_map(radius=0.5, centre=0.5, half_width=0.5)
+    rows = y.steps_theorem2().set_index("step")
+    assert rows.loc["statement (some maximiser)", "verdict"] == core.FALSE

@@ -8,7 +8,9 @@ counterexamples to printed steps) and `steps_*` (one table per proof, one row pe
 Readings (the paper was read from a plain-text extraction):
 - the covering number of Thms 1-2 reads (2 d0)^(2D/r^2 + 1) and (2 d0)^(2 eps^2 D/r^2 + 1);
 - the high-probability term reads sqrt((N log 2 + 2 log(1/theta)) / n);
-- Corollary 1's W2 ball reads B_W2(P0, r/eps0).
+- Corollary 1's W2 ball reads B_W2(P0, r/eps0);
+- Lemma 2 and the proofs of Theorems 2 and 5 are read with transport plans (couplings) of P0 where the paper has a
+  map T(x): with atoms in P0 no maximiser need be the law of a map (`refute_lemma2_map`).
 
 Only sympy, mpmath, numpy, scipy and pandas are used here (no torch).
 """
@@ -21,6 +23,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 from scipy import stats
+from scipy.optimize import linprog
 
 from . import wasserstein as W
 from .core import Mutant, Result, run_checks as _run_checks, step_check, step_cited, step_extra, step_false
@@ -536,6 +539,105 @@ def refute_lemma2_any_maximiser() -> dict[str, Any]:
             "LP optimum": best, "value of the split P*": split_value, "its transport cost": split_cost}
 
 
+def bump_loss(centre: float = 1.0, half_width: float = 0.5) -> Callable[[np.ndarray], np.ndarray]:
+    """A tent of height 1 on [centre - half_width, centre + half_width], zero elsewhere."""
+    return lambda z: np.maximum(0.0, 1.0 - np.abs(np.asarray(z, dtype=float) - centre) / half_width)
+
+
+def best_map_value(atoms: np.ndarray, probs: np.ndarray, loss: Callable[[np.ndarray], np.ndarray], radius: float,
+                   support: np.ndarray) -> float:
+    """max E_P0 loss(T(x)) over maps T sending each atom to one point of `support` with E_P0 |T(x) - x|^2 <= r^2.
+
+    Exhaustive over all assignments (len(support) ** len(atoms) of them): meant for one to three atoms."""
+    atoms, probs, support = (np.asarray(v, dtype=float) for v in (atoms, probs, support))
+    support = np.union1d(support, atoms)
+    gains, costs = np.zeros(1), np.zeros(1)
+    for xi, pi in zip(atoms, probs):  # all assignments of the atoms seen so far, extended by atom i
+        gains = (gains[:, None] + pi * loss(support)[None, :]).ravel()
+        costs = (costs[:, None] + pi * (support - xi)[None, :] ** 2).ravel()
+    feasible = costs <= radius ** 2 + 1e-12
+    return float(gains[feasible].max())
+
+
+def w2_dual_value(atoms: np.ndarray, probs: np.ndarray, loss: Callable[[np.ndarray], np.ndarray], radius: float,
+                  support: np.ndarray) -> float:
+    """(23)-(25) as a linear program: min over lam >= 0 and u of lam r^2 + sum_i p_i u_i, u_i >= f(z) - lam |z - x_i|^2
+    for every support point z. The pointwise form of Lemma 2's duality, computed independently of the primal."""
+    atoms, probs, support = (np.asarray(v, dtype=float) for v in (atoms, probs, support))
+    support = np.union1d(support, atoms)
+    k, m = len(atoms), len(support)
+    # variables (lam, u_1..u_k); constraint rows: -lam d_ij^2 - u_i <= -f(z_j)
+    a_ub = np.zeros((k * m, k + 1))
+    a_ub[:, 0] = -((support[None, :] - atoms[:, None]) ** 2).ravel()
+    a_ub[np.arange(k * m), 1 + np.repeat(np.arange(k), m)] = -1.0
+    b_ub = -np.tile(loss(support), k)
+    res = linprog(np.concatenate([[radius ** 2], probs]), A_ub=a_ub, b_ub=b_ub,
+                  bounds=[(0, None)] + [(None, None)] * k, method="highs")
+    if not res.success:
+        raise RuntimeError(f"dual linear program failed: {res.message}")
+    return float(res.fun)
+
+
+def _lemma2_instances() -> list[tuple[np.ndarray, np.ndarray, Callable, float, str]]:
+    """The atom witness first (one atom, a tent out of reach of every map), then P0s with two atoms."""
+    rng = np.random.default_rng(7)
+    out = [(np.array([0.0]), np.array([1.0]), bump_loss(1.0, 0.5), 0.5, "P0 = delta_0, tent at 1, r = 0.5")]
+    for i in range(3):
+        atoms = np.round(rng.uniform(-1, 1, 2) / 0.1) * 0.1
+        out.append((atoms, rng.dirichlet(np.ones(2)), bump_loss(rng.uniform(0.8, 1.6), 0.5), 0.4,
+                    f"two random atoms #{i}"))
+    return out
+
+
+_LEMMA2_GRID = np.linspace(-3, 3, 61)  # step 0.1: small enough for the exhaustive map search over two atoms
+
+
+def check_lemma2_form(form: str = "coupling") -> Result:
+    """Lemma 2 repaired: the sup of E_P f over B_W2(P0, r) is the sup of E_pi f(z) over transport plans pi of P0 with
+    E_pi |z - x|^2 <= r^2 (form='coupling'); form='map' claims it is the sup over maps z = T(x), which is what the
+    printed Lemma 2 (and the first line of (26), and Theorem 5's proof) assumes. The ball's sup is computed by the
+    dual (23)-(25), the coupling form by the primal LP over plans, the map form by exhaustive search over maps."""
+    if form not in ("coupling", "map"):
+        raise ValueError(f"invalid form={form!r}: 'coupling' or 'map'")
+    worst = 0.0
+    for atoms, probs, loss, rad, label in _lemma2_instances():
+        ball = w2_dual_value(atoms, probs, loss, rad, _LEMMA2_GRID)
+        if form == "coupling":
+            value = W.worst_case_over_ball(atoms, probs, loss, rad, _LEMMA2_GRID, p=2)
+        else:
+            value = best_map_value(atoms, probs, loss, rad, _LEMMA2_GRID)
+        worst = max(worst, abs(ball - value))
+        assert abs(ball - value) < 1e-7, (f"{label}: sup over the W2 ball = {ball:.4f} but the sup over {form}s "
+                                          f"= {value:.4f}")
+    return Result("lemma2_form", "sup over B_W2(P0, r) of E_P f = sup over transport plans of P0 with cost <= r^2",
+                  "dual LP (23)-(25) vs primal LP over plans on a 61-point support; the atom witness and 3 random "
+                  "two-atom P0", {"max |gap|": worst})
+
+
+def refute_lemma2_map(radius: float = 0.5, centre: float = 1.0, half_width: float = 0.5) -> dict[str, Any]:
+    """Lemma 2 with P0 = delta_0: no maximiser over B_W2(P0, r) is the law of a map of x ~ P0.
+
+    The law of a map of x ~ delta_0 is a point mass delta_t, in the ball iff |t| <= r; the tent is 0 on
+    [-r, r] (r <= centre - half_width), so every map gets 0. A plan that moves mass r^2 / centre^2 to the tent's peak
+    costs exactly r^2 and gets r^2 / centre^2 (= 0.25 at the defaults; the dual at lam = 1 / centre^2 certifies it)."""
+    loss = bump_loss(centre, half_width)
+    atoms, probs = np.array([0.0]), np.array([1.0])
+    grid = np.linspace(-3, 3, 601)  # step 0.01, contains the peak
+    coupling = W.worst_case_over_ball(atoms, probs, loss, radius, grid, p=2)
+    dual = w2_dual_value(atoms, probs, loss, radius, grid)
+    best_map = best_map_value(atoms, probs, loss, radius, grid)
+    on_ball = np.linspace(-radius, radius, 100001)  # every map: a point t with |t| <= r (the continuum, finely)
+    best_map_continuum = float(loss(on_ball).max())
+    split = {"mass at the peak": radius ** 2 / centre ** 2, "cost": radius ** 2}
+    assert abs(coupling - dual) < 1e-9 and coupling > best_map_continuum + 0.1 and best_map <= best_map_continuum
+    return {"counterexample": f"P0 = delta_0, f = tent of height 1 on [{centre - half_width:g}, {centre + half_width:g}], "
+                              f"W2 radius r = {radius:g}: every map gives a point mass within r, where f = 0; the plan "
+                              f"(1 - {split['mass at the peak']:g}) delta_0 + {split['mass at the peak']:g} "
+                              f"delta_{centre:g} costs r^2 and gets {split['mass at the peak']:g}",
+            "sup over plans (LP)": coupling, "dual (23)": dual, "best map (grid)": best_map,
+            "best map (|t| <= r)": best_map_continuum}
+
+
 def check_step27(coupling: str = "optimal", trials: int = 60, seed: int = 0) -> Result:
     """(27): (r/eps) P(|T - x| > r/eps) <= E|T(x) - x| <= (E|T(x) - x|^2)^(1/2) = W2(P0, P*) when (x, T(x)) is an
     optimal coupling; `coupling` = 'any' claims it for any T with T(x) ~ P*, 'equal' claims E|T - x| = W2."""
@@ -991,6 +1093,7 @@ CHECKS: dict[str, Callable[..., Result]] = {
     "covering_scale_invariance": check_covering_scale_invariance, "caratheodory_cover": check_caratheodory_cover,
     "cell_diameter": check_cell_diameter, "step21": check_step21, "inclusion_21a": check_inclusion_21a, "bhc_solution": check_bhc_solution,
     "bhc_tail": check_bhc_tail, "observations": check_observations, "lemma2_duality": check_lemma2_duality,
+    "lemma2_form": check_lemma2_form,
     "step27": check_step27, "step28_upper": check_step28_upper, "step28_lower": check_step28_lower,
     "w2_quadratic": check_w2_quadratic, "linear_loss": check_linear_loss, "lemma3": check_lemma3,
     "step34": check_step34, "step35_rate": check_step35_rate, "condition_37": check_condition_37,
@@ -1014,6 +1117,7 @@ MUTANTS: dict[str, list[Mutant]] = {
     "bhc_tail": [Mutant("radius without the 2^N factor", _radius_without_cells)],
     "observations": [Mutant("looser with larger r", {"r": +1}), Mutant("looser with larger n", {"n": +1})],
     "lemma2_duality": [Mutant("budget r instead of r^2", lambda rr: rr)],
+    "lemma2_form": [Mutant("sup over maps T(x) (as printed: Lemma 2)", "map")],
     "step27": [Mutant("any T with T(x) ~ P*", "any"), Mutant("E|T - x| = W2 (as printed)", "equal")],
     "step28_upper": [Mutant("Markov term dropped", lambda mm, ee: 0.0)],
     "step28_lower": [Mutant("pointwise radius r/eps with eps = 1/2 (as printed)", 2.0)],
@@ -1107,13 +1211,18 @@ def steps_theorem2():
                    "the dual of (23) is computed pointwise (same check)", check_lemma2_duality, "see (23)"),
         step_false("Lemma 2", "statement", "every maximiser P* is the law of T(x), x ~ P0",
                    "LP on P0 = delta_0 with two optimal points", refute_lemma2_any_maximiser,
-                   "yes: Theorem 2 needs only some maximiser, and the pointwise argmax map gives one"),
-        step_check(pr, "(26)", "split on T(x) in B2(x, r/eps); 0 <= f <= M", "LP (part of (28) right)",
+                   "see the next row: when P0 has atoms not even one maximiser need be the law of a map"),
+        step_false("Lemma 2", "statement (some maximiser)", "some maximiser P* is the law of T(x), x ~ P0",
+                   "LP over plans vs every map, P0 = delta_0, a tent beyond the radius", refute_lemma2_map,
+                   "yes, in coupling form: the sup over B_W2(P0, r) is the sup over transport plans pi of P0 with "
+                   "E_pi |z - x|^2 <= r^2 (`lemma2_form`); a map suffices when P0 has a density (Brenier)"),
+        step_check(pr, "(26)", "split on T(x) in B2(x, r/eps); 0 <= f <= M (read with (x, z) ~ pi, a plan of cost "
+                   "<= r^2, in place of (x, T(x)))", "LP over plans (part of (28) right)",
                    check_step28_upper, "see (28) right"),
         step_extra(pr, "(27)", "(r/eps) P(|T(x) - x| > r/eps) <= E|T(x) - x| = W2(P0, P*) <= r",
                    "1-D LP: monotone maps (optimal couplings) and a swap map",
-                   "'=' is '<=' (Jensen: mean <= root mean square) and (x, T(x)) must be an optimal (or cost <= r^2) "
-                   "coupling", check_step27, refute_step27),
+                   "'=' is '<=' (Jensen: mean <= root mean square) and (x, z) ~ pi must be a plan of cost <= r^2 "
+                   "(an optimal one: a map only when P0 has no atoms)", check_step27, refute_step27),
         step_check(pr, "(28) right", "sup_{W2 <= r} R_P <= E sup_{|d| <= r/eps} f + M eps",
                    "LP over the W2 ball vs the pointwise worst case", check_step28_upper, _ev("*")),
         step_false(pr, "(28) left", "E sup_{|d| <= r/eps} f <= sup_{W2 <= r} R_P", "LP, one atom, eps = 1/2",
@@ -1179,7 +1288,10 @@ def errata_evidence() -> dict[str, Any]:
     s27, s18 = refute_step27(), refute_step18()
     ind, cond = refute_induction_printed(), refute_condition_37()
     rad = refute_corollary1_radius()
-    return {"yi_e3_mean_opt": s27["E|T-x| (monotone T)"], "yi_e3_w2_opt": s27["W2 (monotone T)"],
+    l2 = refute_lemma2_map()
+    return {"yi_e11_plans": l2["sup over plans (LP)"], "yi_e11_map": l2["best map (|t| <= r)"],
+            "yi_e11_dual": l2["dual (23)"],
+            "yi_e3_mean_opt": s27["E|T-x| (monotone T)"], "yi_e3_w2_opt": s27["W2 (monotone T)"],
             "yi_e3_mean_swap": s27["E|T-x| (swap)"], "yi_e3_w2_swap": s27["W2 (swap)"],
             "yi_e18_winf": s18["W_inf(P0, T#P0)"], "yi_e18_mean": s18["E|x - T(x)|"],
             "yi_e4_ratio": cond["max error / allowance over 300 random constant sets"],

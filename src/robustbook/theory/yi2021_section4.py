@@ -14,9 +14,13 @@ Each check below tests one step on exact objects: sympy for algebra, small linea
 distributions where the step is an inequality between measures (the LP computes the worst case over all
 measures / functions on a finite support, so a false inequality is found, not sampled). Each check takes
 the claim as arguments, and `MUTANTS` lists wrong claims (a constant changed, a term dropped, an inequality
-reversed) that it must reject. No printed step is wrong, but two are loose: for a loss >= 0 the factor 2 in front of TV in (52)-(53) can
-be 1 (`tightest_constants`), and in Theorem 5 the enlarged radius r0 alone already carries the transfer:
-with r0^2 >= D^2 TV + r^2 the conclusion holds without the 2 M TV term (`theorem5_without_tv_term`).
+reversed) that it must reject. One printed step of Theorem 5's proof is wrong: it takes from Lemma 2 a map T with
+T(x) ~ P* for x ~ P0 and applies the same T to Q0; when P0 has atoms no worst case need be the law of a map
+(`refute_theorem5_map`, the yi2021 Lemma 2 witness). Theorem 5 survives with a transport plan in place of T: its
+kernel carried to Q0 satisfies (55) and the risk step (`theorem5_transplant`). Two steps are loose: for a loss >= 0
+the factor 2 in front of TV in (52)-(53) can be 1 (`tightest_constants`), and in Theorem 5 the enlarged radius r0
+alone already carries the transfer: with r0^2 >= D^2 TV + r^2 the conclusion holds without the 2 M TV term
+(`theorem5_without_tv_term`).
 
 Only numpy, scipy and sympy are used here.
 """
@@ -266,6 +270,77 @@ def check_theorem5_without_tv_term(tv_factor: float = 1.0, **kw: Any) -> dict[st
     return {**rec, "check": "theorem5_without_tv_term"}
 
 
+def w2_plan(p: np.ndarray, xs: np.ndarray, ys: np.ndarray, f: np.ndarray, r: float) -> tuple[float, np.ndarray]:
+    """The worst case over the W_2 ball around sum p_i delta_{x_i} and an optimal transport plan pi(i, j) reaching it."""
+    k, m = len(xs), len(ys)
+    cost = ((xs[:, None] - ys[None, :]) ** 2).ravel()
+    res = linprog(-np.tile(f, k), A_ub=cost[None, :], b_ub=[r * r], A_eq=np.kron(np.eye(k), np.ones(m)), b_eq=p,
+                  bounds=[(0, None)] * (k * m), method="highs")
+    assert res.status == 0, res.message
+    return -float(res.fun), np.clip(res.x.reshape(k, m), 0, None)
+
+
+def _transplant_instances(trials: int, seed: int):
+    """The atom witness of Lemma 2 (P0 = delta_0, a tent out of every map's reach), the structured worst case and
+    random pairs; every P0 here has atoms, as every empirical distribution does."""
+    ys = np.round(np.linspace(-1, 2, 31), 10)
+    tent = np.maximum(0.0, 1 - np.abs(ys - 1.0) / 0.5)
+    p, q = (ys == 0).astype(float), 0.5 * (ys == 0) + 0.5 * (ys == -1)
+    out = [(ys, tent, p, q, 0.5, "witness: P0 = delta_0, Q0 = (delta_0 + delta_-1)/2, tent at 1, r = 0.5")]
+    for t in (0.1, 0.5):
+        out.append((*structured_instance(t), 0.05, f"structured, TV = {t}"))
+    rng = np.random.default_rng(seed)
+    for i in range(trials):
+        ys_ = np.sort(rng.uniform(0, 1, 8))
+        p_, q_ = _instance(rng, 8, disjoint=0.5 if i % 2 else 0.0)
+        out.append((ys_, rng.uniform(0, 1, 8), p_, q_, rng.uniform(0.02, 0.2), f"random #{i}"))
+    return out
+
+
+def check_theorem5_transplant(form: str = "plan", trials: int = 10, seed: int = 1) -> dict[str, Any]:
+    """Theorem 5's proof, (55) and the step after it, with P0's worst case carried over to Q0.
+
+    form='plan' (the repair): take an optimal plan pi of P0's W_2 worst case, its kernel K(. | z) (K(. | z) = delta_z
+    where P0 has no mass) and Q* = K applied to Q0; then E_Q0 int |z - y|^2 K(dy | z) <= 2 D^2 TV + r^2 (55) and
+    R_P* <= R_Q* + 2 M TV, so the conclusion follows. form='map' is the printed route: Lemma 2 gives a map T with
+    T#P0 = P*, so the sup over P0's ball must equal the best value over maps (checked where P0 has <= 2 atoms)."""
+    if form not in ("plan", "map"):
+        raise ValueError(f"invalid form={form!r}: 'plan' or 'map'")
+    from .yi2021 import best_map_value
+
+    worst_cost = worst_risk = -np.inf
+    for ys, f, p, q, r, label in _transplant_instances(trials, seed):
+        d = float(ys.max() - ys.min())
+        t = tv(p, q)
+        sup_p, plan = w2_plan(p, ys, ys, f, r)
+        if form == "map":
+            if (p > 0).sum() <= 2:
+                on = p > 0
+                best = best_map_value(ys[on], p[on], lambda z: np.interp(z, ys, f), r, ys)
+                assert abs(best - sup_p) < 1e-7, (f"{label}: Lemma 2's map gives {best:.4f} < sup over P0's W2 ball "
+                                                  f"{sup_p:.4f}: no map pushes P0 to a worst case")
+            continue
+        kernel = np.where(p[:, None] > 1e-15, plan / np.maximum(p, 1e-300)[:, None], np.eye(len(ys)))
+        q_star = q @ kernel
+        cost_q = float(q @ (kernel * (ys[:, None] - ys[None, :]) ** 2).sum(1))
+        r_q = float(q_star @ f)
+        worst_cost = max(worst_cost, cost_q - (2 * d * d * t + r * r))
+        worst_risk = max(worst_risk, sup_p - r_q - 2 * t)
+        assert cost_q <= 2 * d * d * t + r * r + TOL, f"{label}: (55) fails for the plan: {cost_q:.4f}"
+        assert sup_p <= r_q + 2 * t + TOL, f"{label}: R_P* = {sup_p:.4f} > R_Q* + 2 M TV = {r_q + 2 * t:.4f}"
+    return _record("theorem5_transplant", f"Theorem 5's proof with P0's worst case carried to Q0 by a {form}",
+                   "LP plan of P0's W_2 worst case, its kernel applied to Q0: the atom witness, 2 structured, "
+                   f"{trials} random pairs", f"largest (55) excess {worst_cost:.3g}, largest R_P* - R_Q* - 2 M TV "
+                   f"{worst_risk:.3g}", worst_risk_excess=float(worst_risk))
+
+
+def refute_theorem5_map() -> dict[str, Any]:
+    """B.2 opens with "by Lemma 2 there is a map T with T(x) ~ P*": with P0 = delta_0 no worst case is such a law."""
+    from .yi2021 import refute_lemma2_map
+
+    return refute_lemma2_map()
+
+
 def tv_lower_bound(accuracy: float) -> float:
     """A lower bound on TV from a classifier telling P from Q on balanced held-out data: 2 acc - 1 (>= 0)."""
     return max(0.0, 2.0 * accuracy - 1.0)
@@ -313,6 +388,7 @@ CHECKS: dict[str, Callable[..., dict[str, Any]]] = {
     "w2_radius": check_w2_radius,
     "theorem5": check_theorem5,
     "theorem5_without_tv_term": check_theorem5_without_tv_term,
+    "theorem5_transplant": check_theorem5_transplant,
     "two_sample_bound": check_two_sample_bound,
 }
 
@@ -330,6 +406,7 @@ MUTANTS: dict[str, list[tuple[str, dict[str, Any]]]] = {
                   ("D^2 TV / 2 + r^2", {"r0_squared": lambda d2, tv_, r2: 0.5 * d2 * tv_ + r2})],
     "theorem5": [("no transfer at all: r0 = r and no TV term", {"constant": 0.0, "tv_factor": 0.0})],
     "theorem5_without_tv_term": [("radius too small: r0^2 = D^2 TV / 4 + r^2", {"tv_factor": 0.25})],
+    "theorem5_transplant": [("a map T with T#P0 = P* (as printed, via Lemma 2)", {"form": "map"})],
     "two_sample_bound": [("TV >= 2 (2 acc - 1)", {"factor": 2.0})],
 }
 
