@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from robustbook import course, exercises
+from robustbook import exercises
+from robustbook.bookbuild import course
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = course.toc_chapters(ROOT)

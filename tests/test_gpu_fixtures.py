@@ -1,7 +1,7 @@
 """The gpu profile, proven before a GPU minute is spent: every toc notebook executes at `--profile gpu` on the
 CPU in fixture mode (ROBUSTBOOK_FIXTURES=1): the data readers find small files in the official on-disk
 formats (`robustbook.fixtures`), pretrained backbones are randomly initialised, and epochs, attack
-steps, Monte Carlo samples, grids and image sides are capped (`robustbook.config.FIXTURE_CAPS`).
+steps, Monte Carlo samples, grids and image sides are capped (`robustbook.runtime.FIXTURE_CAPS`).
 
 What it proves: every gpu code path (readers, model construction, the training loop without mixed
 precision, attacks, certification, tables, verdicts, plots) runs end to end and the notebooks agree with
@@ -46,8 +46,8 @@ def test_the_two_files_cover_the_toc_once():
 
 
 def test_fixture_files_are_read_by_the_official_readers(tmp_path, monkeypatch):
-    from robustbook import config, data
-    from robustbook.data import corruption_sets, domainbed, fixtures
+    from robustbook import data, fixtures, runtime, session
+    from robustbook.data import corruption_sets, domainbed
 
     # the ResNet-50 and transformer checkpoints are tested on their own below (they cost seconds to write)
     monkeypatch.setattr(fixtures, "write_salman", lambda *a, **k: None)
@@ -68,15 +68,15 @@ def test_fixture_files_are_read_by_the_official_readers(tmp_path, monkeypatch):
     monkeypatch.setenv("ROBUSTBOOK_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("ROBUSTBOOK_FIXTURE_ROOT", "")  # not entered yet in this process (restored after)
     monkeypatch.setenv("ROBUSTBOOK_DATA", os.environ.get("ROBUSTBOOK_DATA", ""))
-    cfg = config.setup(profile="gpu", device="cpu")
+    cfg = session.setup(profile="gpu", device="cpu")
     assert cfg.epochs == 1 and cfg.attack_steps == 2 and cfg.dataset == "cifar10"
     assert os.environ["ROBUSTBOOK_DATA"] == str(tmp_path / "cache" / "fixtures" / "data")
     assert len(data.cifar("cifar10", "test")) == 6
-    assert config.setup(profile="gpu", device="cpu", n_search=200, eval_steps=20, eps=0.5).extra == {
-        "n_search": config.FIXTURE_CAPS["points"], "eval_steps": 2, "eps": 0.5}
-    assert config.fixture_cap(200, "epochs") == 1 and config.fixture_cap((1, 2, 3), "grid") == (1, 2)
+    assert session.setup(profile="gpu", device="cpu", n_search=200, eval_steps=20, eps=0.5).extra == {
+        "n_search": runtime.FIXTURE_CAPS["points"], "eval_steps": 2, "eps": 0.5}
+    assert runtime.fixture_cap(200, "epochs") == 1 and runtime.fixture_cap((1, 2, 3), "grid") == (1, 2)
     monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "0")
-    assert config.fixture_cap(200, "epochs") == 200 and config.setup(profile="gpu", device="cpu").epochs == 200
+    assert runtime.fixture_cap(200, "epochs") == 200 and session.setup(profile="gpu", device="cpu").epochs == 200
 
 
 def test_fixture_names_are_the_drivers_names():
@@ -95,7 +95,7 @@ def test_fixture_names_are_the_drivers_names():
 
 def test_fixture_caps_of_the_drivers_leave_real_runs_alone(monkeypatch):
     """AutoAttack, Square and the bai2024 / NLU counts are capped in fixture mode, and only there."""
-    from robustbook import config
+    from robustbook import runtime, session
     from robustbook.experiments import bai2024, evaluation
     from robustbook.experiments.yi2021 import nlu
 
@@ -107,7 +107,7 @@ def test_fixture_caps_of_the_drivers_leave_real_runs_alone(monkeypatch):
     assert (s.aa_steps, s.pgd_steps, s.strong_steps, s.square_queries, s.blackbox_queries) == (2,) * 5
     assert evaluation.fixture_suites(evaluation.CHAPTER_SUITES["gpu"]) == s
     b = bai2024.settings("gpu")
-    assert (b.attack_steps, b.ft_epochs, b.upsilon_draws) == (2, 1, config.FIXTURE_CAPS["points"])
+    assert (b.attack_steps, b.ft_epochs, b.upsilon_draws) == (2, 1, runtime.FIXTURE_CAPS["points"])
     assert bai2024.settings("cpu").ft_epochs == 1 and bai2024.SETTINGS["cpu"].ft_epochs == 3
     assert nlu.nlu_settings("gpu").epochs == 1
 

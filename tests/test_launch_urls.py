@@ -12,8 +12,8 @@ import yaml
 
 from robustbook import __version__
 from robustbook.bookbuild.notebooks import toc_notebooks
-from robustbook.bookbuild.publish import (COLAB_TAG, PROFILE_TAG, add_colab_cell, install_requirement, mark_profile,
-                                published_notebooks, repository)
+from robustbook.bookbuild.execute import PROFILE_TAG, mark_profile
+from robustbook.bookbuild.publish import COLAB_TAG, add_colab_cell, install_requirement, published_notebooks, repository
 
 from _smoke_book import ROOT, smoke_html
 

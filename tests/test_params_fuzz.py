@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from robustbook import params, cli
-from robustbook.bookbuild import execute, notebooks
+from robustbook.bookbuild import execute, notebooks, schedule
 from robustbook.session import setup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +41,7 @@ def no_kernel(monkeypatch):
         raise AssertionError("a kernel was about to start")
 
     monkeypatch.setattr(papermill, "execute_notebook", refuse)
-    monkeypatch.setattr(build, "build", refuse)
+    monkeypatch.setattr(schedule, "build", refuse)
     monkeypatch.chdir(ROOT)
 
 

@@ -112,6 +112,7 @@ Nothing to do.
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """A sub-book: one executed page, every theorem box of the book, the notation page; built with the real config."""
+    from robustbook.bookbuild import execute
 
     book = tmp_path_factory.mktemp("subbook")
     (book / "book").mkdir()

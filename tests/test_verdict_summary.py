@@ -138,8 +138,8 @@ def test_build_runs_the_summary_after_every_other_notebook(book, monkeypatch, ex
         stages.append([t.source.name for t in tasks])
         return [schedule.Outcome(t.source, "ran", 0.1) for t in tasks]
 
-    monkeypatch.setattr(build, "run_pool", fake_run)
-    monkeypatch.setattr(build, "run_submitit", fake_run)
+    monkeypatch.setattr(schedule, "run_pool", fake_run)
+    monkeypatch.setattr(schedule, "run_submitit", fake_run)
     srcs = [book / "notebooks/reference/verdicts.md", book / "notebooks/p/a.md", book / "notebooks/p/b.md"]
     tasks = [schedule.Task(s, s.with_suffix(".ipynb"), {"profile": "smoke"}, book, force=True) for s in srcs]
     status, outcomes = schedule.build(tasks, jobs=2, executor=executor, out=lambda line: None)
@@ -155,7 +155,7 @@ def test_an_interrupted_build_leaves_the_summary_for_next_time(book, monkeypatch
         stages.append([t.source.name for t in tasks])
         raise schedule.BuildInterrupted(2, [schedule.Outcome(t.source, "interrupted") for t in tasks])
 
-    monkeypatch.setattr(build, "run_pool", stopped)
+    monkeypatch.setattr(schedule, "run_pool", stopped)
     srcs = [book / "notebooks/p/a.md", book / "notebooks/reference/verdicts.md"]
     tasks = [schedule.Task(s, s.with_suffix(".ipynb"), {"profile": "smoke"}, book, force=True) for s in srcs]
     status, outcomes = schedule.build(tasks, jobs=1, out=lambda line: None)

@@ -7,6 +7,7 @@ import torch
 
 from robustbook import data
 from robustbook.models import build
+from robustbook import zoo
 from robustbook.train import TrainConfig, fit
 
 TINY = TrainConfig(epochs=1, batch_size=32, lr=0.02)
@@ -34,7 +35,10 @@ def test_every_objective_trains_and_lowers_the_loss(objective):
 
 
 def test_train_config_validation():
-    for bad, match in [(dict(objective="mixup"), "objective"), (dict(norm="l1"), "norm"),
+    # the objective's name is resolved where it runs: a recipe refuses an unknown one at once
+    with pytest.raises(ValueError, match="objective"):
+        zoo.Recipe(arch="smallcnn", train=TrainConfig(objective="mixup"))
+    for bad, match in [(dict(norm="l1"), "norm"),
                        (dict(schedule="step"), "schedule"), (dict(epochs=0), "epochs"), (dict(eps=-1.0), "eps"),
                        (dict(optimizer="rmsprop"), "optimizer")]:
         with pytest.raises(ValueError, match=match):

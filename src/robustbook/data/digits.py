@@ -19,7 +19,7 @@ def check_split(split: str) -> None:
 
 
 @lru_cache(maxsize=None)
-def _digits_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def digits_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -44,7 +44,7 @@ def digits32(split: str = "train", channels: int = 1, labels: tuple[int, ...] | 
     check_split(split)
     if channels not in (1, 3):
         raise ValueError(f"invalid channels={channels!r}: choose 1 or 3")
-    xtr, xte, ytr, yte = _digits_arrays()
+    xtr, xte, ytr, yte = digits_arrays()
     x, y = (xtr, ytr) if split == "train" else (xte, yte)
     xt = upsample(torch.from_numpy(x)[:, None]).repeat(1, channels, 1, 1)
     yt = torch.from_numpy(y)
@@ -82,7 +82,7 @@ def rotated_digits(angles: tuple[int, ...] = ROTATIONS, channels: int = 1,
                    seed: int = 0) -> dict[int, TensorDataset]:
     """Rotated-digits domains after DomainBed's RotatedMNIST: all 1,797 digits shuffled once, cut into
     disjoint equal shares, one per angle, each share rotated by its angle. Returns {angle: dataset}."""
-    xtr, xte, ytr, yte = _digits_arrays()
+    xtr, xte, ytr, yte = digits_arrays()
     x = torch.from_numpy(np.concatenate([xtr, xte]))[:, None]
     y = torch.from_numpy(np.concatenate([ytr, yte]))
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))

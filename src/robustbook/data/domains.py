@@ -69,9 +69,9 @@ def photo_digits(seed: int = 0) -> dict[str, Dataset]:
     from torch.utils.data import TensorDataset
 
     from .composite import PHOTOS, SIZE, blend, photographs
-    from .images import _digits_arrays, upsample
+    from .digits import digits_arrays, upsample
 
-    xtr, xte, ytr, yte = _digits_arrays()
+    xtr, xte, ytr, yte = digits_arrays()
     x = upsample(torch.from_numpy(np.concatenate([xtr, xte]))[:, None])
     y = torch.from_numpy(np.concatenate([ytr, yte]))
     gen = torch.Generator().manual_seed(seed)

@@ -1,6 +1,6 @@
 """The experiments of the foundations chapters (threat models; common corruptions): per-profile settings and
 the zoo recipes of their standard and PGD-trained models. The base budget (data set, architecture, epochs,
-batch size, lr, sizes) is the profile's (`robustbook.config.PROFILES`); what is specific to a chapter is here.
+batch size, lr, sizes) is the profile's (`robustbook.profiles.PROFILES`); what is specific to a chapter is here.
 """
 from __future__ import annotations
 
