@@ -27,9 +27,10 @@ class DataUnavailableError(RuntimeError):
 
 
 def data_root() -> Path:
-    """Where online data sets live: $ROBUSTBOOK_DATA, else ~/.cache/robustbook/data."""
-    root = os.environ.get("ROBUSTBOOK_DATA") or Path.home() / ".cache" / "robustbook" / "data"
-    return Path(root)
+    """Where online data sets live: $ROBUSTBOOK_DATA, else ~/.cache/robustbook/data (robustbook.paths)."""
+    from ..paths import data_root as root
+
+    return root()
 
 
 def sha256sum(path: str | Path, chunk: int = 1 << 20) -> str:
