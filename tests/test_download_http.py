@@ -6,7 +6,6 @@ import hashlib
 import http.server
 import importlib
 import threading
-from pathlib import Path
 
 import pytest
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import math
 import warnings
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
