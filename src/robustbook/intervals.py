@@ -50,9 +50,10 @@ def bootstrap_interval(values: Sequence[float] | np.ndarray, statistic: Callable
 
 
 def two_sample_interval(a: np.ndarray, b: np.ndarray, statistic: Callable[[np.ndarray, np.ndarray], float],
-                        n_boot: int = 1000, level: float = LEVEL, seed: int = 0) -> tuple[float, float, float]:
+                        n_boot: int = 1000, seed: int = 0, level: float = LEVEL) -> tuple[float, float, float]:
     """(statistic(a, b), low, high): percentile bootstrap resampling the points (last axis) of `a` and of `b`
-    independently (e.g. source and target test points); the interval always contains the estimate."""
+    independently (e.g. source and target test points); the interval always contains the estimate.
+    The argument order is alhamoud2023's own `two_sample_interval(a, b, statistic, n_boot, seed)`."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape[-1] < 2 or b.shape[-1] < 2:
         raise ValueError("a bootstrap needs at least 2 points on each side")
