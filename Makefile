@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PROFILE ?= cpu
 JOBS ?= 1
 
-.PHONY: book test venv bench clean
+.PHONY: book test venv bench clean pdf
 
 venv: $(STAMP)
 
@@ -26,6 +26,12 @@ test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  echo "note: no Chromium, so tests/test_browser.py is skipped; install it: sudo apt-get install -y chromium"
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+# The whole book as one PDF: the executed notebooks of `make book`, jupyter-book's single-page HTML, printed by
+# headless Chromium once MathJax has typeset it (robustbook.pdf refuses a PDF with raw TeX left in it).
+pdf: book
+	$(BIN)/jupyter-book build . --builder singlehtml
+	$(BIN)/python -m robustbook.pdf _build/singlehtml/index.html _build/pdf/robustbook.pdf
 
 bench:
 	$(MAKE) venv EXTRAS=book,test,dev

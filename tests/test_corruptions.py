@@ -3,6 +3,7 @@ reference generator calls, CorruptedDataset, corruption_table, and the official-
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import tarfile
 
@@ -433,7 +434,7 @@ def test_official_corruption_table_on_fixture(tmp_path):
 def test_generated_frost_changes_natural_patches_as_much_as_the_photographs():
     # runs where the `imagecorruptions` data files are installed (the dev extra): the generated textures
     # must change natural 32 px patches within 5% as much as the reference photographs, at every severity
-    if C._package_dir("imagecorruptions") is None:
+    if importlib.util.find_spec("imagecorruptions") is None:
         pytest.skip("imagecorruptions (dev extra) not installed: no reference photographs to compare with")
     from sklearn.datasets import load_sample_images
 

