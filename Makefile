@@ -28,10 +28,10 @@ test: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 # The whole book as one PDF: the executed notebooks of `make book`, jupyter-book's single-page HTML, printed by
-# headless Chromium once MathJax has typeset it (robustbook.pdf refuses a PDF with raw TeX left in it).
+# headless Chromium once MathJax has typeset it (robustbook.bookbuild.pdf refuses a PDF with raw TeX left in it).
 pdf: book
 	$(BIN)/jupyter-book build . --builder singlehtml
-	$(BIN)/python -m robustbook.pdf _build/singlehtml/index.html _build/pdf/robustbook.pdf
+	$(BIN)/python -m robustbook.bookbuild.pdf _build/singlehtml/index.html _build/pdf/robustbook.bookbuild.pdf
 
 bench:
 	$(MAKE) venv EXTRAS=book,test,dev

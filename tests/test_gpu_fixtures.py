@@ -83,11 +83,12 @@ def test_fixture_names_are_the_drivers_names():
     """The checkpoints fixture mode writes are the ones the gpu chapters load, by the same names."""
     from robustbook import fixtures
     from robustbook.experiments import bai2024
-    from robustbook.experiments.yi2021 import nlu, pretraining
+    from robustbook.experiments.yi2021 import nlu
+    from robustbook.models.pretrained import ROBUST_CHECKPOINTS
     from robustbook.models.text import PAPER_MODELS
 
     assert set(fixtures.ROBUSTBENCH_NAMES) == set(bai2024.GPU_NETWORKS.values())
-    assert set(fixtures.SALMAN_FILES) == set(pretraining.ROBUST_CHECKPOINTS.values())
+    assert set(fixtures.SALMAN_FILES) == set(ROBUST_CHECKPOINTS.values())
     assert set(fixtures.HF_MODELS) == set(PAPER_MODELS.values())
     assert {d for d in nlu.NLU_SETTINGS["gpu"].train_domains + nlu.NLU_SETTINGS["gpu"].test_domains} <= {
         "sst2", "imdb"}
@@ -95,7 +96,7 @@ def test_fixture_names_are_the_drivers_names():
 
 def test_fixture_caps_of_the_drivers_leave_real_runs_alone(monkeypatch):
     """AutoAttack, Square and the bai2024 / NLU counts are capped in fixture mode, and only there."""
-    from robustbook import runtime, session
+    from robustbook import runtime
     from robustbook.experiments import bai2024, evaluation
     from robustbook.experiments.yi2021 import nlu
 
@@ -116,9 +117,10 @@ def test_fixture_checkpoints_are_read_by_the_gpu_loaders(tmp_path, monkeypatch):
     """RobustBench, Salman et al. and Hugging Face fixtures go through the loaders the gpu chapters call."""
     import torch
 
-    from robustbook import fixtures, text
+    from robustbook import fixtures
+    from robustbook.data import text
     from robustbook.experiments import bai2024
-    from robustbook.experiments.yi2021 import pretraining
+    from robustbook.models.pretrained import robust_resnet50
     from robustbook.models.pretrained import robustbench_fixture_net
 
     root = tmp_path / "data"
@@ -136,7 +138,7 @@ def test_fixture_checkpoints_are_read_by_the_gpu_loaders(tmp_path, monkeypatch):
     monkeypatch.setenv("ROBUSTBOOK_DATA", str(root))
     ckpt = torch.load(root / "robust_imagenet" / fixtures.SALMAN_FILES[1], weights_only=True)
     assert set(ckpt) == {"model", "epoch"} and any(k.startswith("module.attacker.") for k in ckpt["model"])
-    net = pretraining.imagenet_resnet50("Adv-l2", 10, seed=0)  # loads the 'module.model.*' weights strictly
+    net = robust_resnet50(3, 10, fixtures.SALMAN_FILES[1])  # loads the 'module.model.*' weights strictly
     conv = net.model.model.conv1.weight
     assert conv.dtype == torch.float32 and torch.equal(conv.half(), ckpt["model"]["module.model.conv1.weight"])
     fixtures.write_text_tasks(root)

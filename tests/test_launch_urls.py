@@ -82,7 +82,7 @@ def test_launch_url_parser_rejects_unpublished_paths():
     """The check can fail: a page outside the published set or another branch is caught."""
     published = {p.relative_to(ROOT).as_posix() for p in published_notebooks(ROOT)}
     _, branch = repository(ROOT)
-    org_repo, ref, path = _target(f"https://colab.research.google.com/github/a/b/blob/main/book/preface.ipynb")
+    org_repo, ref, path = _target("https://colab.research.google.com/github/a/b/blob/main/book/preface.ipynb")
     assert path not in published and ref != branch
     _, _, path = _target(f"https://mybinder.org/v2/gh/a/b/{branch}?urlpath=tree/notebooks/yi2021/table1.ipynb")
     assert path in published

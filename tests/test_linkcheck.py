@@ -1,7 +1,7 @@
 """The internal link check of the built site: good links pass, each kind of broken link is named."""
 from __future__ import annotations
 
-from robustbook.linkcheck import broken_links, main
+from robustbook.bookbuild.linkcheck import broken_links, main
 
 
 def _site(tmp_path, extra: str = "") -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from robustbook.pdf import find_chromium, pdf_text, print_pdf, untypeset
+from robustbook.bookbuild.pdf import find_chromium, pdf_text, print_pdf, untypeset
 
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title>{script}</head><body>
 <p>The margin is $$\\frac{{\\|w\\|_2}}{{\\gamma}} \\le \\sqrt{{n}}$$ and inline \\(x \\in \\mathbb{{R}}^d\\).</p>

@@ -178,7 +178,7 @@ def test_the_rules_catch_a_broken_workflow():
 
 def test_book_workflow_checks_links_and_publishes_the_notebooks_zip():
     runs = "\n".join(_run_lines(_load("book.yml")))
-    assert "python -m robustbook.linkcheck _build/html" in runs
+    assert "python -m robustbook.bookbuild.linkcheck _build/html" in runs
     assert "_build/html/robustbook-notebooks.zip" in runs
 
 

@@ -84,12 +84,12 @@ def test_gpu_profile_fails_clearly_offline(tmp_path, monkeypatch):
 def test_robustness_checkpoint_keys_map_to_torchvision():
     import torch
 
-    from robustbook.experiments.yi2021 import pretraining
+    from robustbook.models.pretrained import Resized, robustness_state_dict
 
     ckpt = {"model": {"module.normalizer.new_mean": torch.zeros(3), "module.model.fc.weight": torch.ones(2, 2),
                       "module.attacker.model.fc.weight": torch.zeros(2, 2)}, "epoch": 90}
-    assert list(pretraining.robustness_state_dict(ckpt)) == ["fc.weight"]
+    assert list(robustness_state_dict(ckpt)) == ["fc.weight"]
     with pytest.raises(ValueError):
-        pretraining.robustness_state_dict({"model": {"fc.weight": torch.ones(1)}})
+        robustness_state_dict({"model": {"fc.weight": torch.ones(1)}})
     x = torch.rand(2, 3, 32, 32)
-    assert pretraining.Resized(torch.nn.Identity(), 56)(x).shape == (2, 3, 56, 56)
+    assert Resized(torch.nn.Identity(), 56)(x).shape == (2, 3, 56, 56)

@@ -16,20 +16,20 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 def cache_root() -> Path:
-    """Where caches live (zoo, durations, fixtures): $ROBUSTBOOK_CACHE, else the user cache folder
-    (XDG_CACHE_HOME/robustbook, ~/.cache/robustbook on Linux)."""
-    env = os.environ.get("ROBUSTBOOK_CACHE")
-    if env:
-        return Path(env)
-    import platformdirs
+    """The cache root (zoo, durations, fixtures): $ROBUSTBOOK_CACHE, else the platform's user cache folder
+    (`$XDG_CACHE_HOME/robustbook`, by default ~/.cache/robustbook on Linux)."""
+    from platformdirs import user_cache_path
 
-    return platformdirs.user_cache_path("robustbook")
+    env = os.environ.get("ROBUSTBOOK_CACHE")
+    return Path(env) if env else user_cache_path("robustbook", appauthor=False)
 
 
 def data_root() -> Path:
-    """Where online data sets live: $ROBUSTBOOK_DATA, else <cache root>/data."""
+    """Where online data sets live: $ROBUSTBOOK_DATA, else <user cache folder>/data (not $ROBUSTBOOK_CACHE)."""
+    from platformdirs import user_cache_path
+
     env = os.environ.get("ROBUSTBOOK_DATA")
-    return Path(env) if env else cache_root() / "data"
+    return Path(env) if env else user_cache_path("robustbook", appauthor=False) / "data"
 
 
 def fail(name: str, value: Any, valid: str) -> None:

@@ -3,8 +3,17 @@ the one way in.
 
 A `Recipe` says everything that makes a model: architecture (and its options), data set (and subset,
 channels, a held-out domain), training config, seed, and the few extras some chapters need (model selection
-on held-out source domains, spectral-norm clipping, a linear probe on a frozen base recipe). Its key is
-exactly what decides the trained weights (`components`):
+on held-out source domains, spectral-norm clipping, a linear probe on a frozen base recipe, fine-tuning from
+another recipe's model). Three kinds share it, told apart by their fields:
+
+- an image classifier trained by a registered objective (`train` a `TrainConfig`); its architecture may load a
+  released checkpoint (`arch="robust_resnet50"`, the checkpoint a builder option), and `init` fine-tunes it
+  from another recipe's trained model (every layer but the classifier head);
+- a linear probe (`base`): a new head fit on a frozen recipe's model;
+- a text classifier (`train` a `robustbook.train.text.TextTrainConfig`, `arch` the encoder's name, `dataset`
+  `"text:<domain or task>"`): a pre-trained transformer fine-tuned on text.
+
+Its key is exactly what decides the trained weights (`components`):
 
 - the recipe fields that are read: the loop's fields of `TrainConfig` plus those its objective declared when
   it was registered (`robustbook.train.registry`), so a field the objective ignores changes nothing;
@@ -26,7 +35,7 @@ import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 from filelock import FileLock
@@ -43,6 +52,8 @@ from .train.registry import registered
 LOOP_FIELDS = ("objective", "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule")
 SCHEDULE_FIELDS = {"multistep": ("milestones", "gamma")}
 SELECTIONS = ("last", "source_val")
+TEXT_PREFIX = "text:"  # the data set of a text recipe: text:<tweet domain> (cpu) or text:<paper task> (gpu)
+HEAD = ".head."  # the classifier head of every architecture: what fine-tuning from `init` starts afresh
 
 
 def zoo_dir() -> Path:
@@ -70,14 +81,39 @@ class Recipe:
     base: "Recipe | None" = None  # a linear probe: fit a new head on this recipe's frozen model
     head_weight_decay: float = 0.0  # the probe's L2 penalty
     head_steps: int = 200  # the probe's L-BFGS iterations
+    init: "Recipe | None" = None  # fine-tuning: start every layer but the head from this recipe's model
 
     def __post_init__(self) -> None:
         if self.selection not in SELECTIONS:
             raise ValueError(f"invalid selection={self.selection!r}: choose one of {', '.join(SELECTIONS)}")
         if self.selection == "source_val" and self.holdout_domain is None:
             raise ValueError("selection='source_val' needs holdout_domain (the held-out sources select)")
+        if self.is_text:
+            from .models.text import model_dir
+
+            if not self.dataset.startswith(TEXT_PREFIX):
+                raise ValueError(f"invalid dataset={self.dataset!r} for a text recipe: '{TEXT_PREFIX}<domain or task>'")
+            if self.num_classes is None:
+                raise ValueError("a text recipe needs num_classes (the labels of its task)")
+            model_dir(self.arch)  # raises on an unknown encoder
+            return
         arch_module(self.arch)  # raises on an unknown architecture
         registered(self.train.objective)  # raises on an unknown objective
+
+    @property
+    def is_text(self) -> bool:
+        """True for a text classifier (a `TextTrainConfig` recipe)."""
+        from .train.text import TextTrainConfig
+
+        return isinstance(self.train, TextTrainConfig)
+
+    @property
+    def label(self) -> str:
+        """A short display name: architecture and how it was trained."""
+        if self.base is not None:
+            return f"probe on {self.base.arch}"
+        how = self.train.method if self.is_text else self.train.objective
+        return f"{self.arch}/{how}" + (f" from {self.init.arch}/{self.init.train.objective}" if self.init else "")
 
     def replace(self, **changes: Any) -> "Recipe":
         """A copy with some fields changed."""
@@ -96,7 +132,15 @@ def _domain_split(recipe: Recipe):
 
 
 def train_set(recipe: Recipe):
-    """The training data a recipe trains on (seeded subset when train_size is set; sources for LODO)."""
+    """The training data a recipe trains on (seeded subset when train_size is set; sources for LODO; a
+    `data.text.TextSet` for a text recipe)."""
+    if recipe.is_text:
+        from .data import text
+
+        name = recipe.dataset.removeprefix(TEXT_PREFIX)
+        if name in text.DOMAINS:
+            return text.domain_split(name, "train", recipe.train_size, recipe.seed)
+        return text.paper_task(name, "train")
     if recipe.holdout_domain is not None:
         return _domain_split(recipe).train
     return images.subset(images.load(recipe.dataset, "train", recipe.channels), recipe.train_size, recipe.seed)
@@ -136,6 +180,9 @@ def code_modules(recipe: Recipe) -> dict[str, list[str]]:
     """The robustbook modules each part of a recipe runs (each part's digest covers their imports too)."""
     if recipe.base is not None:
         return {"probe": ["robustbook.train.probe"], "data loader": ["robustbook.data.images"]}
+    if recipe.is_text:
+        return {"architecture": ["robustbook.models.text"], "loop": ["robustbook.train.text"],
+                "data loader": ["robustbook.data.text"]}
     mods = {"architecture": [arch_module(recipe.arch), "robustbook.models.registry"],
             "objective": [registered(recipe.train.objective).module],
             "loop": ["robustbook.train.loop"],
@@ -149,7 +196,7 @@ def code_modules(recipe: Recipe) -> dict[str, list[str]]:
 
 def _other_objectives(recipe: Recipe) -> dict[str, set[str]]:
     """Per module, the top-level functions of the objectives this recipe does not use (left out of digests)."""
-    if recipe.base is not None:
+    if recipe.base is not None or recipe.is_text:
         return {}
     from .train.registry import REGISTRY, objective_names
     objective_names()  # every objective module registered
@@ -172,10 +219,19 @@ def components(recipe: Recipe, device: torch.device | str = "cpu") -> dict[str, 
     if recipe.base is not None:
         fields: dict[str, Any] = {"base": key(recipe.base, device), "head_weight_decay": recipe.head_weight_decay,
                                   "head_steps": recipe.head_steps, "seed": recipe.seed}
+    elif recipe.is_text:
+        from .models.text import model_dir
+
+        weights = model_dir(recipe.arch) / "model.safetensors"  # a paper encoder's files are the user's download
+        fields = {"encoder": recipe.arch, "arch_options": [list(kv) for kv in recipe.arch_options],
+                  "num_classes": recipe.num_classes, "seed": recipe.seed, "train": recipe.train.spec(),
+                  "weights bytes": weights.stat().st_size if weights.exists() else None}
     else:
         fields = {"arch": recipe.arch, "arch_options": [list(kv) for kv in recipe.arch_options],
                   "normalize": _normalize(recipe), "num_classes": recipe.num_classes, "seed": recipe.seed,
                   "selection": recipe.selection, "clip": recipe.clip, "train": read_fields(recipe.train)}
+        if recipe.init is not None:
+            fields["init"] = key(recipe.init, device)
     out = {"recipe": fields, "data": data, "torch": ".".join(torch.__version__.split("+")[0].split(".")[:2]),
            "device": device.type, "precision": _precision(device),
            "zoo": hashing.module_digest(__name__)}
@@ -219,13 +275,30 @@ def _build(recipe: Recipe, device: torch.device | str) -> nn.Module:
         from .train.probe import probe_model
         base = get_or_train(recipe.base, device, progress=False)
         return probe_model(base, _num_classes(recipe))
+    if recipe.is_text:
+        from .models.text import text_classifier
+        return text_classifier(recipe.arch, recipe.num_classes, True, recipe.seed, **dict(recipe.arch_options))
     x0, _ = train_set(recipe)[0]
     torch.manual_seed(recipe.seed)
-    return build(recipe.arch, _num_classes(recipe), x0.shape[0], _normalize(recipe), **dict(recipe.arch_options))
+    model = build(recipe.arch, _num_classes(recipe), x0.shape[0], _normalize(recipe), **dict(recipe.arch_options))
+    if recipe.init is not None:  # fine-tuning: every layer but the head from the init recipe's model
+        source = get_or_train(recipe.init, device, progress=False).state_dict()
+        missing = model.load_state_dict({k: v for k, v in source.items() if HEAD not in k}, strict=False).missing_keys
+        if any(HEAD not in k for k in missing):
+            raise ValueError(f"init recipe {recipe.init.arch} does not fit {recipe.arch}: missing {missing[:3]}")
+    return model
 
 
 def _train(model: nn.Module, recipe: Recipe, device: torch.device | str, progress: bool) -> dict | None:
     """Train `model` by `recipe`; returns the per-epoch training history as columns (None for a probe)."""
+    if recipe.is_text:
+        from .models.text import encode, load_tokenizer
+        from .train.text import finetune
+
+        data = train_set(recipe)
+        enc = encode(load_tokenizer(recipe.arch), list(data.texts), recipe.train.max_length)
+        losses = finetune(model, enc, torch.as_tensor(data.labels), recipe.train, device, recipe.seed, progress)
+        return {"step": list(range(1, len(losses) + 1)), "loss": [float(v) for v in losses]}
     if recipe.base is not None:
         from .train.probe import train_probe
         train_probe(model, train_set(recipe), _num_classes(recipe), recipe.head_weight_decay, recipe.head_steps,
@@ -295,7 +368,7 @@ def get_or_train(recipe: Recipe, device: torch.device | str = "cpu", progress: b
                 old = json.loads(manifest.read_text())
                 reasons = why_retrain(old.get("components", {}), parts) if old.get("key") != k else []
                 if reasons:
-                    print(f"zoo: retraining {recipe.arch}/{recipe.train.objective} ({k}): {'; '.join(reasons)}")
+                    print(f"zoo: retraining {recipe.label} ({k}): {'; '.join(reasons)}")
             except (OSError, ValueError):
                 pass
         model = _build(recipe, device)
@@ -324,41 +397,6 @@ def history(recipe: Recipe, device: torch.device | str = "cpu"):
         return None
     columns = json.loads(stored) if stored else None
     return pd.DataFrame(columns) if columns else None
-
-
-def get_or_train_custom(spec: dict[str, Any], build_model: Callable[[], nn.Module],
-                        train: Callable[[nn.Module], Any], device: torch.device | str = "cpu",
-                        code: Sequence[str] | None = None) -> nn.Module:
-    """A model that no `Recipe` describes (fine-tuning a released checkpoint, a text encoder): built by
-    `build_model()`, trained by `train(model)`, stored under the same lock, atomic write and checked load.
-
-    Its key: `spec` (every setting the training reads, as JSON-able data), torch major.minor, device type,
-    precision, and the code digest of `code` (module names; default: the modules defining `build_model` and
-    `train`) with the robustbook modules they import. Prefer a `Recipe` wherever one fits.
-    """
-    device = torch.device(device)
-    mods = list(code) if code is not None else sorted({hashing.object_module(build_model),
-                                                       hashing.object_module(train)})
-    mods = [m for m in mods if m.startswith("robustbook")]  # code outside the package is the caller's to key
-    parts = json.loads(json.dumps({"custom": spec, "torch": ".".join(torch.__version__.split("+")[0].split(".")[:2]),
-                                   "device": device.type, "precision": _precision(device),
-                                   "zoo": hashing.module_digest(__name__), "code": hashing.code_digest(mods)},
-                                  sort_keys=True, default=str))
-    k = hashing.sha256_json(parts)[:24]
-    folder = zoo_dir()
-    path = folder / f"{k}.pt"
-    folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder / f"{k}.lock")):
-        model = build_model()
-        if path.exists() and _load(path, model):
-            return model.to(device).eval()
-        model = build_model().to(device)
-        train(model)
-        state = {"model": {n: v.detach().cpu() for n, v in model.state_dict().items()},
-                 "components": json.dumps(parts, sort_keys=True)}
-        with hashing.atomic_path(path) as tmp:
-            torch.save(state, tmp)
-    return model.eval()
 
 
 def get(recipe: Recipe, device: torch.device | str = "cpu", progress: bool = True) -> nn.Module:

@@ -85,11 +85,10 @@ def train_recipe(recipe: Any, device: str = "auto") -> str:
 
 
 def recipe_name(recipe: Any) -> str:
-    """A short display name of a zoo recipe: architecture, objective, data set and the start of its key."""
+    """A short display name of a zoo recipe: architecture, how it trains, data set and the start of its key."""
     from .. import zoo
 
-    kind = "probe on " + recipe.base.arch if recipe.base is not None else recipe.train.objective
-    return f"{recipe.arch} {kind} on {recipe.dataset} [{zoo.key(recipe)[:8]}]".replace("/", "-")
+    return f"{recipe.label} on {recipe.dataset} [{zoo.key(recipe)[:8]}]".replace("/", "-")
 
 
 def sweep_recipes(profile: str, seed: int = 0, out: Callable[[str], None] = print,
@@ -204,56 +203,44 @@ def pretrain_submitit(recipes: Sequence[Any], executor: Any, device: str, out: C
 
 # ---- processes: kill a worker's kernels --------------------------------------------------------------
 def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (children first), read from `ps`."""
+    """Every process below `pid`."""
+    import psutil
+
     try:
-        table = subprocess.run(["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True,
-                               timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
         return []
-    children: dict[int, list[int]] = {}
-    for line in table.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
-            children.setdefault(int(parts[1]), []).append(int(parts[0]))
-    out, todo = [], list(children.get(pid, []))
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(children.get(p, []))
-    return out
 
 
 def kill_tree(pid: int, grace: float = 3.0) -> None:
     """SIGTERM every descendant of `pid`, then SIGKILL those still alive after `grace` seconds."""
-    procs = descendants(pid)
+    import psutil
+
+    try:
+        procs = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
     for p in procs:
         try:
-            os.kill(p, signal.SIGTERM)
-        except ProcessLookupError:
+            p.terminate()
+        except psutil.NoSuchProcess:
             pass
-    deadline = time.monotonic() + grace
-    while procs and time.monotonic() < deadline:
-        procs = [p for p in procs if _alive(p)]
-        time.sleep(0.05)
-    for p in procs:
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
         try:
-            os.kill(p, signal.SIGKILL)
-        except ProcessLookupError:
+            p.kill()
+        except psutil.NoSuchProcess:
             pass
 
 
 def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie child of ours counts as gone)."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of ours counts as gone
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        return done == 0
-    except ChildProcessError:
-        return True
 
 
 def _worker_exit(signum: int, frame: Any) -> None:

@@ -18,19 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from ..hashing import atomic_path, file_sha256
+from ..runtime import data_root  # noqa: F401 - where online data sets live; the readers import it from here
 
 RETRIES = 2  # further attempts after a failed transfer (pooch waits 1 s, 2 s, ... between them)
 
 
 class DataUnavailableError(RuntimeError):
     """An online data set is missing and cannot be fetched; the message says what to get and where."""
-
-
-def data_root() -> Path:
-    """Where online data sets live: $ROBUSTBOOK_DATA, else ~/.cache/robustbook/data (robustbook.paths)."""
-    from ..paths import data_root as root
-
-    return root()
 
 
 def sha256sum(path: str | Path, chunk: int = 1 << 20) -> str:

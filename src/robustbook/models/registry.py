@@ -37,6 +37,7 @@ ARCHITECTURES: dict[str, str] = {
     "wrn34_10": "robustbook.models.wideresnet:wrn34_10",
     "resnet50": "robustbook.models.pretrained:pretrained_resnet50",  # needs ImageNet weights
     "vit_b_16": "robustbook.models.pretrained:pretrained_vit_b_16",  # needs ImageNet weights
+    "robust_resnet50": "robustbook.models.pretrained:robust_resnet50",  # option: checkpoint (a released file)
 }
 
 

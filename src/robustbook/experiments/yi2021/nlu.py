@@ -88,28 +88,20 @@ def text_data(s: NLUSettings, domain: str, split: str, seed: int = 0):
     return text.paper_task(domain, split)
 
 
-def text_model(s: NLUSettings, domain: str, method: str, tokenizer, device: torch.device | str = "cpu",
-               seed: int = 0, progress: bool = False):
-    """A pre-trained encoder fine-tuned on `domain` with `method` (Std / Adv-l2 / Adv-linf); cached in the zoo."""
-    from ...models.text import encode, model_dir, text_classifier
-    from ...train.text import finetune
+def text_recipe(s: NLUSettings, domain: str, method: str, seed: int = 0) -> zoo.Recipe:
+    """The zoo recipe of a pre-trained encoder fine-tuned on `domain` with `method` (Std / Adv-l2 / Adv-linf)."""
+    from ...data import text
 
-    cfg = text_config(s, method)
-    data = text_data(s, domain, "train", seed)
-    weights = model_dir(s.model) / "model.safetensors"
-    spec = {"kind": "yi2021_text_finetune", "model": s.model,
-            "weights": weights.stat().st_size if weights.exists() else str(model_dir(s.model)),
-            "domain": domain, "train_size": len(data), "train": cfg.spec(), "seed": seed,
-            "num_classes": int(data.labels.max()) + 1}
+    labels = text_data(s, domain, "train", seed).labels
+    return zoo.Recipe(s.model, f"{zoo.TEXT_PREFIX}{domain}", text_config(s, method), seed,
+                      s.train_size if domain in text.DOMAINS else None, num_classes=int(labels.max()) + 1,
+                      arch_options=(("dropout", PAPER_TABLE6["dropout"]),))
 
-    def build_model():
-        return text_classifier(s.model, spec["num_classes"], True, seed, dropout=PAPER_TABLE6["dropout"])
 
-    def train(model) -> None:
-        enc = encode(tokenizer, list(data.texts), s.max_length)
-        finetune(model, enc, torch.as_tensor(data.labels), cfg, device, seed, progress)
-
-    return zoo.get_or_train_custom(spec, build_model, train, device)
+def text_model(s: NLUSettings, domain: str, method: str, device: torch.device | str = "cpu", seed: int = 0,
+               progress: bool = False):
+    """The fine-tuned classifier of `text_recipe`, from the zoo or trained now."""
+    return zoo.get(text_recipe(s, domain, method, seed), device, progress=progress)
 
 
 def text_correctness(model, tokenizer, s: NLUSettings, domains: tuple[str, ...], device: torch.device | str = "cpu",

@@ -2,7 +2,6 @@
 models, the released robust ImageNet checkpoints of the `gpu` profile, fine-tuning, and the TV estimate."""
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -15,7 +14,6 @@ from ...papers.yi2021 import (
     FINETUNINGS,
     PRETRAININGS,
 )
-from ...runtime import fixture_cap
 from ...train.algorithm1 import algorithm1_config
 from ...train.config import TrainConfig
 from ..common import fixture_settings
@@ -70,30 +68,11 @@ PRETRAIN_SETTINGS: dict[str, PretrainSettings] = {
 
 # Salman et al. (2020) robust ImageNet ResNet-50s (github.com/microsoft/robust-models-transfer), the closest
 # released checkpoints to the paper's adversarially pre-trained models (Table 5 radii: l2 0.25, l_inf 2/255).
-ROBUST_CHECKPOINTS = {"Std": "resnet50_l2_eps0.ckpt", "Adv-l2": "resnet50_l2_eps0.25.ckpt",
-                      "Adv-linf": "resnet50_linf_eps2.0.ckpt"}
-
-
 def pretrain_settings(profile: str) -> PretrainSettings:
     """Table 3's settings at `profile`."""
     if profile not in PRETRAIN_SETTINGS:
         raise ValueError(f"invalid profile={profile!r}: choose one of {', '.join(PRETRAIN_SETTINGS)}")
     return fixture_settings(PRETRAIN_SETTINGS[profile])
-
-
-def robust_checkpoint(method: str):
-    """The path of a robust ImageNet checkpoint of the `gpu` Table 3, or a clear error naming what to fetch."""
-    from ...data.download import DataUnavailableError, data_root
-
-    if method not in ROBUST_CHECKPOINTS:
-        raise ValueError(f"invalid pre-training {method!r}: choose one of {', '.join(ROBUST_CHECKPOINTS)}")
-    path = data_root() / "robust_imagenet" / ROBUST_CHECKPOINTS[method]
-    if not path.exists():
-        raise DataUnavailableError(
-            f"Table 3 at the gpu profile needs the robust ImageNet checkpoint {ROBUST_CHECKPOINTS[method]} "
-            f"(Salman et al. 2020, https://github.com/microsoft/robust-models-transfer, 'ResNet-50' table) at "
-            f"{path}; download it once online. The book never downloads weights at run time.")
-    return path
 
 
 def pretrain_config(s: PretrainSettings, method: str) -> TrainConfig:
@@ -131,91 +110,38 @@ def pretrain_recipe(s: PretrainSettings, method: str, seed: int = 0) -> zoo.Reci
     return zoo.Recipe(s.arch, s.source, pretrain_config(s, method), seed, s.train_size, s.channels)
 
 
-IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-
-
-class Resized(nn.Module):
-    """`model(resize(x, size))`: CIFAR images fed to an ImageNet network at 224 px (Salman et al., Sec. 5.2)."""
-
-    def __init__(self, model: nn.Module, size: int = 224):
-        super().__init__()
-        self.model, self.size = model, size
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(nn.functional.interpolate(x, size=self.size, mode="bilinear", align_corners=False))
-
-
-def robustness_state_dict(checkpoint: dict) -> dict:
-    """The torchvision weights inside a checkpoint of the `robustness` library ('module.model.*' keys)."""
-    state = checkpoint.get("model", checkpoint.get("state_dict", checkpoint))
-    out = {k[len("module.model."):]: v for k, v in state.items() if k.startswith("module.model.")}
-    if not out:
-        raise ValueError("not a robustness-library checkpoint: no 'module.model.*' weights")
-    return out
-
-
-def imagenet_resnet50(method: str, num_classes: int, seed: int = 0) -> nn.Module:
-    """A ResNet-50 with Salman et al.'s robust ImageNet weights ('No': seeded init), a new head, 224 px input."""
-    import torchvision
-
-    from ...models import Normalized
-
-    torch.manual_seed(seed)
-    net = torchvision.models.resnet50(weights=None)
-    if method != "No":
-        import argparse
-
-        with torch.serialization.safe_globals([argparse.Namespace]):  # the robustness library saves its args
-            ckpt = torch.load(robust_checkpoint(method), map_location="cpu", weights_only=True)
-        net.load_state_dict(robustness_state_dict(ckpt))
-    net.fc = nn.Linear(net.fc.in_features, num_classes)
-    return Resized(Normalized(net, *IMAGENET_STATS), fixture_cap(224, "image_size"))  # fixture mode: 32 px
-
-
 def pretrained_model(s: PretrainSettings, method: str, device: torch.device | str, seed: int = 0) -> nn.Module:
-    """A pre-trained source model from the zoo (trained now if missing); the gpu profile loads checkpoints."""
+    """A pre-trained source model from the zoo (trained now if missing); the gpu profile loads the released
+    robust ImageNet checkpoint (its ImageNet head kept out: a 1000-class head on a seeded init)."""
     if s.source == "imagenet":
-        return imagenet_resnet50(method, 1000, seed).to(device)
+        from ...models.pretrained import ROBUST_CHECKPOINTS, robust_resnet50
+
+        torch.manual_seed(seed)
+        return robust_resnet50(3, 1000, ROBUST_CHECKPOINTS[method]).to(device).eval()
     return zoo.get(pretrain_recipe(s, method, seed), device, progress=False)
 
 
-def finetuned_model(s: PretrainSettings, pretraining: str, finetuning: str, device: torch.device | str,
-                    seed: int = 0) -> nn.Module:
-    """Pre-trained weights (or none) with a fresh head, fine-tuned on the target task; cached in the zoo.
-
-    The whole network is fine-tuned (as Salman et al. and the paper do); the head is re-initialised because
-    the target's classes are new. 'No' pre-training trains the same architecture from its seeded init.
-    """
-    from ...data import images
-    from ...models import build
-    from ...train.loop import fit
+def finetune_recipe(s: PretrainSettings, pretraining: str, finetuning: str, seed: int = 0) -> zoo.Recipe:
+    """The zoo recipe of a fine-tuned target model: pre-trained weights (or none) with a fresh head, the whole
+    network fine-tuned (as Salman et al. and the paper do); 'No' pre-training trains the same architecture from
+    its seeded init. At `gpu` the pre-trained weights are a released robust ImageNet checkpoint."""
+    from ...models.pretrained import ROBUST_CHECKPOINTS
 
     if pretraining not in PRETRAININGS:
         raise ValueError(f"invalid pre-training {pretraining!r}: choose one of {', '.join(PRETRAININGS)}")
     cfg = finetune_config(s, finetuning)
-    data = images.subset(images.load(s.target, "train", s.channels), s.train_size, seed)
-    pre = None if pretraining == "No" or s.source == "imagenet" else pretrain_recipe(s, pretraining, seed)
-    spec = {"kind": "yi2021_finetune", "pretrain": pre.spec() if pre else None, "target": s.target,
-            "channels": s.channels, "train_size": s.train_size, "train": dataclasses.asdict(cfg), "seed": seed}
+    if s.source == "imagenet":
+        checkpoint = ROBUST_CHECKPOINTS.get(pretraining, "none")
+        return zoo.Recipe("robust_resnet50", s.target, cfg, seed, s.train_size, s.channels,
+                          arch_options=(("checkpoint", checkpoint),), normalize=None)
+    init = None if pretraining == "No" else pretrain_recipe(s, pretraining, seed)
+    return zoo.Recipe(s.arch, s.target, cfg, seed, s.train_size, s.channels, normalize="digits32", init=init)
 
-    if s.source == "imagenet":  # gpu: the released checkpoints (their file names key the cache)
-        spec["pretrain"] = ROBUST_CHECKPOINTS.get(pretraining)
-        return zoo.get_or_train_custom(spec,
-                                       lambda: imagenet_resnet50(pretraining, images.NUM_CLASSES[s.target], seed),
-                                       lambda m: fit(m, data, cfg, device, seed, progress=True), device)
 
-    def build_model() -> nn.Module:
-        torch.manual_seed(seed)
-        model = build(s.arch, images.NUM_CLASSES[s.target], s.channels, "digits32")
-        if pre is not None:
-            source = zoo.get(pre, "cpu", progress=False)
-            state = {k: v for k, v in source.state_dict().items() if ".head." not in k}
-            missing = model.load_state_dict(state, strict=False).missing_keys
-            assert all(".head." in k for k in missing), missing
-        return model
-
-    return zoo.get_or_train_custom(spec, build_model, lambda m: fit(m, data, cfg, device, seed, progress=False),
-                                   device)
+def finetuned_model(s: PretrainSettings, pretraining: str, finetuning: str, device: torch.device | str,
+                    seed: int = 0) -> nn.Module:
+    """The fine-tuned target model of `finetune_recipe`, from the zoo or trained now."""
+    return zoo.get(finetune_recipe(s, pretraining, finetuning, seed), device, progress=False)
 
 
 def target_test(s: PretrainSettings, seed: int = 0):

@@ -1,7 +1,7 @@
 """Check the internal links of a built site: every relative href/src names a file that exists and every
 #fragment an id (or <a name>) on the page it points to. External links are not fetched (offline-safe).
 
-Usage: python -m robustbook.linkcheck _build/html
+Usage: python -m robustbook.bookbuild.linkcheck _build/html
 """
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def broken_links(site: str | Path) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the broken internal links of a built site; exit 1 when there is any."""
-    ap = argparse.ArgumentParser(prog="python -m robustbook.linkcheck", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m robustbook.bookbuild.linkcheck", description=__doc__.splitlines()[0])
     ap.add_argument("site", type=Path, help="the built HTML folder, e.g. _build/html")
     args = ap.parse_args(argv)
     if not args.site.is_dir():

@@ -1,7 +1,7 @@
 """Print the single-page HTML book to PDF with headless Chromium, after MathJax has typeset every formula.
 
 `make pdf` builds `_build/singlehtml` (jupyter-book's singlehtml builder) and calls
-`python -m robustbook.pdf _build/singlehtml/index.html _build/pdf/robustbook.pdf`. Chromium's virtual time
+`python -m robustbook.bookbuild.pdf _build/singlehtml/index.html _build/pdf/robustbook.bookbuild.pdf`. Chromium's virtual time
 budget lets the page's scripts (MathJax served with the book) run to completion before it prints; the
 background-networking flags keep the browser from reaching out (offline-safe).
 """
@@ -64,7 +64,7 @@ def untypeset(text: str) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print a built page to PDF and refuse a PDF whose formulas were not typeset."""
-    ap = argparse.ArgumentParser(prog="python -m robustbook.pdf", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m robustbook.bookbuild.pdf", description=__doc__.splitlines()[0])
     ap.add_argument("html", type=Path, help="the page, e.g. _build/singlehtml/index.html")
     ap.add_argument("out", type=Path, help="the PDF to write")
     ap.add_argument("--budget-ms", type=int, default=60_000, help="virtual time for scripts before printing")
