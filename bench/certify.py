@@ -13,7 +13,7 @@ import time
 import torch
 
 from robustbook.certify import Smooth, reference_certify
-from robustbook.runtime import resolve_device
+from robustbook.session import resolve_device
 from robustbook.models import build
 
 

@@ -26,19 +26,12 @@ time.sleep(120)
 """
 TRAINS = HEADER + """```{code-cell} ipython3
 import pathlib
-import torch
 from robustbook import zoo
+from robustbook.train import TrainConfig
 
-def train(model):
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    x, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
-    pathlib.Path("busy.marker").write_text("training")
-    for step in range(10**9):
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-
-zoo.get_or_train_custom({"test": "interrupted-training"}, lambda: torch.nn.Linear(4, 2), train)
+endless = zoo.Recipe("linear", "digits32", TrainConfig(epochs=10**6, batch_size=8), train_size=64)
+pathlib.Path("busy.marker").write_text("training")
+zoo.get_or_train(endless, progress=False)
 ```
 """
 

@@ -44,7 +44,7 @@ def test_sweep_recipes_are_the_recipes_the_notebooks_train(smoke_book):
     `Recipe`s the smoke book trains: nothing missing (no notebook waits on a model the array skipped)
     and nothing extra; and the drivers a notebook imports list every recipe it trains."""
     from robustbook.bookbuild import schedule
-    from robustbook.runtime import resolve_device
+    from robustbook.session import resolve_device
     from robustbook import zoo
 
     dst, failures = smoke_book

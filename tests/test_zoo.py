@@ -177,24 +177,39 @@ def test_code_digests_name_the_modules_a_recipe_runs():
         zoo.code_modules(_recipe(train=TINY.replace(objective="smooth_pixel_gaussian")))["objective"])
 
 
-def test_custom_models_train_once_and_key_on_their_spec(monkeypatch, tmp_path):
-    import torch
-
-    from robustbook import zoo
-
+def test_finetuning_starts_every_layer_but_the_head_from_the_init_model(monkeypatch, tmp_path):
     monkeypatch.setenv("ROBUSTBOOK_CACHE", str(tmp_path))
-    calls = []
+    init = Recipe("smallcnn", "digits32", TINY, train_size=64)
+    tuned = Recipe("smallcnn", "digits32", TINY.replace(lr=0.01), train_size=64, init=init)
+    assert zoo.key(tuned) != zoo.key(tuned.replace(init=None))  # the init model is part of the key ...
+    assert zoo.key(tuned) != zoo.key(tuned.replace(init=init.replace(seed=1)))  # ... by its own key
+    source = zoo.get_or_train(init, progress=False).state_dict()
+    start = zoo._build(tuned, "cpu").state_dict()
+    body = [k for k in source if zoo.HEAD not in k]
+    assert body and all(torch.equal(start[k], source[k]) for k in body)
+    assert any(not torch.equal(start[k], source[k]) for k in source if zoo.HEAD in k)  # a fresh head
+    with pytest.raises(ValueError, match="does not fit"):  # an init of another architecture is refused
+        zoo._build(tuned.replace(init=Recipe("linear", "digits32", TINY, train_size=64)), "cpu")
 
-    def train(model):
-        calls.append(1)
-        with torch.no_grad():
-            model.weight.fill_(0.5)
 
-    a = zoo.get_or_train_custom({"kind": "t", "lr": 1}, lambda: torch.nn.Linear(2, 2), train)
-    b = zoo.get_or_train_custom({"kind": "t", "lr": 1}, lambda: torch.nn.Linear(2, 2), train)
-    assert len(calls) == 1 and torch.equal(a.weight, b.weight) and float(b.weight[0, 0]) == 0.5
-    zoo.get_or_train_custom({"kind": "t", "lr": 2}, lambda: torch.nn.Linear(2, 2), train)
-    assert len(calls) == 2  # another spec is another model
+def test_text_recipes_are_checked_and_keyed_on_their_text_fields():
+    from robustbook.train.text import TextTrainConfig
+
+    cfg = TextTrainConfig(epochs=1, batch_size=8, max_length=16)
+    r = Recipe("minilm", "text:airline", cfg, train_size=32, num_classes=2)
+    assert r.is_text and r.label == "minilm/Std"
+    assert zoo.code_modules(r) == {"architecture": ["robustbook.models.text"], "loop": ["robustbook.train.text"],
+                                   "data loader": ["robustbook.data.text"]}
+    keys = {zoo.key(r), zoo.key(r.replace(train=cfg.__class__(method="Adv-l2", epochs=1, batch_size=8,
+                                                               max_length=16))),
+            zoo.key(r.replace(dataset="text:cars")), zoo.key(r.replace(train_size=16)), zoo.key(r.replace(seed=1))}
+    assert len(keys) == 5
+    with pytest.raises(ValueError, match="text:"):
+        Recipe("minilm", "airline", cfg, num_classes=2)
+    with pytest.raises(ValueError, match="num_classes"):
+        Recipe("minilm", "text:airline", cfg)
+    with pytest.raises(ValueError, match="minilm"):
+        Recipe("no-such-encoder", "text:airline", cfg, num_classes=2)
 
 
 def test_the_training_history_is_stored_with_the_model(monkeypatch, tmp_path):
@@ -205,3 +220,27 @@ def test_the_training_history_is_stored_with_the_model(monkeypatch, tmp_path):
     hist = zoo.history(two)
     assert len(hist) == 2 and (hist["loss"] > 0).all()
     assert zoo.history(_recipe()) is None  # another key
+
+
+def _append_code(path: Path) -> None:
+    """A change of substance at the end of a module: a new top-level function (what a digest must notice)."""
+    path.write_text(path.read_text() + "\n\ndef _edited_by_the_test():\n    return 1\n")
+
+
+def test_the_zoo_key_moves_only_with_the_code_that_builds_trains_and_feeds_the_model(pkg):  # noqa: F811
+    """`robustbook.zoo.key`: editing the book tooling, the parameter schema, the session or the profiles moves
+    no key; editing the architecture, the objective, the loop or the loader moves it."""
+    recipe = _recipe(train=TINY.replace(objective="adversarial", eps=0.1, steps=2))
+    before = zoo.key(recipe)
+    untouched = [pkg / "params.py", pkg / "session.py", pkg / "profiles.py", pkg / "cli.py", pkg / "fixtures.py",
+                 *sorted((pkg / "bookbuild").glob("*.py")), *sorted((pkg / "papers").glob("*.py")),
+                 *sorted((pkg / "experiments").rglob("*.py")), *sorted((pkg / "theory").glob("*.py"))]
+    for path in untouched:
+        _append_code(path)
+        assert zoo.key(recipe) == before, f"an edit of {path.relative_to(pkg)} moved the zoo key"
+    assert len(untouched) > 20
+    for part in ("models/small.py", "train/objectives.py", "train/loop.py", "data/images.py"):
+        _append_code(pkg / part)
+        after = zoo.key(recipe)
+        assert after != before, f"an edit of {part} left the zoo key unchanged"
+        before = after

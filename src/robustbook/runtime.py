@@ -1,16 +1,11 @@
-"""Where a run happens: the device, the seeds, the cache folders and fixture mode (the gpu code paths on tiny
-generated files). Every library layer may read these; nothing here imports the rest of the package."""
+"""Where a run happens, without torch: the device names, the cache folders and fixture mode (the gpu code paths
+on tiny generated files) with its caps. Every library layer may read these; nothing here imports the rest of
+the package. Picking the device and seeding are `robustbook.session`'s."""
 from __future__ import annotations
 
 import os
-import random
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
-
-if TYPE_CHECKING:  # torch is imported where it is used, so the CLI checks parameters in a blink
-    import torch
+from typing import Any
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -34,33 +29,6 @@ def data_root() -> Path:
 
 def fail(name: str, value: Any, valid: str) -> None:
     raise ValueError(f"invalid parameter {name}={value!r}: {valid}")
-
-
-def resolve_device(device: "str | torch.device") -> "torch.device":
-    """'auto' -> cuda if available, else cpu; a named device must exist."""
-    name = str(device)
-    kind = name.split(":")[0]
-    import torch
-
-    if kind not in DEVICES:
-        fail("device", device, f"choose one of {', '.join(DEVICES)}")
-    if kind == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if kind == "cuda" and not torch.cuda.is_available():
-        fail("device", device, "CUDA is not available on this machine; use 'cpu' or 'auto'")
-    if kind == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
-        fail("device", device, "MPS is not available on this machine; use 'cpu' or 'auto'")
-    return torch.device(name)
-
-
-def seed_everything(seed: int) -> None:
-    """Seed python, numpy and torch (CPU and CUDA)."""
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
 
 
 def fixture_mode() -> bool:

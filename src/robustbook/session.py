@@ -4,16 +4,46 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import random
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
+import numpy as np
+
 from . import params
 from .profiles import PROFILES, Profile
-from .runtime import fail, cache_root, fixture_cap, fixture_mode, resolve_device, seed_everything
+from .runtime import DEVICES, cache_root, fail, fixture_cap, fixture_mode
 
 if TYPE_CHECKING:  # torch is imported where it is used, so the CLI checks parameters in a blink
     import torch
+
+
+def resolve_device(device: "str | torch.device") -> "torch.device":
+    """'auto' -> cuda if available, else cpu; a named device must exist."""
+    name = str(device)
+    kind = name.split(":")[0]
+    import torch
+
+    if kind not in DEVICES:
+        fail("device", device, f"choose one of {', '.join(DEVICES)}")
+    if kind == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if kind == "cuda" and not torch.cuda.is_available():
+        fail("device", device, "CUDA is not available on this machine; use 'cpu' or 'auto'")
+    if kind == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        fail("device", device, "MPS is not available on this machine; use 'cpu' or 'auto'")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy and torch (CPU and CUDA)."""
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
 
 
 @dataclass(frozen=True)

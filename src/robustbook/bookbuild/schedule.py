@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..runtime import cache_root, resolve_device
+from ..runtime import cache_root
+from ..session import resolve_device
 from .execute import NotebookFailed, discard_partial_writes, execute, is_current
 from .notebooks import notebook_imports, reads_executed, shown
 

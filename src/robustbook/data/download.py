@@ -100,7 +100,7 @@ def _fetch(url: str, path: Path, timeout: float) -> None:
     """Write `url` to `path` with pooch: a progress bar when bars are on, RETRIES retries on a failed transfer."""
     import pooch
 
-    from ..bars import progress_enabled
+    from ..progress import progress_enabled
 
     path.unlink(missing_ok=True)  # pooch downloads only a file that is not there yet
     if urllib.parse.urlsplit(url).scheme == "file":
