@@ -5,12 +5,17 @@ threshold travel with it, so a table shows rule, effect, interval and outcome si
 reach each of its outcomes (the tests feed it data that must give each one). A claim whose experiment
 cannot show the paper's effect (a model at chance, a corruption that does not hurt) gets a *precondition*;
 when it fails the verdict is "not testable here", never "disagrees".
+
+`judge(claim, ...)` is how a chapter gets a verdict: the claim's registry entry (`robustbook.papers`) fixes
+rule, threshold, preconditions and control before the run; the chapter supplies the effect, the evaluated
+preconditions the entry names (no more, no fewer) and, for a decisive claim, the effect under each training
+seed. A verdict that flips between seeds reads "inconclusive (unstable: ...)".
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -24,7 +29,34 @@ INCONCLUSIVE = "inconclusive"
 NOT_TESTABLE = "not testable here"
 OUTCOMES = (AGREES, DISAGREES, INCONCLUSIVE, NOT_TESTABLE)
 
+
+def outcome_of(verdict: str) -> str:
+    """The outcome a verdict text reads as ('inconclusive (unstable: ...)' reads inconclusive)."""
+    return INCONCLUSIVE if verdict.startswith(INCONCLUSIVE) else verdict
+
+# ---- book-wide constants: every threshold that is not a number the paper prints is one of these
 NEAR_CHANCE_MARGIN = 0.05  # absolute accuracy above 1/k that still counts as "at chance"
+NO_MARGIN = 0.0  # a paper that names a direction but no size: any effect on its side counts
+MIN_RANK_POINTS = 5  # a rank correlation over fewer points has no interval worth the name (4 points: 1 in 24)
+MIN_SEEDS = 3  # training seeds behind a decisive verdict on trained models
+BOUND_SLACK = 1e-9  # float rounding allowed on an exact bound ("<= 1" measured as 1 + 1e-12 still holds)
+MIN_SAMPLE = 100  # points behind an estimate a verdict leans on (its standard error under a tenth of its spread)
+RATE_MIDPOINT = 0.5  # a fitted rate above it "vanishes": halfway between the rate 1 of a correct first-order
+#                      term (remainder O(delta)) and the rate 0 of a wrong one (a constant offset)
+
+# The preconditions a claim may be gated on: each is about the experiment's power to show the effect, never
+# about the direction of the result, and applies to every claim that reads the same model.
+PRECONDITIONS = {
+    "above chance": "every model the claim reads is above chance (accuracy > 1/k + NEAR_CHANCE_MARGIN) on "
+                    "every split it reads",
+    "loss flattened": "every trained model the claim reads reached its plateau (last epoch's share of the "
+                      "descent <= PLATEAU_TOL)",
+    "effect in reference": "the effect the claim is about exists in the reference model (e.g. the corruption "
+                           "hurts the standard model; the attack leaves something to take)",
+    "sample size": "enough points, seeds or models for the interval not to degenerate",
+    "budget feasible": "the perturbation actually made respects the threat model's budget (measured)",
+    "control violated": "the negative control is rejected on the same data (the check had power)",
+}
 
 
 @dataclass(frozen=True)
@@ -33,11 +65,13 @@ class Precondition:
 
     text: str  # e.g. "Std loses >= 5 points under the corruption (measured 0.3)"
     met: bool
+    kind: str = ""  # its name in PRECONDITIONS (a chapter's gate must be one the claim's entry declares)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """One claim, the rule applied, the measured effect with its interval, and the outcome."""
+    """One claim, the rule applied, the measured effect with its interval, and the outcome; a registered
+    claim also carries its id, source, kind, threshold provenance and seed stability."""
 
     claim: str
     rule: str
@@ -46,15 +80,28 @@ class Verdict:
     high: float
     outcome: str
     precondition: Precondition | None = None
+    claim_id: str = ""
+    source: str = ""
+    kind: str = ""
+    threshold_source: str = ""
+    stability: str = ""
+    control: str = ""
+
+    @property
+    def tallied(self) -> bool:
+        """False for a demonstration: shown, never counted for or against a paper."""
+        return self.kind != "demonstration"
 
     def row(self, digits: int = 3) -> dict[str, object]:
         """A flat dict for a pandas verdict table."""
         fmt = f"{{:.{digits}g}}"
-        return {"claim": self.claim, "rule": self.rule, "effect": float(fmt.format(self.effect)),
+        return {"claim": self.claim, "source": self.source, "kind": self.kind, "rule": self.rule,
+                "threshold_source": self.threshold_source, "effect": float(fmt.format(self.effect)),
                 "interval": f"[{fmt.format(self.low)}, {fmt.format(self.high)}]",
                 "precondition": self.precondition.text if self.precondition else "none",
                 "precondition met": "yes" if self.precondition is None or self.precondition.met else "no",
-                "verdict": self.outcome}
+                "control": self.control, "stability": self.stability, "verdict": self.outcome,
+                "id": self.claim_id}
 
 
 def table(verdicts: Sequence[Verdict], digits: int = 3):
@@ -167,19 +214,21 @@ def near_chance(accuracy: float, num_classes: int, margin: float = NEAR_CHANCE_M
     return accuracy <= 1.0 / num_classes + margin
 
 
-def at_least(text: str, value: float, threshold: float) -> Precondition:
+def at_least(text: str, value: float, threshold: float, kind: str = "") -> Precondition:
     """A precondition "value >= threshold", its text carrying the measured value."""
-    return Precondition(f"{text} >= {threshold:g} (measured {value:.3g})", bool(value >= threshold))
+    return Precondition(f"{text} >= {threshold:g} (measured {value:.3g})", bool(value >= threshold), kind)
 
 
-def at_most(text: str, value: float, threshold: float) -> Precondition:
+def at_most(text: str, value: float, threshold: float, kind: str = "") -> Precondition:
     """A precondition "value <= threshold", its text carrying the measured value."""
-    return Precondition(f"{text} <= {threshold:g} (measured {value:.3g})", bool(value <= threshold))
+    return Precondition(f"{text} <= {threshold:g} (measured {value:.3g})", bool(value <= threshold), kind)
 
 
 def all_of(*conditions: Precondition) -> Precondition:
-    """Several preconditions joined: met only when each is."""
-    return Precondition("; ".join(c.text for c in conditions), all(c.met for c in conditions))
+    """Several preconditions joined: met only when each is (its kind: theirs when they share one)."""
+    kinds = {c.kind for c in conditions}
+    return Precondition("; ".join(c.text for c in conditions), all(c.met for c in conditions),
+                        kinds.pop() if len(kinds) == 1 else "")
 
 
 def trained_above_chance(accuracies: dict[str, float], num_classes: int) -> Precondition:
@@ -187,7 +236,7 @@ def trained_above_chance(accuracies: dict[str, float], num_classes: int) -> Prec
     stuck = [name for name, acc in accuracies.items() if near_chance(acc, num_classes)]
     text = ("every compared model above chance" if not stuck
             else f"models at chance: {', '.join(stuck)}")
-    return Precondition(text, not stuck)
+    return Precondition(text, not stuck, "above chance")
 
 
 # A model counts as trained to its plateau when its last epoch made at most PLATEAU_TOL of the run's whole
@@ -216,10 +265,82 @@ def loss_flattened(histories: dict, names: Sequence[str], tol: float = PLATEAU_T
     for name in names:
         d = last_epoch_share(histories.get(name))
         if d != d:  # nan: fewer than three epochs recorded, or no descent
-            parts.append(Precondition(f"{name} loss curve: under 3 epochs recorded or no descent", False))
+            parts.append(Precondition(f"{name} loss curve: under 3 epochs recorded or no descent", False,
+                                      "loss flattened"))
         else:
-            parts.append(at_most(f"{name} loss flattened: last epoch's share of the descent", d, tol))
+            parts.append(at_most(f"{name} loss flattened: last epoch's share of the descent", d, tol,
+                                 "loss flattened"))
     return all_of(*parts)
+
+
+def enough(what: str, n: float, minimum: float) -> Precondition:
+    """The "sample size" precondition: at least `minimum` points, seeds or models."""
+    return at_least(what, n, minimum, "sample size")
+
+
+# ---------------------------------------------------------------------------------------------- judging
+def _by_rule(c, label: str, effect: float, low: float, high: float, measured: float | None,
+             bound: float | None, control_bound: float | None, passes: bool | None, mutants: int,
+             rejected: int) -> Verdict:
+    text = f"{label}: {c.statement}" if label else c.statement
+    if c.rule == "sign":
+        return sign_verdict(text, effect, low, high, c.direction, float(c.threshold))
+    if c.rule == "range":
+        return range_verdict(text, effect, low, high, *c.threshold)
+    if c.rule == "bound":
+        if measured is None or bound is None:
+            raise ValueError(f"claim {c.id!r} is a bound: give measured= and bound=")
+        return bound_verdict(text, measured, bound, control_bound)
+    if passes is None:
+        raise ValueError(f"claim {c.id!r} is a check: give passes=, mutants= and rejected=")
+    return check_verdict(text, passes, mutants, rejected)
+
+
+def judge(claim, effect: float = float("nan"), low: float | None = None, high: float | None = None, *,
+          gates: Sequence[Precondition] = (), label: str = "",
+          alternatives: Mapping[str, tuple[float, float, float]] | None = None,
+          measured: float | None = None, bound: float | None = None, control_bound: float | None = None,
+          passes: bool | None = None, mutants: int = 0, rejected: int = 0) -> Verdict:
+    """The verdict on a registered claim (a `robustbook.papers.registry.Claim` or its id) from this run's effect.
+
+    The rule, threshold and control come from the claim's entry; `gates` are the evaluated preconditions it
+    declares, each exactly once (a gate it does not declare, or a declared one left out, is an error: no chapter
+    gates a claim after seeing its run). `alternatives` maps what a referee would try first (another training
+    seed, the paper's own setting where the book substituted one) to its (effect, low, high): when any of them
+    gives another outcome the verdict is "inconclusive (unstable: ...)" naming it, and `stability` says how
+    many runs agreed. A bound claim takes `measured`, `bound` and `control_bound`; a check claim `passes`, `mutants` and
+    `rejected`; the others an effect and its interval (a point estimate when low and high are omitted).
+    """
+    from .papers.registry import Claim, claim as lookup
+
+    c = claim if isinstance(claim, Claim) else lookup(claim)
+    low = effect if low is None else low
+    high = effect if high is None else high
+    given = [g.kind for g in gates]
+    unknown = sorted({k for k in given if k not in PRECONDITIONS})
+    if unknown:
+        raise ValueError(f"claim {c.id!r}: gates of unknown kind {unknown}: choose from {', '.join(PRECONDITIONS)}")
+    if sorted(given) != sorted(c.preconditions):
+        raise ValueError(f"claim {c.id!r} declares preconditions {sorted(c.preconditions)}; the chapter "
+                         f"evaluated {sorted(given)}")
+    alternatives = dict(alternatives or {})
+    if alternatives and c.rule not in ("sign", "range"):
+        raise ValueError(f"claim {c.id!r}: stability is measured on effects with intervals (sign, range)")
+    v = _by_rule(c, label, effect, low, high, measured, bound, control_bound, passes, mutants, rejected)
+    outcome, stability = v.outcome, ""
+    if alternatives:
+        others = {name: _by_rule(c, label, e, lo, hi, None, None, None, None, 0, 0).outcome
+                  for name, (e, lo, hi) in alternatives.items()}
+        same = sum(o == outcome for o in others.values())
+        stability = f"{same + 1}/{len(others) + 1} runs agree (this one, {', '.join(others)})"
+        if same < len(others):
+            flips = "; ".join(f"{o} with {name}" for name, o in others.items() if o != outcome)
+            outcome = f"{INCONCLUSIVE} (unstable: {v.outcome} here, {flips})"
+    pre = all_of(*gates) if gates else None
+    if pre is not None and not pre.met:
+        outcome = NOT_TESTABLE
+    return Verdict(v.claim, v.rule, v.effect, v.low, v.high, outcome, pre, c.id, c.source, c.kind,
+                   c.threshold_source or "no threshold", stability, c.control)
 
 
 # ---------------------------------------------------------------------------------------------- publication
@@ -228,8 +349,9 @@ def publish(key: str, verdicts: Sequence[Verdict], digits: int = 3):
 
     Glued under `key` (the pandas table, for `{glue:figure}` on an overview page), `{key}_records` (the rows
     as JSON text: the book-wide summary reads them from the executed notebook) and counts
-    `{key}_n` (claims), `{key}_met` (preconditions met) and `{key}_<outcome>` for each outcome, with spaces
-    as underscores (`{key}_agrees`, `{key}_not_testable_here`, ...).
+    `{key}_n` (claims, demonstrations left out), `{key}_demonstrations`, `{key}_met` (preconditions met) and
+    `{key}_<outcome>` for each outcome, with spaces as underscores (`{key}_agrees`, `{key}_not_testable_here`,
+    ...); an unstable verdict counts as inconclusive.
     """
     import json
 
@@ -242,8 +364,11 @@ def publish(key: str, verdicts: Sequence[Verdict], digits: int = 3):
     frame = table(verdicts, digits)
     glue(key, frame, display=False)
     glue(f"{key}_records", json.dumps(frame.to_dict(orient="records")), display=False)
-    glue(f"{key}_n", len(verdicts), display=False)
-    glue(f"{key}_met", int((frame["precondition met"] == "yes").sum()), display=False)
+    counted = frame[frame["kind"] != "demonstration"]  # demonstrations are shown, never tallied
+    glue(f"{key}_n", len(counted), display=False)
+    glue(f"{key}_demonstrations", len(frame) - len(counted), display=False)
+    glue(f"{key}_met", int((counted["precondition met"] == "yes").sum()), display=False)
+    outcomes = counted["verdict"].map(outcome_of)
     for outcome in OUTCOMES:
-        glue(f"{key}_{outcome.replace(' ', '_')}", int((frame["verdict"] == outcome).sum()), display=False)
+        glue(f"{key}_{outcome.replace(' ', '_')}", int((outcomes == outcome).sum()), display=False)
     return frame

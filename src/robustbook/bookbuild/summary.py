@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..hashing import sha256_json
-from ..verdicts import OUTCOMES
+from ..verdicts import OUTCOMES, outcome_of
 from .notebooks import SUMMARY_MODULE, reads_executed, toc_notebooks
 
 assert __name__ == SUMMARY_MODULE  # a notebook importing this module reads the other notebooks' outputs
@@ -26,7 +26,8 @@ NOT_BUILT = "not built yet"
 NO_TABLE = "no verdict table published"
 UNREADABLE = "executed notebook unreadable"  # a half-written or corrupt .ipynb, or malformed records
 BUILT = "built"
-ROW_FIELDS = ("claim", "rule", "effect", "interval", "precondition", "precondition met", "verdict")
+ROW_FIELDS = ("claim", "source", "kind", "rule", "threshold_source", "effect", "interval", "precondition",
+              "precondition met", "control", "stability", "verdict", "id")
 
 
 @dataclass
@@ -109,20 +110,31 @@ def claims(chapters: Sequence[Chapter]):
 
 
 def counts(chapters: Sequence[Chapter]):
-    """Per chapter (and a final 'whole book' row): claims, preconditions met, each outcome, share met."""
+    """Per chapter (and a final 'whole book' row): claims, preconditions met, each outcome, share met, and
+    the decisive verdicts stable across seeds; demonstrations are left out of every count."""
     import pandas as pd
 
     frame = claims(chapters)
+    frame = frame[frame["kind"] != "demonstration"]
     rows = []
     for name, sub in [*((c.notebook, frame[frame["chapter"] == c.notebook]) for c in chapters
                         if c.status == BUILT), ("whole book", frame)]:
         row: dict[str, Any] = {"chapter": name, "claims": len(sub),
                                "precondition met": int((sub["precondition met"] == "yes").sum())}
+        outcomes = sub["verdict"].map(outcome_of)
         for outcome in OUTCOMES:
-            row[outcome] = int((sub["verdict"] == outcome).sum())
+            row[outcome] = int((outcomes == outcome).sum())
+        decisive = sub[outcomes.isin(["agrees", "disagrees"])]
+        row["decisive, stress-tested"] = int(decisive["stability"].astype(str).str.contains("runs agree").sum())
         row["share met"] = row["precondition met"] / row["claims"] if row["claims"] else float("nan")
         rows.append(row)
     return pd.DataFrame(rows).set_index("chapter")
+
+
+def demonstrations(chapters: Sequence[Chapter]):
+    """The book's demonstrations (shown apart: never counted for or against a paper)."""
+    frame = claims(chapters)
+    return frame[frame["kind"] == "demonstration"]
 
 
 def missing(chapters: Sequence[Chapter]):

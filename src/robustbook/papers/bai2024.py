@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .registry import Claim
+
 # The five RobustBench networks of Table 1, in the paper's row order (the driver maps them to RobustBench ids)
 NETWORKS = ("Zhang et al. (2019)", "Chen and Lee (2024)", "Gowal et al. (2020)", "Cui et al. (2023)",
             "Wang et al. (2023)")
@@ -58,3 +60,59 @@ PAPER_TABLE5 = pd.DataFrame(
 PAPER_BEST_CONFIG = {"Zhang et al. (2019)": ("whole", 0.01, 1.0), "Gowal et al. (2020)": ("whole", 0.01, 1.0),
                      "Chen and Lee (2024)": ("whole", 0.01, 1.0), "Cui et al. (2023)": ("last", 0.1, 1.0),
                      "Wang et al. (2023)": ("last", 0.1, 1.0)}
+
+
+# ---------------------------------------------------------------------------------------------- claims
+# What the chapters test, declared from the paper before any run (robustbook.papers.registry). Accuracies are
+# fractions; a paired difference of per-point correctness is in accuracy units (0.01 = one point).
+CLAIMS = (
+    Claim("bai2024:w2-stronger-than-winf", "Sec. 7, Table 1 (p. 6)", "paper-claim",
+          "at the same delta the W_2 attack takes more accuracy than the pointwise W_inf attack (Table 1: by "
+          "14 to 18 points); effect = acc(W_inf) - acc(W_2) over the same test points",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (the paper "
+          "says 'much' without a size)", preconditions=("above chance", "effect in reference"),
+          control="none: a comparison of two attacks on one model", units="accuracy"),
+    Claim("bai2024:budget-weaker-than-wpgd", "Sec. 7, Table 2 (p. 6)", "paper-claim",
+          "W-PGD-Budget (Upsilon from a 10% sample of the training set) is slightly less effective than W-PGD; "
+          "effect = acc(W-PGD-Budget) - acc(W-PGD)",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", "effect in reference", "sample size", "budget feasible"),
+          control="none: a comparison of two attacks on one model", units="accuracy"),
+    Claim("bai2024:budget-stronger-than-winf", "Sec. 7, Table 2 (p. 6)", "paper-claim",
+          "W-PGD-Budget is much stronger than the W_inf attack; effect = acc(W_inf) - acc(W-PGD-Budget)",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (the paper "
+          "says 'much' without a size)",
+          preconditions=("above chance", "effect in reference", "sample size", "budget feasible"),
+          control="none: a comparison of two attacks on one model", units="accuracy"),
+    Claim("bai2024:finetune-raises-w2", "Sec. 8, Table 5 (p. 8)", "paper-claim",
+          "fine-tuning with distributional TRADES improves W_2 accuracy on every pre-trained network; effect = "
+          "acc(W_2) after - before, same test points",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", "effect in reference"),
+          control="not run here: a plain (pointwise) TRADES fine-tune of equal length, which would separate the "
+                  "distributional objective from fine-tuning longer", units="accuracy"),
+    Claim("bai2024:finetune-keeps-winf", "abstract; Sec. 8, Table 5 (p. 8)", "paper-claim",
+          "fine-tuning maintains pointwise robustness: W_inf accuracy falls by no more than the largest drop "
+          "the paper still reports as maintained (3.05 points, Table 5); effect = acc(W_inf) after - before",
+          "range", threshold=(-0.0305, 1.0), threshold_source="paper: Table 5, the largest printed W_inf change "
+          "below zero, -3.05 points (PAPER_TABLE5)", preconditions=("above chance", "effect in reference"),
+          control="none: the W_inf attack is PGD-20 with a random start", units="accuracy"),
+    Claim("bai2024:robust-nets-closer-estimate", "Sec. 7, Fig. 7.1 (p. 7)", "paper-claim",
+          "the more robust the network, the closer its 10% estimate of Upsilon to the full-set value; effect = "
+          "Spearman rho between W_2 accuracy and mean |estimate / Upsilon - 1| over the networks",
+          "sign", direction=-1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("sample size",), control="none: a rank correlation over networks",
+          units="Spearman rho"),
+    Claim("bai2024:thm41-remainder-vanishes", "Theorem 4.1 (i), Sec. 4 (p. 4)", "printed-formula",
+          "V(delta) = V(0) + delta Upsilon + o(delta): the scaled remainder (V(delta) - V(0))/delta - Upsilon "
+          "vanishes as delta -> 0; effect = its fitted log-log rate in delta (logistic model)",
+          "sign", direction=+1, threshold=0.5, threshold_source="book: robustbook.verdicts.RATE_MIDPOINT",
+          preconditions=("control violated",),
+          control="Upsilon with the L_2 norm of the gradient instead of its dual (L_1): its remainder must not "
+                  "vanish (fitted rate <= RATE_MIDPOINT)", units="rate"),
+    Claim("bai2024:budget-admissible-frozen", "Sec. 5, (5.4)-(5.5) (p. 5)", "printed-formula",
+          "with theta frozen and the exact Upsilon, the batch budgets delta_B = delta Upsilon_B / Upsilon make an "
+          "admissible attack on the whole set: sum_B |B| delta_B^2 = N delta^2",
+          "check", control="the check's mutants, delta_B with (Upsilon_B / Upsilon)^2 and with its square root, "
+                           "must be rejected", units="share of mutants rejected"),
+)
