@@ -58,6 +58,7 @@ def _executed(path: Path, outputs: list, profile: str = "smoke") -> None:
     cell.outputs = outputs
     nb.cells = [cell]
     nb.metadata["robustbook"] = {"parameters": {"profile": profile}}
+    path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
 
 
@@ -161,3 +162,37 @@ def test_an_interrupted_build_leaves_the_summary_for_next_time(book, monkeypatch
     status, outcomes = schedule.build(tasks, jobs=1, out=lambda line: None)
     assert status == 130 and stages == [["a.md"]]
     assert [o.status for o in outcomes] == ["interrupted", "interrupted"]
+
+
+def test_a_decisive_verdict_another_seed_flips_reads_unstable_and_demonstrations_are_not_counted(book, monkeypatch):
+    from robustbook.bookbuild.notebooks import seed_output
+
+    flipped = [V.sign_verdict("A beats B", -0.1, -0.15, -0.05, +1), *_verdicts()[1:]]  # the first claim flips
+    _executed(seed_output(book, book / "notebooks/p/a.md", 1), _glue_outputs(flipped, "p_a", monkeypatch), "cpu")
+    _executed(seed_output(book, book / "notebooks/p/a.md", 2), _glue_outputs(_verdicts(), "p_a", monkeypatch), "cpu")
+    by_seed = S.other_seeds(book)
+    assert sorted(by_seed) == [1, 2]
+    claims = S.claims(S.collect(book), by_seed)
+    a = claims.set_index("claim")
+    assert a.loc["A beats B", "verdict"].startswith("inconclusive (unstable: disagrees at seed 1")
+    assert a.loc["C beats D", "verdict"] == V.DISAGREES and a.loc["C beats D", "seeds"] == "3/3 seeds"
+    whole = S.counts(S.collect(book), by_seed).loc["whole book"]
+    assert (whole["decisive"], whole["decisive, stable over seeds"], whole[V.INCONCLUSIVE]) == (2, 2, 1)
+    before = S.records_digest(book)
+    _executed(seed_output(book, book / "notebooks/p/a.md", 2), _glue_outputs(flipped, "p_a", monkeypatch), "cpu")
+    assert S.records_digest(book) != before  # the summary page reruns when another seed's records change
+    demo = [V.Verdict("a masked model looks robust", "r", 1.0, 1.0, 1.0, V.AGREES, kind="demonstration")]
+    _executed(book / "notebooks/p/c.ipynb", _glue_outputs(demo, "p_c", monkeypatch))
+    chapters = S.collect(book)
+    assert len(S.demonstrations(chapters)) == 1 and S.counts(chapters).loc["whole book", "claims"] == 3
+
+
+def test_seed_tasks_put_other_seeds_apart_and_keep_the_summary_at_the_first(book):
+    from robustbook.bookbuild.notebooks import toc_notebooks
+
+    sources = toc_notebooks(book)
+    tasks = schedule.seed_tasks(sources, {s: {"profile": "smoke"} for s in sources}, book, [0, 1])
+    assert len(tasks) == 4 + 3  # the summary page runs once
+    assert len({t.key for t in tasks}) == len(tasks)
+    assert all(t.output.is_relative_to(book / "_build" / "seeds" / "seed1") for t in tasks
+               if t.parameters["seed"] == 1)

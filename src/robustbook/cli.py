@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "(default: yes with submitit, no with the pool)")
         if name == "build":
             p.add_argument("--no-book", action="store_true", help="execute the notebooks, skip jupyter-book")
+            p.add_argument("--seeds", type=int, nargs="+", default=None, metavar="SEED",
+                           help="also execute every chapter at these training seeds (the first is the book's; "
+                                "the others go to _build/seeds/) and judge each decisive verdict's stability")
         p.add_argument("--fixtures", action="store_true",
                        help="fixture mode: gpu code paths on generated files in the official formats, counts capped")
     sub.add_parser("clean", help="remove executed notebooks and the built book")
@@ -93,12 +96,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ParameterError, ValueError) as err:
         print(f"robustbook: {err}", file=sys.stderr)
         return 2
-    tasks = [schedule.Task(src, src.with_suffix(".ipynb"), {"profile": args.profile, **per[src]}, root,
-                        args.force) for src in sources]
-    seed = int(params.get("seed", 0))  # the recipes of the notebooks to run, at their default knobs
+    seeds = getattr(args, "seeds", None) or [int(params.get("seed", 0))]
+    if len(seeds) > 1 and "seed" in params:
+        print("robustbook: give the seeds with --seeds or with -p seed, not both", file=sys.stderr)
+        return 2
+    tasks = schedule.seed_tasks(sources, {src: {"profile": args.profile, **per[src]} for src in sources}, root,
+                                seeds, args.force)
     status, _ = schedule.build(tasks, jobs=args.jobs, executor=args.executor, gpus=gpus, cluster=cluster,
-                            recipes=lambda todo: schedule.sweep_recipes(args.profile, seed, tasks=todo),
-                            sweeps_first=args.sweeps_first)
+                               recipes=lambda todo: [r for s in seeds
+                                                     for r in schedule.sweep_recipes(args.profile, s, tasks=todo)],
+                               sweeps_first=args.sweeps_first)
     if status:
         return status
     if args.cmd == "build" and not args.no_book:

@@ -7,6 +7,8 @@ from typing import Any
 
 # A notebook that imports this module reads the other notebooks' executed outputs (the verdict summary).
 SUMMARY_MODULE = "robustbook.bookbuild.summary"
+# `robustbook build --seeds 0 1 2`: the executions at other training seeds, kept out of the book's sources
+SEEDS_DIR = Path("_build") / "seeds"
 
 
 def repo_root(start: Path | None = None) -> Path:
@@ -65,3 +67,8 @@ def shown(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
+
+
+def seed_output(root: Path, source: Path, seed: int) -> Path:
+    """Where the execution of `source` at another training seed is written: _build/seeds/seed<N>/<path>.ipynb."""
+    return root / SEEDS_DIR / f"seed{seed}" / source.resolve().relative_to(root.resolve()).with_suffix(".ipynb")

@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 from ..runtime import cache_root
 from ..session import resolve_device
 from .execute import NotebookFailed, discard_partial_writes, execute, is_current
-from .notebooks import notebook_imports, reads_executed, shown
+from .notebooks import notebook_imports, reads_executed, seed_output, shown
 
 EXECUTORS = ("pool", "slurm", "submitit-local")
 
@@ -40,6 +40,18 @@ class Task:
     parameters: dict[str, Any]
     root: Path
     force: bool = False
+
+    @property
+    def key(self) -> str:
+        """What tells tasks apart: the output (one source runs at several seeds)."""
+        return str(self.output)
+
+    @property
+    def name(self) -> str:
+        """The task as the progress lines show it: the notebook, and its seed when not the book's."""
+        shown_source = shown(self.source, self.root)
+        return shown_source if self.output == self.source.with_suffix(".ipynb") else \
+            f"{shown_source} (seed {self.parameters.get('seed')})"
 
 
 @dataclass
@@ -270,7 +282,7 @@ def _init_worker(slots: Any, events: Any, threads: int, gpus: Sequence[str]) -> 
 def _pool_task(task: Task) -> Outcome:
     """run_task inside a pool worker, telling the parent when it starts."""
     if _EVENTS is not None:
-        _EVENTS.put(("start", str(task.source), os.getpid(), os.environ.get("CUDA_VISIBLE_DEVICES", "")))
+        _EVENTS.put(("start", task.key, os.getpid(), os.environ.get("CUDA_VISIBLE_DEVICES", "")))
     return run_task(task)
 
 
@@ -435,8 +447,9 @@ def run_pool(tasks: Sequence[Task], jobs: int, gpus: Sequence[str], progress: Pr
     pids: dict[str, int] = {}
     try:
         with _Signals():
-            pending = {str(t.source): pool.apply_async(_pool_task, (t,)) for t in tasks}
-            names = {str(t.source): shown(t.source, t.root) for t in tasks}
+            pending = {t.key: pool.apply_async(_pool_task, (t,)) for t in tasks}
+            names = {t.key: t.name for t in tasks}
+            sources = {t.key: t.source for t in tasks}
             while pending:
                 started = []
                 try:  # wait a little for news, then take all there is
@@ -449,7 +462,7 @@ def run_pool(tasks: Sequence[Task], jobs: int, gpus: Sequence[str], progress: Pr
                     if res.ready():
                         outcomes[src] = res.get()
                     elif src in pids and not _alive(pids[src]):  # killed from outside (e.g. out of memory)
-                        outcomes[src] = Outcome(Path(src), "failed", error="its worker process died")
+                        outcomes[src] = Outcome(sources[src], "failed", error="its worker process died")
                     else:
                         continue
                     del pending[src]
@@ -462,10 +475,10 @@ def run_pool(tasks: Sequence[Task], jobs: int, gpus: Sequence[str], progress: Pr
         pool.terminate()  # SIGTERM to every worker: each kills its kernels and drops half-written files
         pool.join()
         _mark_interrupted(tasks, outcomes, progress)
-        raise BuildInterrupted(sig.signum, [outcomes[str(t.source)] for t in tasks]) from None
+        raise BuildInterrupted(sig.signum, [outcomes[t.key] for t in tasks]) from None
     pool.close()
     pool.join()
-    return [outcomes[str(t.source)] for t in tasks]
+    return [outcomes[t.key] for t in tasks]
 
 
 class BuildInterrupted(Exception):
@@ -478,8 +491,8 @@ class BuildInterrupted(Exception):
 
 def _mark_interrupted(tasks: Sequence[Task], outcomes: dict[str, Outcome], progress: Progress) -> None:
     for t in tasks:
-        if str(t.source) not in outcomes:
-            outcomes[str(t.source)] = Outcome(t.source, "interrupted",
+        if t.key not in outcomes:
+            outcomes[t.key] = Outcome(t.source, "interrupted",
                                               error="not finished; the next build reruns it")
 
 
@@ -538,8 +551,8 @@ def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, p
         with _Signals():
             jobs = ex.map_array(run_task, list(tasks))
             for t, job in zip(tasks, jobs):
-                progress.started(shown(t.source, t.root), f"job {job.job_id}")
-            pending = dict(zip((str(t.source) for t in tasks), zip(tasks, jobs)))
+                progress.started(t.name, f"job {job.job_id}")
+            pending = dict(zip((t.key for t in tasks), zip(tasks, jobs)))
             while pending:
                 for src, (t, job) in list(pending.items()):
                     if not job.done():
@@ -550,7 +563,7 @@ def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, p
                         why = f"job {job.job_id}: {_first_line(err)}"
                         outcomes[src] = Outcome(t.source, "failed", error=why)
                     del pending[src]
-                    progress.finished(shown(t.source, t.root), outcomes[src])
+                    progress.finished(t.name, outcomes[src])
                 if pending:
                     time.sleep(poll)
     except Interrupted as sig:
@@ -558,8 +571,8 @@ def run_submitit(tasks: Sequence[Task], cluster: str, options: ClusterOptions, p
             if not job.done():
                 job.cancel(check=False)
         _mark_interrupted(tasks, outcomes, progress)
-        raise BuildInterrupted(sig.signum, [outcomes[str(t.source)] for t in tasks]) from None
-    return [outcomes[str(t.source)] for t in tasks]
+        raise BuildInterrupted(sig.signum, [outcomes[t.key] for t in tasks]) from None
+    return [outcomes[t.key] for t in tasks]
 
 
 def _first_line(err: BaseException) -> str:
@@ -626,15 +639,16 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
         else:
             status2, rest = build(late, jobs, executor, gpus, cluster, (), out)
             status = status2 or status
-        by_source = {str(o.source): o for o in [*first, *rest]}
-        return status, [by_source[str(t.source)] for t in tasks]
+        early = [t for t in tasks if t not in late]
+        by_key = {t.key: o for t, o in [*zip(early, first), *zip(late, rest)]}
+        return status, [by_key[t.key] for t in tasks]
     begin = time.monotonic()
     todo, cached = plan(tasks)
     known = load_durations()
     workers = min(jobs, max(1, len(todo))) if executor == "pool" else max(1, len(todo))
-    est = {shown(t.source, t.root): known[duration_key(t)] for t in todo if duration_key(t) in known}
+    est = {t.name: known[duration_key(t)] for t in todo if duration_key(t) in known}
     progress = Progress(len(tasks), workers, est, out)
-    progress.left = {shown(t.source, t.root): est.get(shown(t.source, t.root), 0.0) for t in todo}
+    progress.left = {t.name: est.get(t.name, 0.0) for t in todo}
     where = {"pool": f"{workers} worker(s), {fair_threads(workers)} CPU thread(s) each"
              + (f", GPUs {','.join(gpus)}" if gpus else ""),
              "slurm": "Slurm (submitit)", "submitit-local": "submitit's local executor"}[executor]
@@ -642,7 +656,7 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
     guess = f"; about {clock(makespan)} from recorded durations" if est else ""
     out(f"{len(tasks)} notebook(s): {len(cached)} cached, {len(todo)} to run on {where}{guess}")
     for t in cached:
-        progress.finished(shown(t.source, t.root), Outcome(t.source, "cached"))
+        progress.finished(t.name, Outcome(t.source, "cached"))
     status, swept, ex = 0, [], None
     kind = "slurm" if executor == "slurm" else "local"
     options = cluster or ClusterOptions(Path(tasks[0].root if tasks else ".") / "_build" / "submitit")
@@ -667,8 +681,8 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
                                 for t in todo]
         status = 128 + stop.signum
     save_durations({duration_key(t): round(o.seconds, 1) for t, o in zip(todo, ran) if o.status == "ran"})
-    by_source = {str(o.source): o for o in ran}
-    outcomes = [by_source.get(str(t.source)) or Outcome(t.source, "cached") for t in tasks]
+    by_key = {t.key: o for t, o in zip(todo, ran)}
+    outcomes = [by_key.get(t.key) or Outcome(t.source, "cached") for t in tasks]
     out(summary(outcomes, tasks[0].root if tasks else Path.cwd(), time.monotonic() - begin, swept))
     if status == 0 and any(o.status == "failed" for o in [*outcomes, *swept]):
         status = 1
@@ -680,6 +694,19 @@ def run_notebooks(sources: Sequence[Path], profile: str, params: dict[str, Any],
     """Execute each source next to itself; returns the number of failures (each one reported)."""
     status, outcomes = build(make_tasks(sources, profile, params, root, force), jobs=jobs)
     return sum(not o.ok for o in outcomes)
+
+
+def seed_tasks(sources: Sequence[Path], parameters: dict[Path, dict[str, Any]], root: Path,
+               seeds: Sequence[int], force: bool = False) -> list[Task]:
+    """One task per notebook and seed: the first seed's output next to the source (the book), the others' under
+    _build/seeds/seed<N>/ (the stability runs the verdict summary reads); summary pages run at the first only."""
+    first, *rest = seeds
+    tasks = [Task(src, src.with_suffix(".ipynb"), {**parameters[src], **({"seed": first} if rest else {})}, root,
+                  force) for src in sources]
+    for seed in rest:
+        tasks += [Task(src, seed_output(root, src, seed), {**parameters[src], "seed": seed}, root, force)
+                  for src in sources if not reads_executed(src)]
+    return tasks
 
 
 def make_tasks(sources: Sequence[Path], profile: str, params: dict[str, Any], root: Path,

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from ..hashing import sha256_json
 from ..verdicts import OUTCOMES, outcome_of
-from .notebooks import SUMMARY_MODULE, reads_executed, toc_notebooks
+from .notebooks import SEEDS_DIR, SUMMARY_MODULE, reads_executed, seed_output, toc_notebooks
 
 assert __name__ == SUMMARY_MODULE  # a notebook importing this module reads the other notebooks' outputs
 RECORDS_SUFFIX = "_records"
@@ -66,12 +66,12 @@ def parse_records(text: str) -> list[dict[str, Any]]:
     return rows
 
 
-def read_chapter(root: Path, source: Path) -> Chapter:
-    """What the executed copy of `source` (a Jupytext `.md` next to its `.ipynb`) published."""
+def read_chapter(root: Path, source: Path, executed: Path | None = None) -> Chapter:
+    """What the executed copy of `source` (a Jupytext `.md` next to its `.ipynb`, or `executed`) published."""
     import nbformat
 
     rel = _rel(source, root)
-    executed = source.with_suffix(".ipynb")
+    executed = source.with_suffix(".ipynb") if executed is None else executed
     if not executed.exists():
         return Chapter(rel, NOT_BUILT)
     try:  # a broken chapter must not stop the build from planning: the summary lists it instead
@@ -95,26 +95,77 @@ def collect(root: Path | str = ".", sources: Sequence[Path] | None = None) -> li
     return [read_chapter(root, Path(s)) for s in (chapter_sources(root) if sources is None else sources)]
 
 
+def other_seeds(root: Path | str = ".") -> dict[int, list[Chapter]]:
+    """The chapters executed at other training seeds (`robustbook build --seeds ...`), by seed."""
+    root = Path(root).resolve()
+    out: dict[int, list[Chapter]] = {}
+    for folder in sorted((root / SEEDS_DIR).glob("seed*")):
+        seed = folder.name.removeprefix("seed")
+        if seed.isdigit():
+            out[int(seed)] = [read_chapter(root, s, seed_output(root, s, int(seed))) for s in chapter_sources(root)]
+    return out
+
+
 def records_digest(root: Path | str) -> str:
-    """A digest of every chapter's published records and profile: the summary page's run key input."""
-    return sha256_json([[c.notebook, c.status, c.profile, c.tables] for c in collect(root)])[:24]
+    """A digest of every chapter's published records and profile, at every seed built: the summary page's run
+    key input."""
+    seeds = {n: [[c.notebook, c.status, c.profile, c.tables] for c in chs] for n, chs in other_seeds(root).items()}
+    return sha256_json([[[c.notebook, c.status, c.profile, c.tables] for c in collect(root)], seeds])[:24]
 
 
-def claims(chapters: Sequence[Chapter]):
-    """One row per claim of the book: chapter, table, profile, then the verdict row as published."""
+def _row_key(chapter: str, table: str, row: dict[str, Any]) -> tuple[str, str, str]:
+    return chapter, table, str(row.get("claim", ""))
+
+
+def seed_outcomes(by_seed: dict[int, list[Chapter]]) -> dict[tuple[str, str, str], dict[int, str]]:
+    """(chapter, table, claim) -> {seed: outcome} over the other seeds' executions."""
+    out: dict[tuple[str, str, str], dict[int, str]] = {}
+    for seed, chapters in by_seed.items():
+        for c in chapters:
+            for key, rows in c.tables.items():
+                for r in rows:
+                    out.setdefault(_row_key(c.notebook, key, r), {})[seed] = outcome_of(str(r.get("verdict", "")))
+    return out
+
+
+def seed_stability(outcome: str, others: dict[int, str]) -> str:
+    """How a verdict fares at the other seeds: '3/3 seeds', 'unstable: disagrees at seed 1', or '' when none ran."""
+    if not others:
+        return ""
+    mine = outcome_of(outcome)
+    flips = {s: o for s, o in sorted(others.items()) if o != mine}
+    if not flips:
+        return f"{len(others) + 1}/{len(others) + 1} seeds"
+    return "unstable: " + ", ".join(f"{o} at seed {s}" for s, o in flips.items())
+
+
+def claims(chapters: Sequence[Chapter], by_seed: dict[int, list[Chapter]] | None = None):
+    """One row per claim of the book: chapter, table, profile, then the verdict row as published, and (when
+    other seeds were built) how the verdict fares at them; a decisive verdict that another seed flips reads
+    "inconclusive (unstable: ...)"."""
     import pandas as pd
 
-    rows = [{"chapter": c.notebook, "table": key, "profile": c.profile, **{f: r.get(f, "") for f in ROW_FIELDS}}
-            for c in chapters for key, rs in c.tables.items() for r in rs]
-    return pd.DataFrame(rows, columns=["chapter", "table", "profile", *ROW_FIELDS])
+    others = seed_outcomes(by_seed or {})
+    rows = []
+    for c in chapters:
+        for key, rs in c.tables.items():
+            for r in rs:
+                row = {"chapter": c.notebook, "table": key, "profile": c.profile,
+                       **{f: r.get(f, "") for f in ROW_FIELDS}}
+                seeds = seed_stability(str(row["verdict"]), others.get(_row_key(c.notebook, key, r), {}))
+                row["seeds"] = seeds
+                if seeds.startswith("unstable") and outcome_of(str(row["verdict"])) in ("agrees", "disagrees"):
+                    row["verdict"] = f"inconclusive ({seeds})"
+                rows.append(row)
+    return pd.DataFrame(rows, columns=["chapter", "table", "profile", *ROW_FIELDS, "seeds"])
 
 
-def counts(chapters: Sequence[Chapter]):
+def counts(chapters: Sequence[Chapter], by_seed: dict[int, list[Chapter]] | None = None):
     """Per chapter (and a final 'whole book' row): claims, preconditions met, each outcome, share met, and
     the decisive verdicts stable across seeds; demonstrations are left out of every count."""
     import pandas as pd
 
-    frame = claims(chapters)
+    frame = claims(chapters, by_seed)
     frame = frame[frame["kind"] != "demonstration"]
     rows = []
     for name, sub in [*((c.notebook, frame[frame["chapter"] == c.notebook]) for c in chapters
@@ -125,7 +176,9 @@ def counts(chapters: Sequence[Chapter]):
         for outcome in OUTCOMES:
             row[outcome] = int((outcomes == outcome).sum())
         decisive = sub[outcomes.isin(["agrees", "disagrees"])]
+        row["decisive"] = len(decisive)
         row["decisive, stress-tested"] = int(decisive["stability"].astype(str).str.contains("runs agree").sum())
+        row["decisive, stable over seeds"] = int(decisive["seeds"].astype(str).str.endswith(" seeds").sum())
         row["share met"] = row["precondition met"] / row["claims"] if row["claims"] else float("nan")
         rows.append(row)
     return pd.DataFrame(rows).set_index("chapter")
