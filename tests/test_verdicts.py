@@ -90,8 +90,9 @@ def test_slope_and_spearman_intervals():
 
 def test_table_has_rule_effect_interval_verdict():
     t = v.table([v.sign_verdict("c", 0.05, 0.02, 0.08, expected=1)])
-    assert list(t.columns) == ["claim", "rule", "effect", "interval", "precondition", "precondition met",
-                               "verdict"]
+    assert list(t.columns) == ["claim", "source", "kind", "rule", "threshold_source", "effect", "interval",
+                               "precondition", "precondition met", "control", "stability", "verdict", "id", "units",
+                               "paper"]
 
 
 def test_effect_outside_interval_is_refused():
@@ -137,3 +138,21 @@ def test_rank_correlation_is_spearman_with_ties_and_zero_when_constant():
     assert v.rank_correlation(x, y) == pytest.approx(spearmanr(x, y).statistic)
     assert v.rank_correlation(x, [-v for v in y]) == pytest.approx(-spearmanr(x, y).statistic)
     assert v.rank_correlation(x, [0.5] * 5) == 0.0
+
+
+def test_render_shows_claim_source_paper_here_and_a_badge_with_how_it_was_judged():
+    vv = v  # the verdicts module
+    from robustbook.papers.registry import Claim
+
+    c = Claim("bai2024:render-test", "Table 5 (p. 8)", "paper-claim", "fine-tuning keeps W_inf accuracy", "range",
+              threshold=(-0.0305, 1.0), threshold_source="paper: Table 5 (PAPER_TABLE5)", units="accuracy")
+    verdict = vv.judge(c, -0.01, -0.02, 0.0, label="net-a")
+    html = vv.render(vv.table([verdict]))
+    assert "[Table 5 (p. 8)]" in html and "in [-3.05, 100] points" in html  # the paper's side in points
+    assert "-1.0 points [-2.0, +0.0]" in html and 'class="rb-badge rb-agrees"' in html
+    assert "<details><summary>how judged</summary>" in html and "PAPER_TABLE5" in html
+    assert "<th></th>" not in html and "dataframe" not in html  # no pandas index
+    assert vv.table([verdict])._repr_html_() == html  # what a notebook shows
+    unstable = vv.judge(c, -0.01, -0.02, 0.0, alternatives={"seed 1": (-0.2, -0.3, -0.1)})
+    assert 'rb-badge rb-inconclusive' in vv.render(vv.table([unstable]))
+    assert '<select data-filter="outcome">' in vv.render(vv.table([verdict]), filters=True)

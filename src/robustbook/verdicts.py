@@ -86,6 +86,8 @@ class Verdict:
     threshold_source: str = ""
     stability: str = ""
     control: str = ""
+    units: str = ""
+    paper: str = ""  # what the paper says, as the rule reads it: "> 0", "in [-0.0305, 1]", "<= the bound", ...
 
     @property
     def tallied(self) -> bool:
@@ -101,14 +103,84 @@ class Verdict:
                 "precondition": self.precondition.text if self.precondition else "none",
                 "precondition met": "yes" if self.precondition is None or self.precondition.met else "no",
                 "control": self.control, "stability": self.stability, "verdict": self.outcome,
-                "id": self.claim_id}
+                "id": self.claim_id, "units": self.units, "paper": self.paper}
 
 
 def table(verdicts: Sequence[Verdict], digits: int = 3):
-    """A pandas table of verdicts, one row each, with rule, effect, interval, precondition and outcome."""
+    """A table of verdicts, one row each (a pandas frame that shows itself as a verdict table: `render`)."""
+    return _verdict_frame([v.row(digits) for v in verdicts])
+
+
+def _verdict_frame(rows):
     import pandas as pd
 
-    return pd.DataFrame([v.row(digits) for v in verdicts])
+    class VerdictFrame(pd.DataFrame):
+        """A frame of verdict rows that a notebook shows as a scannable verdict table."""
+
+        @property
+        def _constructor(self):
+            return VerdictFrame
+
+        def _repr_html_(self) -> str:  # noqa: D401 - what Jupyter shows
+            return render(self)
+
+    return VerdictFrame(rows)
+
+
+_BADGE = {AGREES: "agrees", DISAGREES: "disagrees", INCONCLUSIVE: "inconclusive", NOT_TESTABLE: "untestable"}
+
+
+def _here(row) -> str:
+    """The measured effect with its interval, in the claim's units (accuracies as points, i.e. %)."""
+    import re
+
+    effect = float(row.get("effect", float("nan")))
+    nums = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?|nan", str(row.get("interval", "")))]
+    if str(row.get("units", "")) == "accuracy":
+        lo, hi = (nums + [float("nan")] * 2)[:2]
+        return f"{100 * effect:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+    unit = f" {row['units']}" if row.get("units") else ""
+    if row.get("interval") and nums and not (len(nums) == 2 and nums[0] == nums[1] == effect):
+        return f"{effect:.3g}{unit} {row['interval']}"
+    return f"{effect:.3g}{unit}"
+
+
+def render(rows, filters: bool = False) -> str:
+    """HTML of verdict rows (a frame or dicts): claim with its source, what the paper says, what was measured
+    here, the verdict as a badge, and how it was judged (rule, threshold provenance, preconditions, control,
+    stability) in a dropdown per row; no index. With `filters`, selects for paper and outcome."""
+    import html
+
+    records = rows.to_dict(orient="records") if hasattr(rows, "to_dict") else list(rows)
+    out = ['<table class="rb-verdicts"><thead><tr><th>claim</th><th>paper</th><th>here</th><th>verdict</th>'
+           '</tr></thead><tbody>']
+    for r in records:
+        verdict = str(r.get("verdict", ""))
+        outcome = outcome_of(verdict)
+        parts = str(r.get("chapter", "")).split("/")
+        paper_key = str(r.get("id", "")).partition(":")[0] or (parts[1] if len(parts) > 2 else "")
+        how = [("rule", r.get("rule", "")), ("threshold", r.get("threshold_source", "")),
+               ("precondition", f"{r.get('precondition', 'none')} (met: {r.get('precondition met', 'yes')})"),
+               ("control", r.get("control", "")), ("stability", r.get("stability", "") or "not stress-tested"),
+               ("seeds", r.get("seeds", "")), ("kind", r.get("kind", "")), ("id", r.get("id", ""))]
+        details = "".join(f"<li><b>{k}</b>: {html.escape(str(v))}</li>" for k, v in how if str(v).strip())
+        source = f' <span class="rb-source">[{html.escape(str(r["source"]))}]</span>' if r.get("source") else ""
+        out.append(
+            f'<tr data-paper="{html.escape(paper_key)}" data-outcome="{html.escape(outcome)}">'
+            f'<td>{html.escape(str(r.get("claim", "")))}{source}'
+            f'<details><summary>how judged</summary><ul>{details}</ul></details></td>'
+            f'<td>{html.escape(str(r.get("paper", "")))}</td><td>{html.escape(_here(r))}</td>'
+            f'<td><span class="rb-badge rb-{_BADGE.get(outcome, "inconclusive")}" title="{html.escape(verdict)}">'
+            f'{html.escape(verdict)}</span></td></tr>')
+    out.append("</tbody></table>")
+    if not filters:
+        return "".join(out)
+    papers = sorted({str(r.get("id", "")).partition(":")[0] for r in records if r.get("id")})
+    opts = lambda values: "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
+    bar = ('<div class="rb-verdict-filters"><label>paper <select data-filter="paper"><option value="">all</option>'
+           f'{opts(papers)}</select></label> <label>outcome <select data-filter="outcome"><option value="">all'
+           f'</option>{opts(OUTCOMES)}</select></label></div>')
+    return bar + "".join(out)
 
 
 # ---------------------------------------------------------------------------------------------- rules
@@ -340,7 +412,20 @@ def judge(claim, effect: float = float("nan"), low: float | None = None, high: f
     if pre is not None and not pre.met:
         outcome = NOT_TESTABLE
     return Verdict(v.claim, v.rule, v.effect, v.low, v.high, outcome, pre, c.id, c.source, c.kind,
-                   c.threshold_source or "no threshold", stability, c.control)
+                   c.threshold_source or "no threshold", stability, c.control, c.units, _paper_side(c))
+
+
+def _paper_side(c) -> str:
+    """What the paper says, in the terms of the claim's rule and units."""
+    scale, unit = (100.0, " points") if c.units == "accuracy" else (1.0, f" {c.units}" if c.units else "")
+    if c.rule == "sign":
+        return f"{'>' if c.direction > 0 else '<'} {'+' if c.direction > 0 else '-'}{scale * float(c.threshold):g}{unit}"
+    if c.rule == "range":
+        low, high = c.threshold
+        return f"in [{scale * low:g}, {scale * high:g}]{unit}"
+    if c.rule == "bound":
+        return "measured <= the bound"
+    return "holds (and its mutants fail)"
 
 
 # ---------------------------------------------------------------------------------------------- publication
