@@ -205,6 +205,8 @@ def make_attack(suite: str, model: nn.Module, eps: float, norm: str = "linf", nu
     if queries is None:
         queries = cfg.blackbox_queries if suite == "square" else cfg.square_queries
     aa = reference_autoattack(model, eps, norm, num_classes, seed, cfg, queries)
+    if suite == "square":  # the standalone black-box attack: SquareAttack's own default, its schedule of square
+        aa.square.rescale_schedule = True  # sizes fitted to the budget (AutoAttack's standard keeps 10,000's)
     return ReferenceAttack(aa, model, eps, norm, None if suite == "autoattack" else [suite])
 
 
