@@ -1,10 +1,13 @@
-"""AutoAttack's cost against our PGD-20 on the same model and images, and PGD-20 against 20 x (forward + backward).
+"""The reference AutoAttack's cost (pyautoattack, as `robust_correct(suite="autoattack")` runs it) against our
+PGD-20 on the same model and images, and PGD-20 against 20 x (forward + backward).
 
     python bench/autoattack.py [--arch smallcnn] [--batch 100] [--eps 0.1] [--aa-steps 100] [--queries 5000]
 
-The model is untrained (so AutoAttack's cost is that of breaking every point early) unless --zoo is given,
-which loads the book's PGD-AT model from the zoo (a model on which every AutoAttack component runs long).
-Prints median wall times, the two ratios and the cost per 1,000 images.
+The model is untrained, labelled by its own predictions (so every point is attacked, and AutoAttack's cost is
+that of APGD-CE's 100 iterations on all of them), unless --zoo is given, which loads the book's PGD-AT model
+from the zoo (a model on which every AutoAttack component runs long). Prints median wall times, the ratios and
+the cost per 1,000 images. If torchattacks 3.3 happens to be installed (it is no dependency of the book any
+more), the ensemble it replaced is timed too, on the same chain and budget.
 """
 from __future__ import annotations
 
@@ -32,6 +35,33 @@ def timed(fn, repeats: int) -> float:
     return statistics.median(ts)
 
 
+def torchattacks_ensemble(model, x: torch.Tensor, y: torch.Tensor, eps: float,
+                          cfg: SuiteConfig) -> tuple[float | None, float | None]:
+    """(seconds, robust accuracy) of the torchattacks 3.3 chain the book used before; (None, None) without it."""
+    try:
+        import torchattacks
+    except ImportError:
+        print("  torchattacks not installed: the old ensemble is not timed")
+        return None, None
+    k = 10  # the bench's models are 10-class
+    attacks = [torchattacks.APGD(model, norm="Linf", eps=eps, steps=cfg.aa_steps, n_restarts=1, seed=0, loss="ce"),
+               torchattacks.APGDT(model, norm="Linf", eps=eps, steps=cfg.aa_steps, n_restarts=1, seed=0, n_classes=k),
+               torchattacks.FAB(model, norm="Linf", eps=eps, steps=cfg.aa_steps, n_restarts=1, seed=0,
+                                multi_targeted=True, n_classes=k),
+               torchattacks.Square(model, norm="Linf", eps=eps, n_queries=cfg.square_queries, n_restarts=1, seed=0)]
+    t = time.perf_counter()
+    with torch.no_grad():
+        robust = model(x).argmax(1) == y
+    for atk in attacks:
+        idx = robust.nonzero().flatten()
+        if idx.numel():
+            with torch.no_grad():
+                robust[idx] = model(atk(x[idx], y[idx])).argmax(1) == y[idx]
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.perf_counter() - t, float(robust.float().mean())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", default="smallcnn")
@@ -53,7 +83,9 @@ def main() -> None:
     else:
         from robustbook.models import build
         model = build(args.arch, 10, 3, normalize=None)
-        x, y = torch.rand(args.batch, 3, 32, 32), torch.randint(0, 10, (args.batch,))
+        x = torch.rand(args.batch, 3, 32, 32)
+        with torch.no_grad():
+            y = model.eval()(x).argmax(1)
     model, x, y = model.to(device).eval(), x.to(device), y.to(device)
     cfg = SuiteConfig(pgd_steps=args.steps, aa_steps=args.aa_steps, square_queries=args.queries)
 
@@ -72,13 +104,17 @@ def main() -> None:
         aa = robust_correct(model, (x, y), "linf", args.eps, "autoattack", device=device, cfg=cfg)
 
     t_aa = timed(run_aa, 1)
+    t_old, old = torchattacks_ensemble(model, x, y, args.eps, cfg)
     pgd_acc = robust_correct(model, (x, y), "linf", args.eps, "pgd", device=device, cfg=cfg).accuracy
     print(f"{'zoo PGD-AT' if args.zoo else args.arch}, {args.batch} images, eps {args.eps:g}, device {device}, "
           f"threads {torch.get_num_threads()}")
     print(f"  {args.steps} x (forward + backward):  {t_floor * 1e3:10.1f} ms")
     print(f"  robustbook PGD-{args.steps}:            {t_pgd * 1e3:10.1f} ms   robust acc {pgd_acc:.3f}")
-    print(f"  AutoAttack standard ({args.aa_steps} it., {args.queries} q.): {t_aa * 1e3:10.1f} ms   robust acc "
+    print(f"  reference AutoAttack ({args.aa_steps} it., {args.queries} q.): {t_aa * 1e3:10.1f} ms   robust acc "
           f"{aa.accuracy:.3f}   broken by {aa.broken_by}")
+    if t_old is not None:
+        print(f"  torchattacks 3.3 ensemble (same chain, budget): {t_old * 1e3:10.1f} ms   robust acc {old:.3f}")
+        print(f"  ratio reference AutoAttack / torchattacks: {t_aa / t_old:8.2f}")
     print(f"  ratio PGD-{args.steps} / floor:          {t_pgd / t_floor:8.2f}")
     print(f"  ratio AutoAttack / PGD-{args.steps}:     {t_aa / t_pgd:8.1f}")
     print(f"  per 1,000 images: PGD-{args.steps} {1000 * t_pgd / args.batch:.1f} s, "

@@ -1,18 +1,22 @@
 """Robust accuracy by a named attack suite: our PGD-20 (fast) or AutoAttack's standard ensemble.
 
-`suite="autoattack"` is the standard version of Croce & Hein (2020): APGD-CE, then APGD-T (9 target
-classes), FAB-T (9 target classes), Square (5,000 queries), each run only on the points the previous ones
-left correctly classified, 100 iterations per gradient attack. The four attacks are torchattacks' own
-implementations. We chain them here instead of calling `torchattacks.AutoAttack(version="standard")`
-because torchattacks 3.3 builds that ensemble with its attacks' default of 10 iterations, not the 100 of
-the standard version; chaining also tells which attack broke each point.
+`suite="autoattack"` is the standard version of Croce & Hein (2020), run by their reference implementation
+(PyPI `pyautoattack`, the packaged github.com/fra31/auto-attack): APGD-CE, then APGD-T, FAB-T (9 target
+classes, k - 1 for k < 10 classes), Square (5,000 queries), each run only on the points the previous ones
+left correctly classified, 100 iterations per gradient attack (`SuiteConfig.aa_steps`; profiles may lower
+it). Each link of the chain is one call of the library's own `run_standard_evaluation` restricted to that
+attack, on the points still robust, which is what its single call does; chaining tells which attack broke
+each point. The library's own warnings (zero gradients, randomized or dynamic defences, Square succeeding
+where the gradient attacks failed) are kept in `RobustResult.flags`.
 
 A point counts as robust when it is classified correctly both clean and after the attack.
 """
 from __future__ import annotations
 
+import logging
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence, Union
 
 import numpy as np
@@ -57,11 +61,11 @@ def describe(suite: str, cfg: SuiteConfig = STANDARD) -> str:
     return {
         "pgd": f"PGD-{cfg.pgd_steps} (robustbook, CE, step 2.5 eps/steps, 1 random start)",
         "autoattack": (f"AutoAttack {'standard' if is_standard(cfg) else 'at a reduced budget'}: APGD-CE, "
-                       f"APGD-T, FAB-T ({cfg.aa_steps} it.), Square ({cfg.square_queries} q.); torchattacks"),
-        "apgd-ce": f"APGD-CE ({cfg.aa_steps} it., torchattacks)",
-        "apgd-t": f"APGD-T (9 targets x {cfg.aa_steps} it., torchattacks)",
-        "fab-t": f"FAB-T (9 targets x {cfg.aa_steps} it., torchattacks)",
-        "square": f"Square ({cfg.blackbox_queries} queries, gradient-free, torchattacks)",
+                       f"APGD-T, FAB-T ({cfg.aa_steps} it.), Square ({cfg.square_queries} q.); reference implementation"),
+        "apgd-ce": f"APGD-CE ({cfg.aa_steps} it., reference AutoAttack)",
+        "apgd-t": f"APGD-T (min(9, k - 1) targets x {cfg.aa_steps} it., reference AutoAttack)",
+        "fab-t": f"FAB-T (min(9, k - 1) targets x {cfg.aa_steps} it., reference AutoAttack)",
+        "square": f"Square ({cfg.blackbox_queries} queries, gradient-free, reference AutoAttack)",
         "fgsm": "FGSM (one step of size eps)",
         "pgd-strong": f"PGD-{cfg.strong_steps} x {cfg.strong_restarts} restarts (robustbook)",
     }[check_suite(suite)]
@@ -95,64 +99,115 @@ def as_tensors(data: Data, subset: int | None = None, seed: int = 0) -> tuple[to
     return x, y
 
 
-class TorchattacksAttack:
-    """A torchattacks attack under the book's protocol: model mode, parameter gradients and the global RNG
-    are left as found, and the result is projected onto the threat set (it is already there up to rounding).
+AA_NORMS = {"linf": "Linf", "l2": "L2"}
+
+
+def set_apgd_iterations(apgd, steps: int) -> None:
+    """Give a reference APGD attack `steps` iterations, with the checkpoints its constructor derives from them."""
+    # APGDAttack.__init__ computes its step-size checkpoints from n_iter; setting n_iter alone would keep
+    # the 100-iteration schedule. Same formulas as the constructor (a test compares with a fresh object).
+    apgd.n_iter = apgd.n_iter_orig = int(steps)
+    apgd.n_iter_2 = max(int(0.22 * steps), 1)
+    apgd.n_iter_min = max(int(0.06 * steps), 1)
+    apgd.size_decr = max(int(0.03 * steps), 1)
+
+
+def reference_autoattack(model: nn.Module, eps: float, norm: str = "linf", num_classes: int = 10, seed: int = 0,
+                         cfg: SuiteConfig = STANDARD, queries: int | None = None,
+                         device: torch.device | str = "cpu"):
+    """The reference `pyautoattack.AutoAttack`, standard version, at the budget of `cfg` (Square: `queries`).
+
+    Targeted attacks use min(9, k - 1) target classes; APGD-T is left out of the chain for k < 4 (its targeted
+    DLR loss needs 4 classes). Run it through `ReferenceAttack` to keep the book's protocol.
+    """
+    from pyautoattack import AutoAttack
+
+    if num_classes < 2:
+        raise ValueError(f"invalid num_classes={num_classes!r}: must be >= 2")
+    aa = AutoAttack(model, norm=AA_NORMS[check_norm(norm)], eps=float(eps), seed=int(seed), version="standard",
+                    device=device)
+    aa.verbose = False
+    for apgd in (aa.apgd, aa.apgd_targeted):
+        set_apgd_iterations(apgd, cfg.aa_steps)
+    aa.fab.n_iter = int(cfg.aa_steps)
+    aa.apgd_targeted.n_target_classes = aa.fab.n_target_classes = min(9, num_classes - 1)
+    aa.square.n_queries = int(cfg.square_queries if queries is None else queries)
+    aa.attacks_to_run = [c for c in AA_COMPONENTS if num_classes >= 4 or c != "apgd-t"]
+    return aa
+
+
+class _Flags(logging.Handler):
+    """Collects the warnings the reference library logs (its checks), instead of printing them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if msg not in self.messages:
+            self.messages.append(msg)
+
+
+class ReferenceAttack:
+    """The reference AutoAttack's chain, or one of its attacks, under the book's protocol: model mode, parameter
+    gradients, the global RNG and the trace function are left as found, and the result is projected onto the
+    threat set (it is already there up to rounding).
     """
 
-    def __init__(self, attack, model: nn.Module, eps: float, norm: str):
-        self.attack, self.model, self.eps, self.norm = attack, model, float(eps), check_norm(norm)
+    def __init__(self, autoattack, model: nn.Module, eps: float, norm: str, attacks: Sequence[str] | None = None):
+        self.aa, self.model, self.eps, self.norm = autoattack, model, float(eps), check_norm(norm)
+        self.attacks = list(autoattack.attacks_to_run if attacks is None else attacks)
+        self.flags: list[str] = []
 
     def __repr__(self) -> str:
-        return f"TorchattacksAttack({type(self.attack).__name__}, eps={self.eps:.4g}, norm={self.norm!r})"
+        return f"ReferenceAttack({'+'.join(self.attacks)}, eps={self.eps:.4g}, norm={self.norm!r})"
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Return x_adv inside the threat set."""
-        x = x.detach()
+        x, y = x.detach(), y.detach()
         grads = [(p, None if p.grad is None else p.grad.clone()) for p in self.model.parameters()]
         devices = [x.device] if x.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices), frozen(self.model, "eval"):
-            x_adv = self.attack(x, y).detach()
-        for p, g in grads:
-            p.grad = g
-        return (x + clip_to_box(x, project(x_adv - x, self.eps, self.norm))).detach()
-
-
-def _ta_norm(norm: str) -> str:
-    return {"linf": "Linf", "l2": "L2"}[check_norm(norm)]
+        log, flags, tracer = logging.getLogger("auto-attack"), _Flags(), sys.gettrace()
+        log.addHandler(flags)
+        try:
+            with torch.random.fork_rng(devices=devices), frozen(self.model, "eval"):
+                self.aa.attacks_to_run = list(self.attacks)
+                for part in (self.aa, self.aa.apgd, self.aa.apgd_targeted, self.aa.fab, self.aa.square):
+                    part.device = x.device
+                x_adv, _ = self.aa.run_standard_evaluation(x, y, batch_size=max(1, x.shape[0]))
+        finally:
+            log.removeHandler(flags)
+            sys.settrace(tracer)  # the library's dynamic-defence check sets the trace function to None
+            for p, g in grads:
+                p.grad = g
+        self.flags += [m for m in flags.messages if m not in self.flags]
+        return (x + clip_to_box(x, project(x_adv.detach() - x, self.eps, self.norm))).detach()
 
 
 def make_attack(suite: str, model: nn.Module, eps: float, norm: str = "linf", num_classes: int = 10,
                 seed: int = 0, cfg: SuiteConfig = STANDARD, queries: int | None = None) -> AttackFn:
-    """The attack of one suite or AutoAttack component (the chain itself runs in `robust_correct`).
+    """The attack of one suite or AutoAttack component; "autoattack" is the reference's whole chain in one call
+    (`robust_correct` runs it link by link to tell which attack broke each point).
 
-    `queries` sets Square's budget (default: the standalone budget `cfg.blackbox_queries`).
+    `queries` sets Square's budget (default: the standalone budget `cfg.blackbox_queries` for "square", the
+    AutoAttack budget `cfg.square_queries` inside "autoattack").
     """
     check_suite(suite)
     if suite == "pgd":
         return PGD(model, eps, steps=cfg.pgd_steps, norm=norm, seed=seed)
     if suite == "fgsm":
         return FGSM(model, eps, norm=norm)
-    if suite == "autoattack":
-        raise ValueError("autoattack is a chain of attacks: call robust_correct(..., suite='autoattack')")
-    import torchattacks
-
-    n, targets = _ta_norm(norm), max(1, min(9, num_classes - 1))
+    if suite == "pgd-strong":
+        raise ValueError("pgd-strong is a set of restarts: call robust_correct(..., suite='pgd-strong')")
     if suite == "apgd-t" and num_classes < 4:
         raise ValueError(f"apgd-t needs at least 4 classes, got num_classes={num_classes}")
-    if suite == "apgd-ce":
-        atk = torchattacks.APGD(model, norm=n, eps=eps, steps=cfg.aa_steps, n_restarts=1, seed=seed,
-                                loss="ce")
-    elif suite == "apgd-t":
-        atk = torchattacks.APGDT(model, norm=n, eps=eps, steps=cfg.aa_steps, n_restarts=1, seed=seed,
-                                 n_classes=targets + 1)
-    elif suite == "fab-t":
-        atk = torchattacks.FAB(model, norm=n, eps=eps, steps=cfg.aa_steps, n_restarts=1, seed=seed,
-                               multi_targeted=True, n_classes=targets + 1)
-    else:  # square
-        q = cfg.blackbox_queries if queries is None else queries
-        atk = torchattacks.Square(model, norm=n, eps=eps, n_queries=q, n_restarts=1, seed=seed)
-    return TorchattacksAttack(atk, model, eps, norm)
+    if queries is None:
+        queries = cfg.blackbox_queries if suite == "square" else cfg.square_queries
+    aa = reference_autoattack(model, eps, norm, num_classes, seed, cfg, queries)
+    if suite == "square":  # the standalone black-box attack: SquareAttack's own default, its schedule of square
+        aa.square.rescale_schedule = True  # sizes fitted to the budget (AutoAttack's standard keeps 10,000's)
+    return ReferenceAttack(aa, model, eps, norm, None if suite == "autoattack" else [suite])
 
 
 def _predict(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -181,6 +236,7 @@ class RobustResult:
     robust: torch.Tensor  # bool (N,)
     broken_by: dict[str, int]  # attack name -> points it broke first (AutoAttack's chain)
     seconds: float
+    flags: tuple[str, ...] = field(default=())  # warnings of the reference AutoAttack's own checks
 
     @property
     def accuracy(self) -> float:
@@ -202,7 +258,7 @@ def robust_correct(model: nn.Module, data: Data, threat: str = "linf", eps: floa
     k = int(num_classes) if num_classes is not None else int(y.max()) + 1
     t0 = time.perf_counter()
     clean = _predict(model, x, batch_size) == y
-    robust, broken = clean.clone(), {}
+    robust, broken, flags = clean.clone(), {}, []
     if eps > 0:
         if suite == "autoattack":  # APGD-T's targeted DLR loss needs 4 classes (as in the reference code)
             chain = AA_COMPONENTS if k >= 4 else tuple(c for c in AA_COMPONENTS if c != "apgd-t")
@@ -219,7 +275,8 @@ def robust_correct(model: nn.Module, data: Data, threat: str = "linf", eps: floa
             still = _attacked_correct(model, atk, x, y, robust, batch_size) if bool(robust.any()) else robust
             broken[name] = int(robust.sum() - still.sum())
             robust = still
-    return RobustResult(suite, clean.cpu(), robust.cpu(), broken, time.perf_counter() - t0)
+            flags += [m for m in getattr(atk, "flags", []) if m not in flags]
+    return RobustResult(suite, clean.cpu(), robust.cpu(), broken, time.perf_counter() - t0, tuple(flags))
 
 
 def robust_accuracy(model: nn.Module, data: Data, threat: str = "linf", eps: float = 8 / 255,
