@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PAPERS = ("yi2021", "nern2023", "alhamoud2023", "bai2024", "wen2020")
 ID = r"(?P<id>(?P<paper>[a-z]+\d{4}):[A-Za-z0-9.\-]+)"
 STATEMENT = re.compile(r"<!--\s*statement:\s*" + ID + r"(?P<printed>\s*\(as printed\))?\s*-->")
-ERRATUM = re.compile(r"<!--\s*erratum:\s*" + ID + r"(?:\s+refutes:\s*(?P<refutes>.*?))?\s*-->", re.S)
+ERRATUM = re.compile(r"<!--\s*erratum:\s*" + ID + r"(?:\s+refutes:\s*(?P<refutes>.*?))?\s*-->", re.DOTALL)
 PHRASE = re.compile(r'"([^"]+)"')
 FENCE_OPEN = re.compile(r"^(?P<fence>:{3,})\{prf:[a-z]+\}(?P<title>.*)$")
 ENTRY = re.compile(r"^(\d+\.|-) \*\*")
-READING = re.compile(r"as we read it", re.I)
+READING = re.compile(r"as we read it", re.IGNORECASE)
 
 
 @dataclass

@@ -26,6 +26,14 @@ import sympy as sp
 from .core import Mutant, Result, bhc_radius, check_bhc_radius_claim, run_checks as _run_checks, step_check
 from .core import step_cited, step_extra, step_false, steps_table
 
+# Where this module's transcribed numbers (B2_SUMS, TABLE3_RESNET56_STRENGTH4, TABLE6_UNCONTROLLED_STRENGTH4, defined
+# below) sit in the paper text, in the form of `robustbook.papers.wen2020.LOCATIONS` (tests/test_transcriptions.py).
+LOCATIONS: dict[str, str] = {
+    "B2_SUMS": "Quantitatively, we can look at the accumulated standard [+16 lines]",
+    "TABLE3_RESNET56_STRENGTH4": "Table 3. Raw data of CIFAR10 dataset [+40 lines]",
+    "TABLE6_UNCONTROLLED_STRENGTH4": "Table 6. Raw data for fg. 6. SP denotes spectral norm. [+40 lines]",
+}
+
 # Symbols (all positive unless stated).
 C_X, eps, k, m, eta, M, gamma = sp.symbols("C_X epsilon k m eta M gamma", positive=True)
 u_min, v_min, w_gap = sp.symbols("u_min v_min w_gap", nonnegative=True)
@@ -362,7 +370,9 @@ def masked_example_net(phi: float = 0.01) -> tuple[ReLUNet, np.ndarray]:
     """A 2-2-2-2 ReLU net and an input x whose region keeps unit 1 of layer 1 and unit 2 of layer 2: every layer,
     masked or not, has all its non-zero singular values equal to 1 (rotations), yet the masked product sends the
     surviving direction to sin(phi) times its length."""
-    rot = lambda a: np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])  # noqa: E731
+    def rot(a: float) -> np.ndarray:
+        return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+
     w1, w2 = rot(np.pi / 6), rot(phi)
     w_out = np.array([[0.0, 1.0], [0.0, -1.0]])  # class 0 scores h_2, class 1 scores -h_2
     net = ReLUNet([w1, w2, w_out], [np.array([0.0, -10.0]), np.array([-10.0, 0.0]), np.zeros(2)])
