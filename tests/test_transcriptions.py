@@ -148,6 +148,34 @@ def mismatches(module_name: str, constants: dict[str, Any], locations: dict[str,
     return bad
 
 
+def _in_order(values: list[float], tokens: list[float]) -> bool:
+    it = iter(tokens)
+    return all(any(math.isclose(t, v, rel_tol=1e-12, abs_tol=1e-15) for t in it) for v in values)
+
+
+def row_mismatches(module_name: str, constants: dict[str, Any], locations: dict[str, str], text: str) -> list[str]:
+    """Rows of frames (every frame the book transcribes is a table printed row by row) whose numbers are not printed
+    in this order on one line of the window: catches two cells swapped, which the count check lets through."""
+    bad = []
+    frames = [(name, val) for name, val in constants.items() if isinstance(val, pd.DataFrame)]
+    frames += [(f"{name}/{_label(k)}", v) for name, val in constants.items() if isinstance(val, dict)
+               for k, v in val.items() if isinstance(v, pd.DataFrame)]
+    for path, frame in frames:
+        loc = _location(locations, path)
+        if loc is None:
+            continue  # reported by mismatches()
+        m = WINDOW.match(locations[loc])
+        lines = text.replace("\u2212", "-").split("\n")
+        start = next(i for i, line in enumerate(lines) if m.group("anchor") in line)
+        window_lines = [[float(t) for t in NUMBER.findall(line)]
+                        for line in lines[start:start + int(m.group("n") or DEFAULT_LINES) + 1]]
+        for r, row in frame.iterrows():
+            values = [v for _, v in leaves(list(row.values), "")]
+            if values and not any(_in_order(values, toks) for toks in window_lines):
+                bad.append(f"{module_name}.{path}/{_label(r)}: {values} not printed in this order on one line")
+    return bad
+
+
 def _needs_papers() -> dict[str, Path]:
     if not (PAPERS_DIR / "README.md").exists():
         pytest.skip(f"paper texts not found at {PAPERS_DIR} (set ROBUSTBOOK_PAPERS)")
@@ -164,7 +192,8 @@ def test_every_transcribed_number_is_printed_at_its_location(module_name):
     assert consts, f"{module_name}: no transcribed constant found"
     stale = [k for k in locs if k.split("/")[0] not in consts]
     assert not stale, f"{module_name}: LOCATIONS names constants that do not exist: {stale}"
-    bad = mismatches(module_name, consts, locs, papers[_key_of(module_name)].read_text())
+    text = papers[_key_of(module_name)].read_text()
+    bad = mismatches(module_name, consts, locs, text) + row_mismatches(module_name, consts, locs, text)
     assert not bad, "\n".join(bad)
 
 
@@ -225,3 +254,17 @@ def test_a_constant_without_location_fails():
     locs = {k: v for k, v in mod.LOCATIONS.items() if k != "Q2_TERRA_DROP"}
     bad = mismatches(mod.__name__, transcribed(mod), locs, papers["alhamoud2023"].read_text())
     assert bad == [f"{mod.__name__}.Q2_TERRA_DROP = 35: no location in LOCATIONS"], bad
+
+
+def test_two_swapped_cells_fail_the_row_check():
+    """Swapping two cells of a row keeps the multiset of numbers; the ordered row check catches it."""
+    papers = _needs_papers()
+    mod = importlib.import_module("robustbook.papers.yi2021")
+    text = papers["yi2021"].read_text()
+    table = mod.PAPER_TABLE3.copy()
+    assert not row_mismatches(mod.__name__, {"PAPER_TABLE3": table}, mod.LOCATIONS, text)
+    row = ("Std", "No")
+    table.loc[row, ["snow", "frost"]] = table.loc[row, ["frost", "snow"]].to_numpy()
+    assert not mismatches(mod.__name__, {"PAPER_TABLE3": table}, mod.LOCATIONS, text)
+    bad = row_mismatches(mod.__name__, {"PAPER_TABLE3": table}, mod.LOCATIONS, text)
+    assert len(bad) == 1 and "PAPER_TABLE3/Std/No" in bad[0], bad
