@@ -45,3 +45,17 @@ def test_evaluate_bound_monotone():
     expr = w.theorem_3_1_bound()
     val = float(expr.subs({w.u_min: 0.5, w.gamma: 1.0, w.C_X: 1.0, w.eps: 0.1, w.k: 5, w.m: 1000, w.eta: 0.05}))
     assert abs(val - a["bound"]) < 1e-9 * val
+
+
+def test_restricted_sigma_reading_is_refuted_by_the_masked_net():
+    """Each layer keeps its non-zero singular values at 1, the masked product shrinks the margin to sin(phi)."""
+    from robustbook.theory import wen2020 as W
+
+    out = W.refute_restricted_sigma(phi=0.01)
+    assert abs(out["restricted sigma_min product, masked layers"] - 1) < 1e-12
+    assert abs(out["region factor ||(prod W_i^q)^T (w_y - w_yhat)|| / ||w_y - w_yhat||"] - np.sin(0.01)) < 1e-12
+    assert out["(w_y - w_yhat)^T prod W_i^q (x - x')"] < 0.02 * out["reading's lower bound"]
+    # the corrected reading holds with equality on the same net, and the old one is rejected there
+    assert W.check_region_margin(nets=0).evidence["min u - bound"] > -1e-9
+    with pytest.raises(AssertionError):
+        W.check_region_margin(W._factor_restricted_masked, nets=0)

@@ -2,6 +2,18 @@
 paper (`002_61c7a592506511c8.txt` of `../shared/papers/`, the text the transcription test reads). No torch here."""
 from __future__ import annotations
 
+# Where each transcribed constant sits in the paper text: an anchor string that occurs there, optionally
+# "[+N lines]" for the window after it that holds the numbers (tests/test_transcriptions.py); "NAME/key" locates
+# one entry of a dict. Table 2 is extracted column by column, before its caption: the anchor is its header.
+LOCATIONS: dict[str, str] = {
+    "TABLE2": "Clean Accuracy (%) [+60 lines]",
+    "TABLE2/camelyon17": "Adversarial Augmentation for Better Generalizability. [+9 lines]",
+    "Q2_TERRA_DROP": "TerraIncognita model, which is trained and evaluated on [+0 lines]",
+    "Q4_PIXEL_ACR_DROP": "drops by around 6% only [+0 lines]",
+    "CAMELYON_DROP_FACTOR": "accuracy to the unseen hospital (given pixel perturbations) is [+0 lines]",
+    "Q6_PHOTO": "Surprisingly, the photo domain, which has the highest FID [+4 lines]",
+}
+
 # Table 2 (p. 5): target-domain accuracy (%) of the standard (eps 0) and the robust (eps 8/255) model,
 # clean and under PGD-20 at 8/255, averaged over the targets of each data set. Camelyon17: Section 6
 # ("Adversarial augmentation for better generalizability", p. 9), the unseen hospital.

@@ -6,6 +6,25 @@ import pandas as pd
 
 from .registry import Claim
 
+# Where each transcribed constant sits in the paper text: an anchor string that occurs there (a caption or a line
+# of the table), optionally "[+N lines]" for the window after it that holds the numbers (tests/test_transcriptions.py).
+# "NAME/key" locates one entry of a dict constant (tuple keys joined by "/").
+LOCATIONS: dict[str, str] = {
+    "PAPER_TABLE1": "Table 1: Overview of the pre-trained networks. [+8 lines]",
+    "PAPER_TABLE2": "Table 2: Performance of W-PGD-Budget-20 on different pre-trained networks. [+8 lines]",
+    "CONFIGS": "Table 3: Performance of Zhang et al. (2019) under different configurations. [+2 lines]",
+    "PAPER_FINETUNE/Zhang et al. (2019)/last": "Table 3: Performance of Zhang et al. (2019) [+5 lines]",
+    "PAPER_FINETUNE/Zhang et al. (2019)/whole": "Table 4: Performance of Zhang et al. (2019) [+5 lines]",
+    "PAPER_FINETUNE/Gowal et al. (2020)/last": "Table 6: Performance of Gowal et al. (2020) [+5 lines]",
+    "PAPER_FINETUNE/Gowal et al. (2020)/whole": "Table 7: Performance of Gowal et al. (2020) [+5 lines]",
+    "PAPER_FINETUNE/Cui et al. (2023)/last": "Table 8: Performance of Cui et al. (2023) [+5 lines]",
+    "PAPER_FINETUNE/Cui et al. (2023)/whole": "Table 9: Performance of Cui et al. (2023) [+5 lines]",
+    "PAPER_FINETUNE/Wang et al. (2023)/last": "Table 10: Performance of Wang et al. (2023) [+5 lines]",
+    "PAPER_FINETUNE/Wang et al. (2023)/whole": "Table 11: Performance of Wang et al. (2023) [+5 lines]",
+    "PAPER_TABLE5": "Table 5: Summary of the best fine-tuning performance for the five pre-trained networks. [+8 lines]",
+    "PAPER_BEST_CONFIG": "The detailed best configuration for each network is as follows. [+1 lines]",
+}
+
 # The five RobustBench networks of Table 1, in the paper's row order (the driver maps them to RobustBench ids)
 NETWORKS = ("Zhang et al. (2019)", "Chen and Lee (2024)", "Gowal et al. (2020)", "Cui et al. (2023)",
             "Wang et al. (2023)")

@@ -2,6 +2,13 @@
 paper (`001_068f2059c416f973.txt` of `../shared/papers/`, the text the transcription test reads). No torch here."""
 from __future__ import annotations
 
+# Where each transcribed constant sits in the paper text: an anchor string that occurs there, optionally
+# "[+N lines]" for the window after it that holds the numbers (tests/test_transcriptions.py); "NAME/key" locates
+# one entry of a dict. The string entries of PAPER are formulas, not numbers: only thm41_factor is compared.
+LOCATIONS: dict[str, str] = {
+    "PAPER/thm41_factor": "**Theorem 4.1.** *The classifier [+4 lines]",
+}
+
 # Nern & Sharma state no measured numbers (the paper has no experiments; Sec. 5 asks for empirical
 # corroboration). What the chapter compares with is the form of its statements, transcribed once here:
 PAPER = {

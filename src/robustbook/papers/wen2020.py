@@ -2,6 +2,21 @@
 paper (`004_2a423bf42682a14e.txt` of `../shared/papers/`, the text the transcription test reads). No torch here."""
 from __future__ import annotations
 
+# Where each transcribed constant sits in the paper text: an anchor string that occurs there (a caption or a line
+# of the table), optionally "[+N lines]" for the window after it that holds the numbers (tests/test_transcriptions.py);
+# "NAME/key" locates one entry of a dict (tuple keys joined by "/"). Tables 3-6 are extracted cell by cell.
+LOCATIONS: dict[str, str] = {
+    "PAPER_TABLES/cifar10/ResNet-56": "Table 3. Raw data of CIFAR10 dataset [+40 lines]",
+    "PAPER_TABLES/cifar10/ResNet-110": "Table 3. Raw data of CIFAR10 dataset [+80 lines]",
+    "PAPER_TABLES/cifar100/ResNet-56": "Table 4. Raw data of CIFAR100 dataset [+40 lines]",
+    "PAPER_TABLES/cifar100/ResNet-110": "Table 4. Raw data of CIFAR100 dataset [+80 lines]",
+    "PAPER_TABLES/tinyimagenet/Wide ResNet": "Table 5. Raw data of Tiny-ImageNet dataset [+60 lines]",
+    "PAPER_FGSM": "Table 2. Data of fg. 9 [+40 lines]",
+    "PAPER_LV": "Table 1. Data of the smoothing effect of PGD adversarial training [+30 lines]",
+    "PAPER_B2": "Quantitatively, we can look at the accumulated standard [+16 lines]",
+    "PAPER_TABLE6": "Table 6. Raw data for fg. 6. SP denotes spectral norm. [+40 lines]",
+}
+
 # Tables 3-5 (App. D.2): (data set, network) -> the AR strengths and one tuple per row, in the paper's order.
 PAPER_TABLES: dict[tuple[str, str], dict[str, tuple[float, ...]]] = {
     ("cifar10", "ResNet-56"): dict(  # Table 3

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+# Where each transcribed constant sits in the paper text: an anchor string that occurs there (a caption or a line
+# of the table), optionally "[+N lines]" for the window after it that holds the numbers (tests/test_transcriptions.py).
+LOCATIONS: dict[str, str] = {
+    "PAPER_TABLE1": "Table 1: Clean and corruption accuracy (%) of ResNet34 on CIFAR10-C and ImageNet-C [+10 lines]",
+    "PAPER_TABLE3": "Table 3: Clean and corruption accuracy (%) of ResNet34 on CIFAR10-C with no pre-training [+28 lines]",
+    "PAPER_TABLE6": "Table 6: Hyperparameters of adversarial training on BERT base model. [+18 lines]",
+    "PAPER_TABLE2": "Table 2: Performance of BERT base model on NLU tasks [+34 lines]",
+}
+
 METHODS = ("Std", "Adv-l2", "Adv-linf")
 
 # Table 1 of the paper (CIFAR10-C, severity 5; accuracy in %), columns in CORRUPTIONS order.

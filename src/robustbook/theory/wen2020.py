@@ -26,6 +26,14 @@ import sympy as sp
 from .core import Mutant, Result, bhc_radius, check_bhc_radius_claim, run_checks as _run_checks, step_check
 from .core import step_cited, step_extra, step_false, steps_table
 
+# Where this module's transcribed numbers (B2_SUMS, TABLE3_RESNET56_STRENGTH4, TABLE6_UNCONTROLLED_STRENGTH4, defined
+# below) sit in the paper text, in the form of `robustbook.papers.wen2020.LOCATIONS` (tests/test_transcriptions.py).
+LOCATIONS: dict[str, str] = {
+    "B2_SUMS": "Quantitatively, we can look at the accumulated standard [+16 lines]",
+    "TABLE3_RESNET56_STRENGTH4": "Table 3. Raw data of CIFAR10 dataset [+40 lines]",
+    "TABLE6_UNCONTROLLED_STRENGTH4": "Table 6. Raw data for fg. 6. SP denotes spectral norm. [+40 lines]",
+}
+
 # Symbols (all positive unless stated).
 C_X, eps, k, m, eta, M, gamma = sp.symbols("C_X epsilon k m eta M gamma", positive=True)
 u_min, v_min, w_gap = sp.symbols("u_min v_min w_gap", nonnegative=True)
@@ -351,6 +359,120 @@ def refute_margin_chain() -> dict[str, Any]:
             "fraction of points with ratio < 1": float((ratios < 1).mean())}
 
 
+def _restricted_sigma_min(mat: np.ndarray, tol: float = 1e-12) -> float:
+    """Smallest non-zero singular value of `mat`: its smallest singular value on the directions it does not annihilate."""
+    sv = np.linalg.svd(mat, compute_uv=False)
+    kept = sv[sv > tol * max(1.0, sv.max())]
+    return float(kept.min()) if kept.size else float("inf")  # a layer with every unit off annihilates everything
+
+
+def masked_example_net(phi: float = 0.01) -> tuple[ReLUNet, np.ndarray]:
+    """A 2-2-2-2 ReLU net and an input x whose region keeps unit 1 of layer 1 and unit 2 of layer 2: every layer,
+    masked or not, has all its non-zero singular values equal to 1 (rotations), yet the masked product sends the
+    surviving direction to sin(phi) times its length."""
+    def rot(a: float) -> np.ndarray:
+        return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+
+    w1, w2 = rot(np.pi / 6), rot(phi)
+    w_out = np.array([[0.0, 1.0], [0.0, -1.0]])  # class 0 scores h_2, class 1 scores -h_2
+    net = ReLUNet([w1, w2, w_out], [np.array([0.0, -10.0]), np.array([-10.0, 0.0]), np.zeros(2)])
+    return net, w1[0] / np.linalg.norm(w1[0])  # x along the first row of W_1: z_1 = 1 > 0, z_2 = -10 + ... < 0
+
+
+def region_margin_terms(net: ReLUNet, x: np.ndarray) -> dict[str, float]:
+    """At x (label = predicted class y, runner-up yhat): the region's score margin u(x), its distance to the region's
+    decision hyperplane, the factor ||(prod W_i^q)^T (w_y - w_yhat)|| and the singular-value factors of (13)-(14)."""
+    pats = net.pattern(x)
+    jac = np.eye(x.size)
+    masked = []
+    for w, p in zip(net.weights[:-1], pats):
+        masked.append(w * p[:, None])
+        jac = masked[-1] @ jac
+    scores = net(x)
+    y, yhat = np.argsort(scores)[::-1][:2]
+    v = net.weights[-1][y] - net.weights[-1][yhat]
+    u = float(scores[y] - scores[yhat])
+    g = float(np.linalg.norm(jac.T @ v))
+    nv = float(np.linalg.norm(v))
+    return {"u(x)": u, "distance to the region's boundary": u / g if g > 0 else np.inf,
+            "||(prod W_i^q)^T (w_y - w_yhat)||": g, "||w_y - w_yhat||": nv,
+            "prod restricted sigma_min(W_i^q)": float(np.prod([_restricted_sigma_min(w) for w in masked])),
+            "prod restricted sigma_min(W_i)": float(np.prod([_restricted_sigma_min(w) for w in net.weights[:-1]])),
+            "prod sigma_min(W_i)": _hidden_sigma_min(net)}
+
+
+def _factor_region(t: dict[str, float]) -> float:
+    return t["||(prod W_i^q)^T (w_y - w_yhat)||"]
+
+
+def _factor_restricted_masked(t: dict[str, float]) -> float:
+    return t["||w_y - w_yhat||"] * t["prod restricted sigma_min(W_i^q)"]
+
+
+def _factor_restricted_layers(t: dict[str, float]) -> float:
+    return t["||w_y - w_yhat||"] * t["prod restricted sigma_min(W_i)"]
+
+
+def check_region_margin(factor: Callable[[dict[str, float]], float] | None = None, nets: int = 10, points: int = 30,
+                        seed: int = 0) -> Result:
+    """Theorem 3.1 as we read it: in the linear region q of x, u(x) >= factor * (distance from x to the region's
+    decision hyperplane) with factor ||(prod W_i^q)^T (w_y - w_yhat)|| (equality); checked on the masked example net
+    and on random 8-8-8-3 ReLU nets."""
+    factor = _factor_region if factor is None else factor
+    cases = [masked_example_net()]
+    rng = np.random.default_rng(seed)
+    for i in range(nets):
+        net = ReLUNet.random([8, 8, 8, 3], seed + i)
+        cases += [(net, rng.normal(size=8)) for _ in range(points)]
+    worst = np.inf
+    for net, x in cases:
+        t = region_margin_terms(net, x)
+        if not np.isfinite(t["distance to the region's boundary"]):
+            continue  # the region annihilates w_y - w_yhat: u is constant there and the bound says nothing
+        bound = factor(t) * t["distance to the region's boundary"]
+        worst = min(worst, t["u(x)"] - bound)
+        assert t["u(x)"] >= bound - 1e-9, (f"u(x) = {t['u(x)']:.4g} < factor x distance = {bound:.4g} "
+                                           f"(factor {factor(t):.4g}, region factor {_factor_region(t):.4g})")
+    return Result("region_margin", "u(x) = ||(prod W_i^q)^T (w_y - w_yhat)|| x distance to the region's boundary",
+                  f"the masked example net and {nets} random 8-8-8-3 nets x {points} inputs",
+                  {"min u - bound": float(worst)})
+
+
+def refute_restricted_sigma(phi: float = 0.01, step: float = 0.5) -> dict[str, Any]:
+    """The reading 'sigma_min restricted to the directions the network does not annihilate': on the masked example
+    net every layer, masked or not, keeps all its non-zero singular values at 1, yet the region's factor is sin(phi);
+    a pair x, x' in the same region shows the stated inequality failing."""
+    net, x = masked_example_net(phi)
+    t = region_margin_terms(net, x)
+    jac = np.eye(x.size)
+    for w, p in zip(net.weights[:-1], net.pattern(x)):
+        jac = (w * p[:, None]) @ jac  # prod W_i^q over the hidden layers (region_jacobian adds the last layer)
+    d = step * x  # x' = x - d stays in the region (same pattern) and d is orthogonal to the null space
+    x2 = x - d
+    assert all((p == q).all() for p, q in zip(net.pattern(x), net.pattern(x2))), "x' left the region"
+    v = net.weights[-1][0] - net.weights[-1][1]
+    lhs = float(v @ jac @ d)  # (w_y - w_yhat)^T prod W_i^q (x - x')
+    reading_rhs = t["||w_y - w_yhat||"] * t["prod restricted sigma_min(W_i^q)"] * float(np.linalg.norm(d))
+    layers_rhs = t["||w_y - w_yhat||"] * t["prod restricted sigma_min(W_i)"] * float(np.linalg.norm(d))
+    assert 0 < t["||(prod W_i^q)^T (w_y - w_yhat)||"] and lhs < 0.1 * min(reading_rhs, layers_rhs)
+    return {"counterexample": (f"2-2-2-2 ReLU net: W_1 rotation by 30 deg, W_2 rotation by phi = {phi}, biases (0, -10) "
+                               "and (-10, 0), last rows (0, 1), (0, -1); x the unit first row of W_1 (unit 1 of layer 1 "
+                               f"and unit 2 of layer 2 on); x' = (1 - {step}) x"),
+            "restricted sigma_min product, masked layers": t["prod restricted sigma_min(W_i^q)"],
+            "restricted sigma_min product, layers": t["prod restricted sigma_min(W_i)"],
+            "region factor ||(prod W_i^q)^T (w_y - w_yhat)|| / ||w_y - w_yhat||":
+                t["||(prod W_i^q)^T (w_y - w_yhat)||"] / t["||w_y - w_yhat||"],
+            "(w_y - w_yhat)^T prod W_i^q (x - x')": lhs, "reading's lower bound": reading_rhs,
+            "||x - x'||": float(np.linalg.norm(d))}
+
+
+def _refute_chain_and_mask() -> dict[str, Any]:
+    """(13)-(14) without the extra assumption: the random-net ratios and the explicit masked net."""
+    mask = refute_restricted_sigma()
+    return {**refute_margin_chain(), "explicit net": mask["counterexample"],
+            **{kk: v for kk, v in mask.items() if kk != "counterexample"}}
+
+
 def refute_printed_gamma() -> dict[str, Any]:
     """The last display's gamma^k against eps^k at a point where gamma != eps."""
     ours = bhc_term(partition_size(), m, eta, 1)
@@ -391,6 +513,7 @@ def table6_matches_table3() -> dict[str, Any]:
 CHECKS: dict[str, Callable[..., Result]] = {
     "lemma_3_1": check_lemma_3_1, "bhc_form": check_bhc_form, "bhc_tail": check_bhc_tail,
     "ramp_variation": check_ramp_variation, "step9_11": check_step9_11, "sum_over_cells": check_sum_over_cells, "margin_chain": check_margin_chain,
+    "region_margin": check_region_margin,
 }
 
 MUTANTS: dict[str, list[Mutant]] = {
@@ -404,6 +527,10 @@ MUTANTS: dict[str, list[Mutant]] = {
     "step9_11": [Mutant("equality (as printed)", "eq")],
     "sum_over_cells": [Mutant("(17) <= v / 2", 0.5)],
     "margin_chain": [Mutant("ReLU masks kept (the paper's setting)", True)],
+    "region_margin": [Mutant("||w_y - w_yhat|| prod sigma_min(W_i^q) on the directions not annihilated (our old reading)",
+                             _factor_restricted_masked),
+                      Mutant("||w_y - w_yhat|| prod sigma_min(W_i) on the directions not annihilated (unmasked layers)",
+                             _factor_restricted_layers)],
 }
 
 
@@ -451,8 +578,10 @@ def steps_theorem31():
         step_check(pr, "(12)", "Corollary C.1 with a rank-one last layer", "Lemma 3.1 check", check_lemma_3_1, _ev),
         step_extra(pr, "(13)-(14)", "(w_y - w_yhat)^T prod W_i^q (x - x') >= |w_y - w_yhat| prod sigma_min(W_i) |x - x'|",
                    "random ReLU nets: ratios with and without the masks",
-                   "no unit switched off in the regions crossed (then sigma_min of the product bounds it)",
-                   check_margin_chain, refute_margin_chain),
+                   "no unit switched off in the regions crossed (then sigma_min of the product bounds it); taking each "
+                   "sigma_min only over the directions a layer does not annihilate is not enough (the explicit net); "
+                   "what holds is the region factor ||(prod W_i^q)^T (w_y - w_yhat)|| (`region_margin`)",
+                   check_margin_chain, _refute_chain_and_mask),
         step_extra(pr, "(15)-(16)", "one label and one prediction per cell, so only cases 1) and 2)",
                    "the ramp grid under the assumption; a mixed cell without it",
                    "every cell holds one label and the classifier is constant on it", check_ramp_variation,
@@ -468,8 +597,11 @@ def steps_theorem31():
 
 def errata_evidence() -> dict[str, Any]:
     """The numbers the errata page pastes for wen2020."""
-    mc, b2 = refute_margin_chain(), refute_b2_layer_counts()
-    return {"wen_chain_min": mc["smallest ratio"], "wen_chain_min_nonzero": mc["smallest nonzero ratio"],
+    mc, b2, rs = refute_margin_chain(), refute_b2_layer_counts(), refute_restricted_sigma()
+    return {"wen_mask_sigma_reading": rs["restricted sigma_min product, masked layers"],
+            "wen_mask_region_factor": rs["region factor ||(prod W_i^q)^T (w_y - w_yhat)|| / ||w_y - w_yhat||"],
+            "wen_mask_lhs": rs["(w_y - w_yhat)^T prod W_i^q (x - x')"], "wen_mask_rhs": rs["reading's lower bound"],
+            "wen_chain_min": mc["smallest ratio"], "wen_chain_min_nonzero": mc["smallest nonzero ratio"],
             "wen_chain_frac": mc["fraction of points with ratio < 1"],
             "wen_b2_c10": b2["CIFAR-10 total"], "wen_b2_c100": b2["CIFAR-100 total"],
             "wen_b2_c100g2": b2["count, CIFAR-100 group 2"],
