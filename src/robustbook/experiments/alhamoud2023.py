@@ -175,6 +175,71 @@ CERTIFIED: dict[str, CertifiedSettings] = {
 }
 
 
+
+# Where the two chapters differ from the paper (issue 29); numbers from EMPIRICAL / CERTIFIED
+# (tests/test_departures.py checks them).
+def _alhamoud_departures():
+    from .common import Departure, frac255
+
+    c, g, cc, cg = EMPIRICAL["cpu"], EMPIRICAL["gpu"], CERTIFIED["cpu"], CERTIFIED["gpu"]
+    names = lambda s: ", ".join(f"{d} (target {', '.join(map(str, t)) if t else 'every domain'})"  # noqa: E731
+                                for d, t in s.tasks)
+    return (
+        Departure("Fig. 1, Table 2, App. A (empirical)", "data",
+                  "DomainBed PACS, VLCS, OfficeHome, TerraIncognita (every domain held out in turn) and WILDS "
+                  "Camelyon17 (Sec. 4.1, Sec. 6)",
+                  f"{names(c)}: offline digit domains (a rotation shift and a photo-texture shift)",
+                  f"{names(g)}",
+                  "no DomainBed or WILDS data offline",
+                  reads=("[t for _, ts in EMPIRICAL[p].tasks if ts for t in ts if not isinstance(t, str)]",)),
+        Departure("Fig. 1, Table 2, App. A (empirical)", "model",
+                  "ImageNet-pre-trained ResNet-50 (Sec. 4.1)", f"{c.arch} from scratch", f"{g.arch}, ImageNet weights",
+                  "a ResNet-50 does not train on 2 cores"),
+        Departure("Fig. 1, Table 2, App. A (empirical)", "optimiser",
+                  "DomainBed's training: Adam, lr 5e-5, 5,000 steps (Sec. 4.1 adopts DomainBed)",
+                  f"SGD, lr {c.lr:g}, {c.epochs} epochs, batch {c.batch_size}",
+                  f"SGD, lr {g.lr:g}, {g.epochs} epochs, batch {g.batch_size}",
+                  "the book's training loop is SGD; a small lr over a fixed number of epochs stands in",
+                  reads=("EMPIRICAL[p].lr", "EMPIRICAL[p].epochs", "EMPIRICAL[p].batch_size")),
+        Departure("Fig. 1, Table 2, App. A (empirical)", "attack",
+                  "PGD-20 for training and evaluation; eps in {0, 8, 16, 32}/255; l2 and TRADES and lambda in the "
+                  "appendix (Sec. 4.1, App. A)",
+                  f"PGD training with {c.train_steps} steps, evaluation with {c.eval_steps}; photo digits at eps "
+                  f"{', '.join(frac255(e) for e in dict(c.eps_by_dataset)['photo_digits'])} only; lambda "
+                  f"{list(c.lams)}; TRADES at {', '.join(frac255(e) for e in c.trades_eps)}",
+                  f"PGD with {g.train_steps} / {g.eval_steps} steps; eps {', '.join(frac255(e) for e in g.eps_linf)}; lambda "
+                  f"{list(g.lams)}; TRADES at {', '.join(frac255(e) for e in g.trades_eps)}",
+                  "2 cores: the three-channel photo MLP trains at three radii, and the ablations keep the ends",
+                  reads=("EMPIRICAL[p].train_steps", "EMPIRICAL[p].eval_steps", "EMPIRICAL[p].eps_by_dataset",
+                         "EMPIRICAL[p].eps_linf", "EMPIRICAL[p].lams", "EMPIRICAL[p].trades_eps")),
+        Departure("Fig. 2-3, 9-10 (certified)", "data",
+                  "PACS (every domain; Sec. 5) and Camelyon17 (Sec. 6)",
+                  f"{cc.dataset}, target {cc.target} degrees", f"{cg.dataset}, target {cg.target}",
+                  "no PACS offline", reads=("CERTIFIED[p].target",)),
+        Departure("Fig. 2-3, 9-10 (certified)", "model",
+                  "ResNet-50, and ViT-B/16 for the architecture question (Sec. 5, Q5)",
+                  f"{cc.arch}, and a {cc.weak_arch} model as the weaker network of Q5",
+                  f"{cg.arch}, and {cg.strong_arch} for Q5",
+                  "2 cores: Q5's comparison of a stronger with a weaker network is kept with small ones"),
+        Departure("Fig. 2-3, 9-10 (certified)", "budget",
+                  "randomized smoothing and DeformRS with 100k Monte Carlo samples (Sec. 5)",
+                  f"n = {cc.n}, n0 = {cc.n0}, {cc.points} points per domain; two sigmas per perturbation",
+                  f"n = {cg.n:,}, n0 = {cg.n0}, {cg.points} points per domain; three sigmas",
+                  "2 cores; fewer samples make every certified radius smaller, on source and target alike",
+                  reads=("CERTIFIED[p].n", "CERTIFIED[p].n0", "CERTIFIED[p].points")),
+        Departure("Q6 (Frechet distance vs Delta ACR)", "evaluation",
+                  "FID / R-FID between source and target images (Sec. 5, Q6, Fig. 10, 12)",
+                  f"a Frechet distance in the features of a {cc.feature_arch} trained here, {cc.q6_points} points, "
+                  f"n = {cc.q6_n}",
+                  f"a Frechet distance in {cg.feature_arch} features, {cg.q6_points} points, n = {cg.q6_n:,}",
+                  "no Inception network offline; the distance is the same formula on other features",
+                  reads=("CERTIFIED[p].q6_points", "CERTIFIED[p].q6_n")),
+    )
+
+
+DEPARTURES = _alhamoud_departures()
+
+
 def tasks(s: EmpiricalSettings, seed: int = 0) -> list[tuple[str, Any]]:
     """The (data set, target) pairs a profile runs (None in `s.tasks`: every domain of that data set). In
     fixture mode one target per data set: every reader's code path, at a fixture's cost."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import importlib
 from typing import Any, Collection, Mapping, Sequence, TypeVar
 
@@ -69,3 +70,64 @@ def sweep(by_notebook: Mapping[str, Sequence[Any]], notebooks: Collection[str] |
     """The recipes of the named notebooks (stems; None: all), each once, in order: a driver's sweep_recipes."""
     wanted = by_notebook if notebooks is None else {k: v for k, v in by_notebook.items() if k in notebooks}
     return list(dict.fromkeys(r for recipes in wanted.values() for r in recipes))
+
+
+# ------------------------------------------------------------------------------------- departures (issue 29)
+ASPECTS = ("data", "model", "optimiser", "schedule", "attack", "loss", "budget", "selection", "evaluation")
+DEPARTURE_COLUMNS = ("experiment", "aspect", "paper", "cpu", "gpu", "why")
+
+
+@dataclass(frozen=True)
+class Departure:
+    """One way a chapter's experiment differs from the paper's, at `cpu` and at `gpu`.
+
+    `paper` is the paper's setting with its location; `cpu` / `gpu` say what each profile runs (the same
+    text as `paper` where a profile follows it); `why` says why they differ. `reads` names the code the
+    numbers of the `cpu` / `gpu` columns come from: Python expressions evaluated in the driver module with `p`
+    bound to the profile ('cpu' or 'gpu'), e.g. "SETTINGS[p].epochs". `tests/test_departures.py` checks that
+    every number shown in those columns is the value of one of them, so the table cannot drift from the code.
+    """
+
+    experiment: str
+    aspect: str
+    paper: str
+    cpu: str
+    gpu: str
+    why: str
+    reads: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in DEPARTURE_COLUMNS:
+            if not str(getattr(self, name)).strip():
+                raise ValueError(f"invalid Departure: {name} is empty ({self.experiment!r})")
+        if self.aspect not in ASPECTS:
+            raise ValueError(f"invalid aspect={self.aspect!r}: choose one of {', '.join(ASPECTS)}")
+
+
+def departures_frame(departures: Sequence[Departure]):
+    """The departures as a table, one row each, columns `DEPARTURE_COLUMNS` (a plain RangeIndex)."""
+    import pandas as pd
+
+    if not departures:
+        raise ValueError("no departures to show")
+    return pd.DataFrame([{c: getattr(d, c) for c in DEPARTURE_COLUMNS} for d in departures],
+                        columns=list(DEPARTURE_COLUMNS))
+
+
+def show_departures(key: str, departures: Sequence[Departure]):
+    """Glue a chapter's departures table under `key` (for `{glue:figure}` elsewhere) and return it for display:
+    a styled table without the pandas index, text left-aligned and wrapped."""
+    from myst_nb import glue
+
+    if not key.isidentifier():
+        raise ValueError(f"invalid glue key {key!r}: letters, digits and underscores")
+    styled = (departures_frame(departures).style.hide(axis="index")
+              .set_properties(**{"text-align": "left", "white-space": "normal", "vertical-align": "top"}))
+    glue(key, styled, display=False)
+    return styled
+
+
+def frac255(x: float) -> str:
+    """A radius in [0, 1] pixel units as k/255 when it is one (8/255), else as a short decimal."""
+    k = x * 255
+    return f"{round(k):g}/255" if abs(k - round(k)) < 1e-9 and x != 0 else f"{x:g}"

@@ -4,6 +4,31 @@ from __future__ import annotations
 import numpy as np
 
 from .table1 import MIN_DROP_FRACTION, paper_std_drops
+from ..common import Departure
+from .corruption_models import DEPARTURES as MODEL_DEPARTURES, SETTINGS
+
+
+def _ablation_departures() -> tuple[Departure, ...]:
+    c, g = SETTINGS["cpu"], SETTINGS["gpu"]
+    return MODEL_DEPARTURES + (
+        Departure("App. D.1 (Figs. 3-4)", "budget",
+                  "r = 2^x/12 for x = -5..7 (l2) and 2^x/255 for x = -4..4 (l_inf), step r/4 (App. D.1)",
+                  f"x in {list(c.grid_l2)} (l2) and {list(c.grid_linf)} (l_inf)",
+                  f"x in {list(g.grid_l2)} (l2) and {list(g.grid_linf)} (l_inf): the paper's grids",
+                  "2 cores: four radii per norm keep both ends, Table 1's radius and two interior points, enough to "
+                  "tell an interior peak from a monotone curve",
+                  reads=("SETTINGS[p].grid_l2", "SETTINGS[p].grid_linf")),
+        Departure("App. D.2 (Figs. 5-6)", "data",
+                  "training sets of 20% to 100% of CIFAR-10 in steps of 20%, both norms, 200 epochs each (App. D.2)",
+                  f"fractions {list(c.fractions)} for {', '.join(c.fraction_norms)} only; a smaller set trains for as "
+                  "many optimizer steps as the full one (proportionally more epochs)",
+                  f"fractions {list(g.fractions)} for {' and '.join(g.fraction_norms)}, the same epochs for every size",
+                  "2 cores; with equal epochs the 25% model stayed at chance in the short cpu schedule (measured)",
+                  reads=("SETTINGS[p].fractions",)),
+    )
+
+
+DEPARTURES: tuple[Departure, ...] = _ablation_departures()
 
 
 def column_groups() -> dict[str, tuple[str, ...]]:

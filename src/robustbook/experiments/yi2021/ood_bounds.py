@@ -5,6 +5,19 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..common import Departure
+from .corruption_models import DEPARTURES as MODEL_DEPARTURES, SETTINGS
+
+# Theorems 1-2 are stated, not measured, in the paper; the chapter plugs the Table 1 models into them.
+DEPARTURES: tuple[Departure, ...] = MODEL_DEPARTURES + (
+    Departure("Theorems 1-2 with measured terms", "evaluation",
+              "no measurement: the bounds (5)-(6) are stated and discussed (Sec. 3, Observations 1-2)",
+              "input-robustness of the Table 1 models estimated by a PGD search on the test set, plugged into the "
+              "bounds with the concentration term",
+              "the same on the gpu models",
+              "the bounds' terms need a model; the PGD search gives a lower estimate of the sup in Definition 1"),
+)
+
 
 def theory_verdict(claim: str, check: str, *args, mutants: bool = True):
     """A `verdicts.check_verdict` row from `theory.yi2021.CHECKS[check]` run at `args` (the paper's printed

@@ -8,6 +8,12 @@ from ...papers.yi2021 import (
     PAPER_DIRECTIONS,
     PAPER_TABLE1,
 )
+from ..common import Departure
+from .corruption_models import DEPARTURES as MODEL_DEPARTURES, SETTINGS
+
+# What Table 1's chapter runs differently from the paper: the shared models' rows (corruption_models) only; its
+# verdicts' gates (MIN_DROP_FRACTION, the loss plateau) are the book's preconditions, not a changed setting.
+DEPARTURES: tuple[Departure, ...] = MODEL_DEPARTURES
 
 # Table 1's preconditions: an AT-minus-Std direction is testable here only when the standard model loses at
 # least this fraction of the paper's Std drop (CIFAR-10-C, severity 5, same effect) on our data: a surrogate

@@ -8,6 +8,9 @@ from ...papers.yi2021 import (
     FINETUNINGS,
     PRETRAININGS,
 )
+from .pretraining import PRETRAIN_SETTINGS, ROBUST_RADII, TABLE3_DEPARTURES
+
+DEPARTURES = TABLE3_DEPARTURES  # declared next to PRETRAIN_SETTINGS (yi2021.pretraining)
 
 
 def table3_frame(correct: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
