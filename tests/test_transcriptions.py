@@ -40,10 +40,6 @@ DEFAULT_LINES = 20
 EXCEPTIONS: dict[tuple[str, str], tuple[str, float | None]] = {
     # Q4 (p. 7) prints "drops by around 6% only"; the book stores the fraction 0.06: compared as 100 x the value.
     ("robustbook.papers.alhamoud2023", "Q4_PIXEL_ACR_DROP"): ("stored as a fraction, printed as a percent", 100.0),
-    # App. B.2 prints the CIFAR-10 sums 4.7465 and 0.4372; PAPER_B2 holds them rounded to two decimals (the driver
-    # quotes them with :g). The printed values are transcribed exactly in theory.wen2020.B2_SUMS, which is checked.
-    ("robustbook.papers.wen2020", "PAPER_B2/sum_fell"): ("rounded from the printed 4.7465", None),
-    ("robustbook.papers.wen2020", "PAPER_B2/sum_rose"): ("rounded from the printed 0.4372", None),
 }
 
 

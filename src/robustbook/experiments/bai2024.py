@@ -143,11 +143,10 @@ def _bai_departures() -> tuple[Departure, ...]:
                   reads=("SETTINGS[p].ft_noise",)),
         Departure("Table 2 (W-PGD-Budget)", "attack",
                   "Upsilon estimated from 10% samples of the training set (Sec. 5, Sec. 6); batches of 512",
-                  f"Upsilon from {c.sample_fraction:.0%} samples of the attacked test set itself, batches of "
-                  f"{c.ft_batch_size}",
-                  f"Upsilon from {g.sample_fraction:.0%} samples of the test set, batches of {g.ft_batch_size}",
-                  "with theta frozen, sampling the attacked set makes the budget claim after (5.5) checkable "
-                  "(the realised radius against delta)",
+                  f"Upsilon from {c.sample_fraction:.0%} samples of the training set, batches of {c.ft_batch_size}",
+                  f"Upsilon from {g.sample_fraction:.0%} samples of the training set, batches of {g.ft_batch_size}",
+                  "the batch size: the cpu sets are a few hundred images; the verdicts are gated on the sample "
+                  "holding at least verdicts.MIN_SAMPLE points and on the measured W_2 cost of the perturbation",
                   reads=("SETTINGS[p].sample_fraction", "SETTINGS[p].ft_batch_size")),
         Departure("Sensitivity chapter (W-PGD check)", "evaluation",
                   "no comparison in the paper; the authors' code (W-DRO-Adversarial-Methods, src/attacker.py) takes "
