@@ -72,8 +72,12 @@ def test_fixture_files_are_read_by_the_official_readers(tmp_path, monkeypatch):
     assert cfg.epochs == 1 and cfg.attack_steps == 2 and cfg.dataset == "cifar10"
     assert os.environ["ROBUSTBOOK_DATA"] == str(tmp_path / "cache" / "fixtures" / "data")
     assert len(data.cifar("cifar10", "test")) == 6
+    # a notebook knob is capped where it is declared as work (the driver's WORK), never by its name in setup()
     assert session.setup(profile="gpu", device="cpu", n_search=200, eval_steps=20, eps=0.5).extra == {
-        "n_search": runtime.FIXTURE_CAPS["points"], "eval_steps": 2, "eps": 0.5}
+        "n_search": 200, "eval_steps": 20, "eps": 0.5}
+    from robustbook.experiments import nern2023
+
+    assert nern2023.appendix_b_settings("gpu", n_search=200).n_search == runtime.FIXTURE_CAPS["points"]
     assert runtime.fixture_cap(200, "epochs") == 1 and runtime.fixture_cap((1, 2, 3), "grid") == (1, 2)
     monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "0")
     assert runtime.fixture_cap(200, "epochs") == 200 and session.setup(profile="gpu", device="cpu").epochs == 200

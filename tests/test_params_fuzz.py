@@ -153,3 +153,18 @@ def test_the_command_refuses_in_a_fresh_process_without_importing_torch():
     assert done.stdout.split() == ["2", "False"], done.stderr
     assert "invalid parameter eps_train='abc'" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert took < 2.0, f"a refusal took {took:.1f} s from the shell"
+
+
+def test_every_profile_default_knob_names_the_one_place_its_default_lives():
+    """A knob whose None means "the profile default" declares the driver table holding that default, and the
+    table has it at every profile (so `robustbook list` and the reference page read it, nobody copies it)."""
+    from robustbook.bookbuild.notebooks import profile_defaults
+    from robustbook.profiles import PROFILE_NAMES
+
+    optional = [(nb, name, p) for nb, ps in params.NOTEBOOKS.items() for name, p in ps.items() if p.optional]
+    assert optional
+    for nb, name, p in optional:
+        assert p.table, f"{nb}: {name} says None means the profile default but names no table"
+        assert set(profile_defaults(p.table, name)) == set(PROFILE_NAMES), (nb, name)
+    with pytest.raises(ValueError, match="no field"):
+        profile_defaults("robustbook.experiments.foundations:THREAT_MODELS", "no_such_knob")

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from .bookbuild import course, schedule
 from .bookbuild.execute import check_parameters, check_writable, parse_value
-from .bookbuild.notebooks import repo_root, toc_notebooks
+from .bookbuild.notebooks import profile_defaults, repo_root, toc_notebooks
 from .params import ParameterError, reference_rows, sync_cell
 from .profiles import PROFILES
 from .runtime import cache_root
@@ -65,7 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for nb in toc_notebooks(root):
             print(nb.relative_to(root))
             for row in reference_rows(root, [nb]):
-                print(f"    {row['parameter']} = {row['default']}  # {row['meaning']}  [{row['allowed']}]")
+                line = f"    {row['parameter']} = {row['default']}  # {row['meaning']}  [{row['allowed']}]"
+                if row["profile defaults"]:
+                    per = profile_defaults(row["profile defaults"], row["parameter"])
+                    line += "  (None: " + ", ".join(f"{p} {v}" for p, v in per.items()) + ")"
+                print(line)
         return 0
     if args.cmd == "params":
         stale = [nb for nb in toc_notebooks(root) if sync_cell(nb, root, write=args.sync)]

@@ -38,14 +38,19 @@ class Param:
     high_open: bool = False
     choices: tuple[str, ...] | None = None
     optional: bool = False  # None is allowed and means "the profile default"
+    # where that profile default lives: "<module>:<per-profile settings table>[.<field>]", whose field (the
+    # parameter's own name unless given) holds it at each profile (read by `robustbook list` and the reference
+    # page, never copied here)
+    table: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown parameter kind {self.kind!r}: choose one of {', '.join(KINDS)}")
 
-    def like(self, meaning: str) -> Param:
-        """The same type and range with another meaning (a notebook's own comment)."""
-        return dataclasses.replace(self, meaning=meaning)
+    def like(self, meaning: str, table: str | None = None) -> Param:
+        """The same type and range with another meaning (a notebook's own comment) and, for a knob whose None
+        means the profile default, the driver table that holds that default."""
+        return dataclasses.replace(self, meaning=meaning, table=table or self.table)
 
     def allowed(self) -> str:
         """What the parameter accepts, in words: 'an integer in [1, 5] or None'."""
@@ -158,27 +163,32 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
     "notebooks/foundations/threat_models.md": {
         "profile": PROFILE, "seed": SEED.like(_ZOO_SEED), "device": DEVICE,
         "eps_train": Param("float", "L_inf radius of the adversarially trained model; None means the profile "
-                           "default", low=0, high=1, optional=True),
-        "eval_steps": STEPS.like("PGD steps used for evaluation; None means the profile default"),
+                           "default", low=0, high=1, optional=True,
+                            table="robustbook.experiments.foundations:THREAT_MODELS"),
+        "eval_steps": STEPS.like("PGD steps used for evaluation; None means the profile default",
+                  table="robustbook.experiments.foundations:THREAT_MODELS"),
     },
     "notebooks/foundations/corruptions.md": {
         "profile": PROFILE,
         "seed": SEED.like("seeds python, numpy and torch; the zoo key of the model; the corruption seed"),
         "device": DEVICE,
-        "n_test": COUNT.like("test images used for the corruption table; None means the profile default"),
+        "n_test": COUNT.like("test images used for the corruption table; None means the profile default",
+                  table="robustbook.experiments.foundations:CORRUPTIONS"),
     },
     "notebooks/yi2021/ood_bounds.md": {
         "profile": PROFILE, "seed": SEED.like(_ZOO_SEED), "device": DEVICE,
         "theta_conf": PROBABILITY.like("the bounds hold with probability 1 - theta_conf"),
         "eval_steps": STEPS.like("PGD steps for the input-robustness estimate; None means the profile "
-                                 "default"),
+                                 "default", table="robustbook.profiles:PROFILES.attack_steps"),
     },
     "notebooks/yi2021/algorithm1.md": {
         "profile": PROFILE, "seed": SEED.like("seeds the runs of Algorithm 1 (run i uses its own stream)"),
         "device": DEVICE.like("unused here: this chapter runs on numpy"),
         "conv_steps": Param("int", "T, the number of outer steps of Algorithm 1; None means the profile "
-                            "default (10^4 at cpu)", low=1, high=10_000_000, optional=True),
-        "conv_seeds": COUNT.like("independent runs of Algorithm 1; None means the profile default"),
+                            "default (10^4 at cpu)", low=1, high=10_000_000, optional=True,
+                            table="robustbook.experiments.yi2021.corruption_models:SETTINGS"),
+        "conv_seeds": COUNT.like("independent runs of Algorithm 1; None means the profile default",
+                  table="robustbook.experiments.yi2021.corruption_models:SETTINGS"),
     },
     "notebooks/yi2021/table1.md": {
         "profile": PROFILE, "seed": SEED.like(_ZOO_SEED), "device": DEVICE,
@@ -190,13 +200,16 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
     "notebooks/nern2023/appendix_b.md": {
         "profile": PROFILE, "seed": SEED.like("seeds the random logits and the violation searches"),
         "device": DEVICE.like("unused here (no model is trained); kept for a uniform interface"),
-        "n_search": COUNT.like("Nelder-Mead restarts per violation search; None means the profile default"),
+        "n_search": COUNT.like("Nelder-Mead restarts per violation search; None means the profile default",
+                  table="robustbook.experiments.nern2023:APPENDIX_B"),
     },
     "notebooks/nern2023/transfer.md": {
         "profile": PROFILE, "seed": SEED.like(_ZOO_SEED), "device": DEVICE,
-        "rep_steps": STEPS.like("PGD steps of the representation attack; None means the profile default"),
+        "rep_steps": STEPS.like("PGD steps of the representation attack; None means the profile default",
+                  table="robustbook.experiments.nern2023:TRANSFER"),
         "eval_steps": STEPS.like("PGD steps of the attack on the whole classifier; None means the profile "
-                                 "default"),
+                                 "default",
+                  table="robustbook.experiments.nern2023:TRANSFER"),
         "rho": PROBABILITY.like("failure probability of the Hoeffding term of Theorem 3.2"),
     },
     "notebooks/alhamoud2023/empirical.md": {
@@ -216,14 +229,16 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
         "profile": PROFILE, "seed": SEED.like("seeds python, numpy and torch (and the random ReLU networks "
                                               "below)"),
         "device": DEVICE.like("auto | cpu | cuda (unused: this page needs no training)"),
-        "n_segments": COUNT.like("random segments for the Lemma 3.1 check; None means the profile default"),
+        "n_segments": COUNT.like("random segments for the Lemma 3.1 check; None means the profile default",
+                  table="robustbook.experiments.wen2020:THEORY"),
     },
     "notebooks/wen2020/regularizer.md": {
         "profile": PROFILE,
         "seed": SEED.like("seeds python, numpy and torch; also part of the zoo key of every trained model"),
         "device": DEVICE,
         "ar_grid": Param("floats", "AR strengths (training radii, units of 1/255); None means the profile "
-                         "default", low=0, high=255, optional=True),
+                         "default", low=0, high=255, optional=True,
+                            table="robustbook.experiments.wen2020:REGULARIZER"),
     },
     "notebooks/wen2020/capacity.md": {
         "profile": PROFILE,
@@ -233,7 +248,8 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
     # chapters of other branches, declared ahead of their merge (check them against their cells then)
     "notebooks/foundations/evaluating.md": {
         "profile": PROFILE, "seed": SEED.like(_ZOO_SEED), "device": DEVICE,
-        "subset": COUNT.like("test points attacked by every suite and check; None means the profile default"),
+        "subset": COUNT.like("test points attacked by every suite and check; None means the profile default",
+                  table="robustbook.experiments.evaluation:SETTINGS"),
     },
     "notebooks/yi2021/pretraining.md": {
         "profile": PROFILE,
@@ -342,13 +358,15 @@ def _myst_parameters_cell(source: Path) -> str | None:
     return None
 
 
-def parameters(source: Path, root: Path | None = None) -> list[tuple[str, str, str, str]]:
-    """(name, default, meaning, allowed) of each parameter of a notebook: the schema's, else the cell's."""
+def parameters(source: Path, root: Path | None = None) -> list[tuple[str, str, str, str, str]]:
+    """(name, default, meaning, allowed, table) of each parameter of a notebook: the schema's, else the
+    cell's; `table` names the driver table holding a None knob's per-profile default ("" when none)."""
     schema = declared(source, root) or {}
     rows = []
     for name, default, comment in cell_parameters(source):
         p = schema.get(name)
-        rows.append((name, default, p.meaning if p else comment, p.allowed() if p else "(not declared)"))
+        rows.append((name, default, p.meaning if p else comment, p.allowed() if p else "(not declared)",
+                     (p.table or "") if p else ""))
     return rows
 
 
@@ -413,7 +431,8 @@ def sync_cell(source: Path, root: Path | None = None, write: bool = True) -> boo
 
 
 def reference_rows(root: Path, notebooks: Sequence[Path]) -> list[dict[str, str]]:
-    """A row per notebook parameter for the reference page: notebook, parameter, default, allowed, meaning."""
+    """A row per notebook parameter for the reference page: notebook, parameter, default, allowed, meaning,
+    and the driver table of a None knob's per-profile default."""
     return [{"notebook": str(nb.relative_to(root)), "parameter": name, "default": default, "allowed": allowed,
-             "meaning": meaning}
-            for nb in notebooks for name, default, meaning, allowed in parameters(nb, root)]
+             "meaning": meaning, "profile defaults": table}
+            for nb in notebooks for name, default, meaning, allowed, table in parameters(nb, root)]

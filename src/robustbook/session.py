@@ -123,17 +123,6 @@ def enter_fixture_mode() -> None:
                       ROBUSTBOOK_DATA=str(root / "data"))
 
 
-def _fixture_knob(name: str, value: Any) -> Any:
-    """A notebook knob under fixture mode: *_steps capped like attack steps, n_*/num_* counts like points."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        return value
-    if name.endswith("steps"):
-        return fixture_cap(value, "steps")
-    if name.startswith(POSITIVE_PREFIXES):
-        return fixture_cap(value, "points")
-    return value
-
-
 def _fixture_profile(p: Profile) -> Profile:
     """The profile with fixture mode's caps: one epoch, two attack steps, small batches."""
     return dataclasses.replace(p, epochs=fixture_cap(p.epochs, "epochs"),
@@ -170,8 +159,6 @@ def setup(profile: str = "cpu", seed: int = 0, device: str = "auto", **overrides
             params.check_namespace(caller, skip=("profile", "seed", "device", *overrides))
     except params.ParameterError as err:
         raise ValueError(str(err)) from None
-    if fixture_mode():  # notebook knobs that count steps or items are capped like the library's loops
-        extra = {k: _fixture_knob(k, v) for k, v in extra.items()}
     for name, value in overrides.items():
         if name == "dataset" or name.endswith("_dataset"):
             from .data.images import NUM_CLASSES  # the data registry (imports torch: only when asked)

@@ -72,3 +72,21 @@ def shown(path: Path, root: Path) -> str:
 def seed_output(root: Path, source: Path, seed: int) -> Path:
     """Where the execution of `source` at another training seed is written: _build/seeds/seed<N>/<path>.ipynb."""
     return root / SEEDS_DIR / f"seed{seed}" / source.resolve().relative_to(root.resolve()).with_suffix(".ipynb")
+
+
+def profile_defaults(table: str, name: str) -> dict[str, Any]:
+    """The per-profile default of a knob whose None means "the profile default", read from where it lives:
+    `table` is "<module>:<per-profile table>[.<field>]" (a parameter's `robustbook.params.Param.table`)."""
+    import dataclasses
+    import importlib
+
+    module, _, rest = table.partition(":")
+    attr, _, field = rest.partition(".")
+    per_profile = getattr(importlib.import_module(module), attr)
+    field = field or name
+    out = {}
+    for profile, settings in per_profile.items():
+        if not (dataclasses.is_dataclass(settings) and hasattr(settings, field)):
+            raise ValueError(f"{table}: {profile} settings have no field {field!r} (the default of {name!r})")
+        out[profile] = getattr(settings, field)
+    return out
