@@ -1,11 +1,13 @@
 """Warm rebuild after a library edit: what `make book` reruns and retrains after (a) a docstring edit in
-`models/` and (b) a code edit in `certify/smoothing.py`.
+`models/`, (b) a code edit in `certify/smoothing.py` and (c) an edit of a parameter's help text in `params.py`.
 
 The edits are made in a private copy of `src/` (the working tree is never touched); the notebooks execute
 next to their sources as `make book` runs them, with the shared zoo, so the first pass is a warm-up (it runs
 whatever is not cached yet) and the two timed passes measure the warm cache. Goal: (a) reruns no notebook and
 retrains nothing (under 60 s on 2 cores with the book build); (b) reruns only the notebooks that import
-`robustbook.certify` (directly or through another robustbook module) and retrains nothing.
+`robustbook.certify` (directly or through another robustbook module) and retrains nothing; (c) retrains nothing
+(the zoo key reads only the code that builds, trains and feeds a model; the notebooks, which import the
+parameter schema through `robustbook.setup`, rerun).
 
     .venv/bin/python bench/rebuild.py [--profile cpu] [--no-book]
 
@@ -31,6 +33,8 @@ EDITS = {
     "b: code edit in certify/smoothing.py": ("certify/smoothing.py", "\nABSTAIN = ",
                                              "\n_BENCH_EDIT = 1  # a change of substance that alters no result\n"
                                              "ABSTAIN = "),
+    "c: help-text edit in params.py": ("params.py", 'PROFILE = Param("str", \'smoke | cpu | gpu: the budget',
+                                       'PROFILE = Param("str", \'smoke | cpu | gpu (edited by bench): the budget'),
 }
 
 
@@ -42,7 +46,7 @@ def build(src: Path, profile: str, book: bool) -> tuple[float, list[str], int]:
     if book:
         cmd = [sys.executable, "-m", "robustbook.cli", "build", "--profile", profile]
     else:
-        code = ("import sys; from pathlib import Path; from robustbook import cli; "
+        code = ("import sys; from robustbook import cli; from robustbook.bookbuild import notebooks; "
                 "root = notebooks.repo_root(); "
                 "sys.exit(cli.main(['run', *map(str, notebooks.toc_notebooks(root)), '--profile', sys.argv[1]]))")
         cmd = [sys.executable, "-c", code, profile]
