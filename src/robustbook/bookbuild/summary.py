@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..hashing import sha256_json
-from ..verdicts import OUTCOMES, outcome_of
+from ..verdicts import AGREES, DISAGREES, INCONCLUSIVE, OUTCOMES, outcome_of
 from .notebooks import SEEDS_DIR, SUMMARY_MODULE, reads_executed, seed_output, toc_notebooks
 
 assert __name__ == SUMMARY_MODULE  # a notebook importing this module reads the other notebooks' outputs
@@ -154,8 +154,8 @@ def claims(chapters: Sequence[Chapter], by_seed: dict[int, list[Chapter]] | None
                        **{f: r.get(f, "") for f in ROW_FIELDS}}
                 seeds = seed_stability(str(row["verdict"]), others.get(_row_key(c.notebook, key, r), {}))
                 row["seeds"] = seeds
-                if seeds.startswith("unstable") and outcome_of(str(row["verdict"])) in ("agrees", "disagrees"):
-                    row["verdict"] = f"inconclusive ({seeds})"
+                if seeds.startswith("unstable") and outcome_of(str(row["verdict"])) in (AGREES, DISAGREES):
+                    row["verdict"] = f"{INCONCLUSIVE} ({seeds})"
                 rows.append(row)
     return pd.DataFrame(rows, columns=["chapter", "table", "profile", *ROW_FIELDS, "seeds"])
 
@@ -175,7 +175,7 @@ def counts(chapters: Sequence[Chapter], by_seed: dict[int, list[Chapter]] | None
         outcomes = sub["verdict"].map(outcome_of)
         for outcome in OUTCOMES:
             row[outcome] = int((outcomes == outcome).sum())
-        decisive = sub[outcomes.isin(["agrees", "disagrees"])]
+        decisive = sub[outcomes.isin([AGREES, DISAGREES])]
         row["decisive"] = len(decisive)
         row["decisive, stress-tested"] = int(decisive["stability"].astype(str).str.contains("runs agree").sum())
         row["decisive, stable over seeds"] = int(decisive["seeds"].astype(str).str.endswith(" seeds").sum())
