@@ -62,7 +62,7 @@ def test_table3_and_table2_verdicts_follow_the_data():
     flat = {k: np.hstack([v[:, :1], np.repeat(v[:, :1], 15, 1)]) for k, v in correct.items()}  # corruptions cost 0
     assert (V.table(table3.table3_verdicts(flat, 5))["verdict"] == V.NOT_TESTABLE).all()
     ones = np.ones(200)
-    share = lambda p: (np.arange(200) < p * 200).astype(float)  # noqa: E731
+    share = lambda p: (np.arange(200) < p * 200).astype(float)
     t2 = {"Std": {"airline": ones, "cars": share(0.75)}, "Adv-l2": {"airline": ones, "cars": ones},
           "Adv-linf": {"airline": ones, "cars": share(0.6)}}
     verdicts = {v.claim.split(" vs")[0]: v.outcome for v in nlu.table2_verdicts(t2, "airline")}

@@ -143,7 +143,7 @@ def test_nlu_table2_gates_every_split_and_not_the_std_drop():
     from robustbook.experiments.yi2021 import nlu
 
     rng = np.random.default_rng(4)
-    acc = lambda p, n=400: (rng.random(n) < p).astype(float)  # noqa: E731
+    acc = lambda p, n=400: (rng.random(n) < p).astype(float)
     # out of domain both at chance (56.25% and 48.75% at n = 80 in the cpu run): not testable
     correct = {"Std": {"airline": acc(0.85), "brands": acc(0.49)}, "Adv-l2": {"airline": acc(0.80),
                                                                               "brands": acc(0.56)},

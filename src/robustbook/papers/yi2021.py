@@ -188,7 +188,7 @@ CLAIMS = (
             control="none: a comparison of two encoders under the same attack on the same texts", units=units)
       for name, what, direction, units in (
           ("cos", "cos(h, h_adv) of the pre-trained encoder minus its twin's (paper: higher)", +1, "cosine"),
-          ("relative-l2", "||h_adv - h|| / ||h|| of the pre-trained encoder minus its twin's (the book's scale-free "
-                          "form of the paper's l2; paper: smaller)", -1, "ratio"),
+          ("relative-l2", ("||h_adv - h|| / ||h|| of the pre-trained encoder minus its twin's (the book's "
+                           "scale-free form of the paper's l2; paper: smaller)"), -1, "ratio"),
           ("l2", "||h_adv - h|| of the pre-trained encoder minus its twin's (paper: smaller)", -1, "norm"))),
 )

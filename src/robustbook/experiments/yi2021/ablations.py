@@ -35,7 +35,7 @@ def _std_drop(std_correct: np.ndarray, cols: tuple[str, ...]) -> float:
 
 
 def _d_gates(correct: dict, keys: list, std_correct: np.ndarray, cols: tuple[str, ...], name: str,
-             num_classes: int, histories: dict, names: dict, size: "V.Precondition"):
+             num_classes: int, histories: dict, names: dict, size):
     """App. D's gates, the same for every model it reads: each model (and Std, whose drop is the reference)
     above chance clean and on the group, Std losing >= REFERENCE_SHARE x the paper's Std drop on the group,
     every model's training loss flattened (the plateau rule of Table 1, `verdicts.loss_flattened`), and `size`."""
