@@ -123,7 +123,11 @@ def _rule_calls(path: Path) -> list[str]:
 # Chapters whose claims are registered: they judge every claim through `verdicts.judge`. The others still call
 # the rules directly and are listed in the closing note of this round as not yet converted.
 CONVERTED = ["src/robustbook/experiments/bai2024.py", "notebooks/bai2024/sensitivity.md",
-             "notebooks/bai2024/finetuning.md"]
+             "notebooks/bai2024/finetuning.md",
+             *(f"src/robustbook/experiments/yi2021/{m}.py" for m in ("table1", "ablations", "ood_bounds", "algorithm1",
+                                                                    "table3", "nlu")),
+             *(f"notebooks/yi2021/{nb}.md" for nb in ("table1", "ablations", "ood_bounds", "algorithm1", "pretraining",
+                                                     "table3", "nlu"))]
 
 
 @pytest.mark.parametrize("rel", CONVERTED)

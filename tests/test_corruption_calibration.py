@@ -103,16 +103,19 @@ def test_table1_verdicts_are_gated_by_the_std_drop():
     n = 200
     ones = pd.DataFrame(1.0, index=range(n), columns=["Clean", *CORRUPTIONS])
     # Std untouched by any corruption: nothing to repair, every direction "not testable here"
-    flat = table1.table1_verdicts({"Std": ones, "Adv-l2": ones, "Adv-linf": ones}, FAMILIES)
-    assert {v.outcome for v in flat} == {"not testable here"}
+    untouched = table1.table1_verdicts({"Std": ones, "Adv-l2": ones, "Adv-linf": ones}, FAMILIES)
+    assert {v.outcome for v in untouched} == {"not testable here"}
     # Std loses 70 points everywhere, AT only 20: the "+" directions agree, the "-" ones disagree
     rng = np.random.default_rng(0)
     std = ones.copy()
     std[list(CORRUPTIONS)] = (rng.random((n, len(CORRUPTIONS))) > 0.7).astype(float)
     at = ones.copy()
     at[list(CORRUPTIONS)] = (rng.random((n, len(CORRUPTIONS))) > 0.2).astype(float)
+    flat = pd.DataFrame({"epoch": [1, 2, 3], "loss": [2.0, 0.501, 0.5]})  # every model at its plateau
     got = {v.claim.split(":")[0]: v.outcome for v in table1.table1_verdicts({"Std": std, "Adv-l2": at, "Adv-linf": at},
-                                                                          FAMILIES)}
+                                                                          FAMILIES, histories={m: flat for m in
+                                                                                               ("Std", "Adv-l2",
+                                                                                                "Adv-linf")})}
     assert got["Adv-linf - Std on noise"] == "agrees"
     assert got["Adv-linf - Std on fog"] == "disagrees"
 

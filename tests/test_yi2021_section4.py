@@ -52,20 +52,23 @@ def test_table3_and_table2_verdicts_follow_the_data():
     for ft in paper.FINETUNINGS:
         for pre in paper.PRETRAININGS:
             p_clean = 0.95
-            p_corr = 0.55 + (0.25 if pre.startswith("Adv") else 0) + (0.1 if ft.startswith("Adv") else 0)
+            p_corr = 0.5 + (0.25 if pre.startswith("Adv") else 0) + {"Std": 0.0, "Adv-l2": 0.05, "Adv-linf": 0.15}[ft]
             clean = rng.random((n, 1)) < p_clean
             corr = rng.random((n, 15)) < p_corr
             correct[(ft, pre)] = np.hstack([clean, corr]).astype(float)
     out = V.table(table3.table3_verdicts(correct, 5))
-    assert (out[out["claim"].str.startswith("(a)")]["verdict"] == V.AGREES).all()
-    assert (out[out["claim"].str.startswith("(b)")]["verdict"] == V.AGREES).all()
+    assert (out[out["id"] == "yi2021:t3-adv-pretraining"]["verdict"] == V.AGREES).all()
+    assert (out[out["id"] == "yi2021:t3-linf-beats-l2-finetuning"]["verdict"] == V.AGREES).all()
     flat = {k: np.hstack([v[:, :1], np.repeat(v[:, :1], 15, 1)]) for k, v in correct.items()}  # corruptions cost 0
     assert (V.table(table3.table3_verdicts(flat, 5))["verdict"] == V.NOT_TESTABLE).all()
-    ones, half = np.ones(200), (np.arange(200) % 2).astype(float)
-    t2 = {"Std": {"airline": ones, "cars": half}, "Adv-l2": {"airline": ones, "cars": ones},
-          "Adv-linf": {"airline": ones, "cars": half * 0}}
-    verdicts = {v.claim.split(":")[0]: v.outcome for v in nlu.table2_verdicts(t2, "airline")}
+    ones = np.ones(200)
+    share = lambda p: (np.arange(200) < p * 200).astype(float)
+    t2 = {"Std": {"airline": ones, "cars": share(0.75)}, "Adv-l2": {"airline": ones, "cars": ones},
+          "Adv-linf": {"airline": ones, "cars": share(0.6)}}
+    verdicts = {v.claim.split(" vs")[0]: v.outcome for v in nlu.table2_verdicts(t2, "airline")}
     assert verdicts == {"Adv-l2": V.AGREES, "Adv-linf": V.DISAGREES}
+    t2["Std"]["cars"] = share(0.5)  # Std at chance out of domain: the claim reads that split, not testable
+    assert {v.outcome for v in nlu.table2_verdicts(t2, "airline")} == {V.NOT_TESTABLE}
 
 
 def test_gpu_profile_fails_clearly_offline(tmp_path, monkeypatch):

@@ -43,6 +43,12 @@ BOUND_SLACK = 1e-9  # float rounding allowed on an exact bound ("<= 1" measured 
 MIN_SAMPLE = 100  # points behind an estimate a verdict leans on (its standard error under a tenth of its spread)
 RATE_MIDPOINT = 0.5  # a fitted rate above it "vanishes": halfway between the rate 1 of a correct first-order
 #                      term (remainder O(delta)) and the rate 0 of a wrong one (a constant offset)
+REFERENCE_SHARE = 0.5  # a surrogate whose reference model shows under half the paper's reference effect (e.g.
+#                       the standard model's drop under a corruption) is nearer no effect than the paper's setting
+LOG_FACTOR_SLOPE = 0.15  # O~(T^-a) hides log factors: log(T)/T^a has local log-log slope -a + 1/ln T, within 0.15
+#                          of -a from T = 10^3 on (1/ln 1000 = 0.145)
+MIN_DECADES = 2.0  # a log-log slope fitted over fewer decades of its variable cannot separate a power law from
+#                    its transient and its log factors
 
 # The preconditions a claim may be gated on: each is about the experiment's power to show the effect, never
 # about the direction of the result, and applies to every claim that reads the same model.

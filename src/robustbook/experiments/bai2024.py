@@ -76,7 +76,6 @@ SETTINGS: dict[str, Bai2024Settings] = {
 # from the settings above (or from the expressions in `reads`, which tests/test_departures.py evaluates).
 def _bai_departures() -> tuple[Departure, ...]:
     c, g = SETTINGS["cpu"], SETTINGS["gpu"]
-    same = "as the paper"
     return (
         Departure("Tables 1-5, Fig. 7.1", "data",
                   "CIFAR-10: 40,000 training / 10,000 validation images cut from the training set, the 10,000 test "

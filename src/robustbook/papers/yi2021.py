@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .registry import Claim
+
 # Where each transcribed constant sits in the paper text: an anchor string that occurs there (a caption or a line
 # of the table), optionally "[+N lines]" for the window after it that holds the numbers (tests/test_transcriptions.py).
 LOCATIONS: dict[str, str] = {
@@ -69,3 +71,133 @@ PAPER_TABLE2 = pd.DataFrame(
      ["MNLI", "Telephone", "Telephone", 83.01, 83.16, 82.90], ["MNLI", "Telephone", "Letters", 82.45, 83.76, 84.07],
      ["MNLI", "Telephone", "Face-to-face", 81.56, 83.59, 83.59]],
     columns=["dataset", "train", "test", "Std", "Adv-l2", "Adv-linf"])
+
+
+# ---------------------------------------------------------------------------------------------- claims
+# What the yi2021 chapters test, declared from the paper before any run (robustbook.papers.registry). Accuracy
+# differences are in points (0-100) unless a claim says otherwise. Gates on a corruption's "effect in reference"
+# compare the reference model's drop with REFERENCE_SHARE (robustbook.verdicts) x the paper's own reference drop
+# (PAPER_TABLE1's Std row for Table 1 and App. D, PAPER_TABLE3's Std/Std row for Table 3).
+def _t1(name: str, group: str, direction: int, says: str) -> Claim:
+    return Claim(f"yi2021:t1-{name}", "Sec. 5.1.1, Table 1 (CIFAR10-C, severity 5)", "paper-claim",
+                 f"adversarial training (Adv-l2 and Adv-linf, each judged on its own) {says} standard training "
+                 f"under the {group} corruptions; effect = acc(Adv) - acc(Std) averaged over the group, paired "
+                 "over the same test images",
+                 "sign", direction=direction, threshold=0.0,
+                 threshold_source="book: robustbook.verdicts.NO_MARGIN (the paper names the direction, no size)",
+                 preconditions=("above chance", "effect in reference", "loss flattened"),
+                 control="none: a comparison of two trained models on the same corrupted images",
+                 units="points of accuracy")
+
+
+CLAIMS = (
+    _t1("noise", "noise", +1, "is more accurate than"),
+    _t1("blur", "blur", +1, "is more accurate than"),
+    _t1("fog", "fog", -1, "is less accurate than"),
+    _t1("brightness", "brightness", -1, "is less accurate than"),
+    _t1("contrast", "contrast", -1, "is less accurate than"),
+    _t1("avg", "15 (their average)", +1, "is more accurate than"),
+    Claim("yi2021:d1-inverted-u", "App. D.1, Figures 3-4; Sec. 5.1.1 'Ablation Study'", "paper-claim",
+          "over the training radius r, accuracy on every corruption category first rises and then falls, so an "
+          "intermediate r is best; effect = the best interior radius's accuracy minus the worse end of the grid "
+          "(points), the best radius re-picked in every bootstrap resample",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", "effect in reference", "loss flattened", "sample size"),
+          control="none: a shape over models trained at several radii", units="points of accuracy"),
+    Claim("yi2021:d2-rises-with-n", "App. D.2, Figures 5-6; Sec. 5.1.1 'Ablation Study'", "paper-claim",
+          "accuracy on the corrupted data rises with the number of training samples n, as bounds (5)-(6) "
+          "suggest; effect = Spearman rho between n and the group's accuracy",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", "effect in reference", "loss flattened", "sample size"),
+          control="none: a rank correlation over training-set sizes", units="Spearman rho"),
+    Claim("yi2021:remark1", "Remark 1 (Sec. 3)", "printed-formula",
+          "with r0 = 0 the OOD bounds (5)-(6) reduce to in-distribution bounds: the Wasserstein ball of radius 0 "
+          "is P0 itself and the worst case grows with the radius",
+          "check", control="the check's registered mutants (theory.yi2021.MUTANTS['remark1']) must be rejected",
+          units="share of mutants rejected"),
+    Claim("yi2021:observations", "Observations 1-2 (Sec. 3)", "paper-claim",
+          "the bounds (5)-(6) tighten as r and n grow and loosen as eps, d0 and D grow (signs of their partial "
+          "derivatives)",
+          "check", control="the check's registered mutants (a sign flipped) must be rejected",
+          units="share of mutants rejected"),
+    Claim("yi2021:concentration-term-printed", "Theorem 1, bound (5), the concentration term as printed",
+          "printed-formula",
+          "the concentration term sqrt((N log 2 + log(1/theta)) 2/n) solves the bounded-differences tail "
+          "2^N exp(-n l^2 / 2) = theta",
+          "check", control="none: the printed term is run as printed; a failed check is the finding (no mutant "
+                           "is counted, so a passing check reads inconclusive)",
+          units="share of mutants rejected"),
+    Claim("yi2021:covering-exponent-printed", "Theorems 1-2, the covering number N as printed", "printed-formula",
+          "the covering exponent 2D/r^2 + 1 (Theorem 1) is invariant to the units of the input",
+          "check", control="none: the printed exponent is run as printed; a failed check is the finding (no "
+                           "mutant is counted, so a passing check reads inconclusive)",
+          units="share of mutants rejected"),
+    Claim("yi2021:at-shrinks-eps", "Sec. 3, Observation 1 with Proposition 1", "book-reading",
+          "the paper argues adversarial training yields input-robustness, i.e. a smaller eps of Definition 1; "
+          "the book reads it as: the per-point PGD estimate of sup |f(x + d) - f(x)| over the radius-2r "
+          "l_inf ball is smaller for Adv-linf than for Std; effect = eps(Std) - eps(Adv-linf), paired over the "
+          "training points",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", "loss flattened"),
+          control="none: a comparison of two trained models on the same points", units="loss"),
+    Claim("yi2021:thm3-rate", "Theorem 3, (11), and the O~(1/T) rate stated after it (Sec. 3.2)", "book-reading",
+          "Theorem 3 bounds the expected excess adversarial risk of Algorithm 1 by G^2 L / (T mu_w^2) and states "
+          "an O~(1/T) rate; the book reads this as the excess risk falling like 1/T up to a log factor on a "
+          "problem that meets Assumptions 1-3 (the bound alone would allow faster); effect = the fitted log-log "
+          "slope in T plus 1 (0 at an exact 1/T rate)",
+          "range", threshold=(-0.15, 0.15),
+          threshold_source="book: robustbook.verdicts.LOG_FACTOR_SLOPE (slope -1 +- it)",
+          preconditions=("sample size",),
+          control="none: the slope is judged against the paper's rate; bound (11) carries the control",
+          units="log-log slope + 1"),
+    Claim("yi2021:thm3-bound-11", "Theorem 3, bound (11)", "printed-formula",
+          "E[R~(w_{T+1})] - R~(w*) <= G^2 L / (T mu_w^2) for Algorithm 1 with the stated step sizes and K",
+          "bound",
+          control="(11) with the rate exponent 1 + LOG_FACTOR_SLOPE (a bound faster than any O~(1/T) reading): "
+                  "the measured risk must exceed it; a risk below it means (11) is too loose here for the check "
+                  "to have power (inconclusive)", units="measured / bound"),
+    Claim("yi2021:thm4-bound-13", "Theorem 4, bound (13) (Sec. 4)", "printed-formula",
+          "the adversarial risk on the downstream distribution P0 is at most the pre-training adversarial risk "
+          "eps_pre plus 2 M TV(P0, Q0)",
+          "bound", preconditions=("effect in reference",),
+          control="eps_pre alone (no transfer price): the downstream error must exceed it", units="measured / bound"),
+    Claim("yi2021:t3-adv-pretraining", "Sec. 5.2, Table 3", "paper-claim",
+          "for every fine-tuning (Std, Adv-l2, Adv-linf), an adversarially pre-trained model (Adv-l2 or Adv-linf) "
+          "is more accurate on the corrupted data than a standardly pre-trained one and than one without "
+          "pre-training; effect = acc(adversarial pre-training) - acc(other), averaged over the corruptions kept "
+          "by the gates, paired over the same images",
+          "sign", direction=+1, threshold=0.0,
+          threshold_source="book: robustbook.verdicts.NO_MARGIN (the paper says 'consistently better' without a "
+                           "size)", preconditions=("above chance", "effect in reference"),
+          control="none: a comparison of two fine-tuned models on the same corrupted images",
+          units="points of accuracy"),
+    Claim("yi2021:t3-linf-beats-l2-finetuning", "Sec. 5.2, Table 3", "paper-claim",
+          "for all four pre-trainings (none, Std, Adv-l2, Adv-linf), adversarial fine-tuning under l_inf is more "
+          "accurate on the corrupted data than under l_2; effect = acc(Adv-linf fine-tuning) - acc(Adv-l2 "
+          "fine-tuning), averaged over the kept corruptions",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", "effect in reference"),
+          control="none: a comparison of two fine-tuned models on the same corrupted images",
+          units="points of accuracy"),
+    Claim("yi2021:t2-smaller-gap", "Sec. 5.1.2, Table 2", "paper-claim",
+          "adversarial fine-tuning in the word-embedding space (Adv-l2, Adv-linf) leaves a smaller gap between "
+          "in-domain and OOD accuracy than standard fine-tuning; effect = gap(Adv) - gap(Std) with gap = OOD - "
+          "in-domain accuracy (points; positive: Adv loses less)",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance",),
+          control="none: a comparison of two fine-tuned models on the same test texts", units="points of accuracy"),
+    *(Claim(f"yi2021:fig1-{name}", "Sec. 5.3, Figure 1", "book-reading",
+            f"the paper finds BERT's last-layer hidden states change less than a randomly initialised twin's under "
+            f"a 3-step l_inf embedding attack (radius 0.001, step 0.0005), in l2 norm and in cosine. The book "
+            f"substitutes: at cpu the encoder is all-MiniLM-L6-v2 (distilled and contrastively tuned for sentence "
+            f"embeddings, not an MLM-only BERT; gpu: BERT-base and RoBERTa-base), the texts are tweets (the paper: "
+            f"MRPC, CoLA), and the attack's objective, which the paper does not state, is the book's choice "
+            f"||h(e + d) - h(e)||^2 from a random start. Effect = {what}, paired over texts",
+            "sign", direction=direction, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+            control="none: a comparison of two encoders under the same attack on the same texts", units=units)
+      for name, what, direction, units in (
+          ("cos", "cos(h, h_adv) of the pre-trained encoder minus its twin's (paper: higher)", +1, "cosine"),
+          ("relative-l2", ("||h_adv - h|| / ||h|| of the pre-trained encoder minus its twin's (the book's "
+                           "scale-free form of the paper's l2; paper: smaller)"), -1, "ratio"),
+          ("l2", "||h_adv - h|| of the pre-trained encoder minus its twin's (paper: smaller)", -1, "norm"))),
+)

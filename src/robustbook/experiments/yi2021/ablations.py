@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .table1 import MIN_DROP_FRACTION, paper_std_drops
 from ..common import Departure
-from .corruption_models import DEPARTURES as MODEL_DEPARTURES, SETTINGS
+from .corruption_models import DEPARTURES as MODEL_DEPARTURES
+from .corruption_models import SETTINGS
+from .table1 import paper_std_drops, reference_gate
 
 
 def _ablation_departures() -> tuple[Departure, ...]:
@@ -59,65 +60,80 @@ def _std_drop(std_correct: np.ndarray, cols: tuple[str, ...]) -> float:
     return float(100 * (std_correct[:, 0].mean() - std_correct[:, idx].mean()))
 
 
-def _d_precondition(std_correct: np.ndarray, cols: tuple[str, ...], name: str, clean: dict[str, float],
-                    num_classes: int, grid: int):
+def _d_gates(correct: dict, keys: list, std_correct: np.ndarray, cols: tuple[str, ...], name: str,
+             num_classes: int, histories: dict, names: dict, size):
+    """App. D's gates, the same for every model it reads: each model (and Std, whose drop is the reference)
+    above chance clean and on the group, Std losing >= REFERENCE_SHARE x the paper's Std drop on the group,
+    every model's training loss flattened (the plateau rule of Table 1, `verdicts.loss_flattened`), and `size`."""
     from ... import verdicts as V
-    need = MIN_DROP_FRACTION * float(paper_std_drops()[list(cols)].mean())
-    return V.all_of(V.at_least("grid points", grid, 3), V.trained_above_chance(clean, num_classes),
-                    V.at_least(f"Std's drop on {name}, points ({MIN_DROP_FRACTION:g} x paper's)",
-                               _std_drop(std_correct, cols), need))
+    from ...data.corruptions import CORRUPTIONS
+    idx = [1 + list(CORRUPTIONS).index(c) for c in cols]
+    accs = {"Std clean": float(std_correct[:, 0].mean()), f"Std on {name}": float(std_correct[:, idx].mean())}
+    for k in keys:
+        accs[f"{names[k]} clean"] = float(correct[k][:, 0].mean())
+        accs[f"{names[k]} on {name}"] = float(correct[k][:, idx].mean())
+    return [V.trained_above_chance(accs, num_classes),
+            reference_gate(_std_drop(std_correct, cols), float(paper_std_drops()[list(cols)].mean()), name),
+            V.loss_flattened(histories, ("Std", *(names[k] for k in keys))), size]
 
 
 def inverted_u_verdicts(correct: dict[tuple[str, float], np.ndarray], std_correct: np.ndarray, num_classes: int,
-                        seed: int = 0) -> list:
-    """App. D.1 per norm and column group: the interior peak beats both ends of the radius grid.
+                        seed: int = 0, histories: dict | None = None) -> list:
+    """App. D.1 per norm and column group: `judge` of `yi2021:d1-inverted-u` (the interior peak beats both ends of
+    the radius grid).
 
-    `correct[(norm, x)]` is a (points, 1 + 15) 0/1 array (`corruption_correctness`). The effect is
+    `correct[(norm, x)]` is a (points, 1 + 15) 0/1 array (`corruption_correctness`); `histories` maps
+    "Std" and "Adv-<norm> x=<x>" to training-loss curves (a missing curve: not flattened). The effect is
     `interior_peak` of the group's per-point accuracy over the grid; its 95% interval a bootstrap over test
-    points that re-selects the peak in every resample. Sign rule: agrees when the whole interval is above 0,
-    disagrees when it is below (an end beats every interior radius). A model whose training collapsed to
-    chance (the book's near-chance rule) leaves the grid: a peak "beating" a collapsed end would only say that
-    too large a radius breaks training. Preconditions: >= 3 radii left, and Std losing >= MIN_DROP_FRACTION x
-    the paper's drop on the group.
+    points that re-selects the peak in every resample. A model whose training collapsed to chance on clean data
+    (the book's near-chance rule) leaves the grid, named in the gate: a peak "beating" a collapsed end would only
+    say that too large a radius breaks training. An inverted U needs an interior point: "sample size" asks for 3
+    radii left (the least a grid with an interior has, not a tuned number).
     """
     from ... import verdicts as V
+    histories = histories or {}
     out = []
     for norm in sorted({k[0] for k in correct}):
         every = sorted((k for k in correct if k[0] == norm), key=lambda k: k[1])
         keys = [k for k in every if not V.near_chance(float(correct[k][:, 0].mean()), num_classes)]
         gone = [f"x={k[1]:g}" for k in every if k not in keys]
-        clean = {f"Adv-{norm} x={k[1]:g}": float(correct[k][:, 0].mean()) for k in keys}
+        names = {k: f"Adv-{norm} x={k[1]:g}" for k in every}
         for name, cols in column_groups().items():
-            pre = _d_precondition(std_correct, cols, name, clean, num_classes, len(keys))
+            size = V.enough("radii left whose models trained above chance (an interior needs 3)", len(keys), 3)
             if gone:
-                pre = V.Precondition(f"collapsed to chance, left out: {', '.join(gone)}; {pre.text}", pre.met)
-            if len(keys) < 3:  # no interior radius: the precondition fails and the rule says "not testable"
+                size = V.Precondition(f"collapsed to chance, left out: {', '.join(gone)}; {size.text}", size.met,
+                                      size.kind)
+            if len(keys) < 3:  # no interior radius: the gate fails and the verdict is "not testable"
                 eff = lo = hi = float("nan")
             else:
                 eff, lo, hi = V.bootstrap_interval(_group_matrix(correct, keys, cols), interior_peak, seed=seed)
-            out.append(V.sign_verdict(f"D.1 Adv-{norm}, {name}: inverted U in r (peak - worse end)", eff,
-                                      min(lo, eff), max(hi, eff), +1, precondition=pre))
+            gates = _d_gates(correct, keys, std_correct, cols, name, num_classes, histories, names, size)
+            out.append(V.judge("yi2021:d1-inverted-u", eff, min(lo, eff), max(hi, eff), gates=gates,
+                               label=f"D.1 Adv-{norm}, {name}"))
     return out
 
 
 def size_trend_verdicts(correct: dict[tuple[str, int], np.ndarray], std_correct: np.ndarray, num_classes: int,
-                        seed: int = 0) -> list:
-    """App. D.2 per norm and column group: accuracy rises with the training-set size n.
+                        seed: int = 0, histories: dict | None = None) -> list:
+    """App. D.2 per norm and column group: `judge` of `yi2021:d2-rises-with-n` (accuracy rises with n).
 
-    `correct[(norm, n)]` as in `inverted_u_verdicts`. The effect is Spearman's rho between n and the group's
-    accuracy, with a 95% bootstrap interval over test points; sign rule (agrees when the interval is above 0).
-    Preconditions as D.1's (>= 3 sizes).
+    `correct[(norm, n)]` as in `inverted_u_verdicts`; `histories` maps "Std" and "Adv-<norm> n=<n>" to loss
+    curves. The effect is Spearman's rho between n and the group's accuracy, with a 95% bootstrap interval over
+    test points. Gates as D.1's, with "sample size": at least `verdicts.MIN_RANK_POINTS` sizes (a rank correlation
+    over fewer has no interval worth the name).
     """
     from ... import verdicts as V
+    histories = histories or {}
     out = []
     for norm in sorted({k[0] for k in correct}):
         keys = sorted((k for k in correct if k[0] == norm), key=lambda k: k[1])
         ns = tuple(float(k[1]) for k in keys)
-        clean = {f"Adv-{norm} n={k[1]}": float(correct[k][:, 0].mean()) for k in keys}
+        names = {k: f"Adv-{norm} n={k[1]}" for k in keys}
         for name, cols in column_groups().items():
-            pre = _d_precondition(std_correct, cols, name, clean, num_classes, len(keys))
-            eff, lo, hi = V.bootstrap_interval(_group_matrix(correct, keys, cols), lambda mm: V.rank_correlation(ns, mm.mean(0)),
-                                               seed=seed)
-            out.append(V.sign_verdict(f"D.2 Adv-{norm}, {name}: accuracy rises with n (Spearman rho)", eff,
-                                      min(lo, eff), max(hi, eff), +1, precondition=pre))
+            size = V.enough("training-set sizes ranked", len(keys), V.MIN_RANK_POINTS)
+            eff, lo, hi = V.bootstrap_interval(_group_matrix(correct, keys, cols),
+                                               lambda mm: V.rank_correlation(ns, mm.mean(0)), seed=seed)
+            gates = _d_gates(correct, keys, std_correct, cols, name, num_classes, histories, names, size)
+            out.append(V.judge("yi2021:d2-rises-with-n", eff, min(lo, eff), max(hi, eff), gates=gates,
+                               label=f"D.2 Adv-{norm}, {name}"))
     return out

@@ -205,9 +205,14 @@ def gap_interval(id_a: np.ndarray, id_b: np.ndarray, ood_a: np.ndarray, ood_b: n
 
 
 def table2_verdicts(correct: dict[str, dict[str, np.ndarray]], train_domain: str, seed: int = 0) -> list:
-    """Table 2's claim, per adversarial method and OOD domain: a smaller in-domain-to-OOD gap than Std.
+    """`judge` of `yi2021:t2-smaller-gap` per adversarial method and OOD domain: Adv's in-domain-to-OOD gap minus
+    Std's (points).
 
-    Precondition: every model above chance in-domain, and Std loses >= 2 points OOD (a gap to shrink).
+    Gate ("above chance", on every split the claim reads): both compared models above chance in-domain *and* on
+    the OOD domain (binary sentiment, chance 1/2 + `verdicts.NEAR_CHANCE_MARGIN`): two models at chance out of
+    domain differ only by noise, and their "gap" difference is the in-domain difference. There is no gate on
+    Std's own drop: it is part of the effect, and the paper's Table 2 itself includes a pair where Std loses 0.56
+    points (MNLI Telephone -> Letters).
     """
     from ... import verdicts as V
 
@@ -218,20 +223,19 @@ def table2_verdicts(correct: dict[str, dict[str, np.ndarray]], train_domain: str
             if d == train_domain:
                 continue
             eff, lo, hi = gap_interval(correct[m][train_domain], std[train_domain], correct[m][d], std[d], seed=seed)
-            std_gap = 100 * (std[train_domain].mean() - std[d].mean())
-            pc = V.all_of(V.trained_above_chance({m: float(correct[m][train_domain].mean()),
-                                                  "Std": float(std[train_domain].mean())}, 2),
-                          V.at_least(f"Std's drop {train_domain} -> {d} (points)", std_gap, 2.0))
-            out.append(V.sign_verdict(f"{m}: smaller gap than Std, {train_domain} -> {d}", eff, lo, hi, +1,
-                                      precondition=pc))
+            accs = {f"{name} on {split}": float(correct[name][split].mean())
+                    for name in (m, "Std") for split in (train_domain, d)}
+            out.append(V.judge("yi2021:t2-smaller-gap", eff, lo, hi, gates=[V.trained_above_chance(accs, 2)],
+                               label=f"{m} vs Std, {train_domain} -> {d}"))
     return out
 
 
 def fig1_attack():
-    """The 3-step l_inf embedding attack of Fig. 1 (radius 0.001, step 0.0005), from a random start.
+    """The book's embedding attack for Fig. 1: the paper's budget (3 l_inf steps, radius 0.001, step 0.0005) with
+    the book's objective, ||h(e + delta) - h(e)||^2 (the paper does not state its objective), from a random start.
 
-    The objective ||h(e + delta) - h(e)||^2 has zero gradient at delta = 0, so the attack starts uniformly
-    in the ball (an ascent from 0 would never move).
+    That objective has zero gradient at delta = 0, so the attack starts uniformly in the ball (an ascent from 0
+    would never move).
     """
     from ...attacks.embedding import EmbeddingPGD
 
@@ -262,16 +266,19 @@ def fig1_shifts(s: NLUSettings, tokenizer, device: torch.device | str = "cpu", s
     return pd.concat(frames, ignore_index=True)
 
 
+FIG1_CLAIMS = (("cos", "yi2021:fig1-cos"), ("relative l2", "yi2021:fig1-relative-l2"), ("l2", "yi2021:fig1-l2"))
+
+
 def fig1_verdicts(shifts: pd.DataFrame, seed: int = 0) -> list:
-    """Fig. 1's claim: a pre-trained encoder's hidden states move less than its random twin's (paired)."""
+    """Fig. 1 as the book reads it (`yi2021:fig1-*`, book-readings: the encoder, texts and attack objective are the
+    book's at `cpu`): the pre-trained encoder's hidden states move less than its random twin's (paired)."""
     from ... import verdicts as V
 
     out = []
     for name in shifts.loc[shifts["pretrained"], "model"].unique():
         pre = shifts[shifts["model"] == name].sort_values("example")
         rnd = shifts[shifts["model"] == f"random {name}"].sort_values("example")
-        for col, sign, what in (("cos", +1, "higher cos(h, h_adv)"), ("relative l2", -1, "smaller ||h_adv - h|| / ||h||"),
-                                ("l2", -1, "smaller ||h_adv - h||")):
+        for col, claim_id in FIG1_CLAIMS:
             eff, lo, hi = V.paired_difference(pre[col].to_numpy(), rnd[col].to_numpy(), seed=seed)
-            out.append(V.sign_verdict(f"{name} vs random twin: {what}", eff, lo, hi, sign))
+            out.append(V.judge(claim_id, eff, lo, hi, label=f"{name} vs random twin, {col}"))
     return out

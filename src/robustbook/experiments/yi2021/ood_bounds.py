@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from ..common import Departure
-from .corruption_models import DEPARTURES as MODEL_DEPARTURES, SETTINGS
+from .corruption_models import DEPARTURES as MODEL_DEPARTURES
 
 # Theorems 1-2 are stated, not measured, in the paper; the chapter plugs the Table 1 models into them.
 DEPARTURES: tuple[Departure, ...] = MODEL_DEPARTURES + (
@@ -19,9 +19,10 @@ DEPARTURES: tuple[Departure, ...] = MODEL_DEPARTURES + (
 )
 
 
-def theory_verdict(claim: str, check: str, *args, mutants: bool = True):
-    """A `verdicts.check_verdict` row from `theory.yi2021.CHECKS[check]` run at `args` (the paper's printed
-    claim, or the default), counting the registered mutants it rejects (`mutants=False`: none counted)."""
+def theory_verdict(claim_id: str, check: str, *args, mutants: bool = True):
+    """`judge` of the registered check claim `claim_id` from `theory.yi2021.CHECKS[check]` run at `args` (the
+    paper's printed claim, or the default), counting the registered mutants it rejects (`mutants=False`: none
+    counted, so a passing check reads inconclusive)."""
     from ... import verdicts as V
     from ...theory import core
     from ...theory import yi2021 as th
@@ -33,7 +34,7 @@ def theory_verdict(claim: str, check: str, *args, mutants: bool = True):
     except AssertionError:
         passes = False
     ms = list(th.MUTANTS.get(check, ())) if mutants else []
-    return V.check_verdict(claim, passes, len(ms), int(sum(core.rejects(fn, m) for m in ms)))
+    return V.judge(claim_id, passes=passes, mutants=len(ms), rejected=int(sum(core.rejects(fn, m) for m in ms)))
 
 
 def eps_per_point(model: nn.Module, data, radius: float, norm: str = "linf", steps: int = 10,
@@ -64,11 +65,14 @@ def eps_per_point(model: nn.Module, data, radius: float, norm: str = "linf", ste
 
 
 def eps_verdict(eps_std: np.ndarray, eps_adv: np.ndarray, clean_acc: dict[str, float], num_classes: int,
-                seed: int = 0):
-    """Observation 1's reading "adversarial training makes eps smaller": sign verdict on eps(Std) - eps(Adv)
-    (paired bootstrap over the same training points), precondition both models above chance."""
+                seed: int = 0, histories: dict | None = None):
+    """`judge` of `yi2021:at-shrinks-eps` on eps(Std) - eps(Adv-linf) (paired bootstrap over the same training
+    points). Gates: both models above chance, and both training losses flattened (Table 1's plateau rule: these
+    are Table 1's models; a missing curve counts as not flattened)."""
     from ... import verdicts as V
 
     eff, lo, hi = V.paired_difference(eps_std, eps_adv, seed=seed)
-    return V.sign_verdict("adversarial training makes eps smaller: eps(Std) - eps(Adv-linf)", eff, lo, hi, +1,
-                          precondition=V.trained_above_chance(clean_acc, num_classes))
+    return V.judge("yi2021:at-shrinks-eps", eff, lo, hi,
+                   gates=[V.trained_above_chance(clean_acc, num_classes),
+                          V.loss_flattened(histories or {}, ("Std", "Adv-linf"))],
+                   label="eps(Std) - eps(Adv-linf)")
