@@ -123,7 +123,11 @@ def _rule_calls(path: Path) -> list[str]:
 # Chapters whose claims are registered: they judge every claim through `verdicts.judge`. The others still call
 # the rules directly and are listed in the closing note of this round as not yet converted.
 CONVERTED = ["src/robustbook/experiments/bai2024.py", "notebooks/bai2024/sensitivity.md",
-             "notebooks/bai2024/finetuning.md"]
+             "notebooks/bai2024/finetuning.md",
+             "src/robustbook/experiments/nern2023.py", "notebooks/nern2023/transfer.md",
+             "notebooks/nern2023/appendix_b.md",
+             "src/robustbook/experiments/wen2020.py", "notebooks/wen2020/regularizer.md",
+             "notebooks/wen2020/capacity.md", "notebooks/wen2020/theory.md"]
 
 
 @pytest.mark.parametrize("rel", CONVERTED)
