@@ -127,7 +127,11 @@ CONVERTED = ["src/robustbook/experiments/bai2024.py", "notebooks/bai2024/sensiti
              *(f"src/robustbook/experiments/yi2021/{m}.py" for m in ("table1", "ablations", "ood_bounds", "algorithm1",
                                                                     "table3", "nlu")),
              *(f"notebooks/yi2021/{nb}.md" for nb in ("table1", "ablations", "ood_bounds", "algorithm1", "pretraining",
-                                                     "table3", "nlu"))]
+                                                     "table3", "nlu")),
+             "src/robustbook/experiments/nern2023.py", "notebooks/nern2023/transfer.md",
+             "notebooks/nern2023/appendix_b.md",
+             "src/robustbook/experiments/wen2020.py", "notebooks/wen2020/regularizer.md",
+             "notebooks/wen2020/capacity.md", "notebooks/wen2020/theory.md"]
 
 
 @pytest.mark.parametrize("rel", CONVERTED)

@@ -215,14 +215,15 @@ class LinearClassifier(nn.Module):
         return self.head(self.features(x))
 
 
-def _linear_measurement():
-    """12 points at 0.5: 8 of class 1 (confidently right), 4 of class 0 (confidently wrong, where the loss is
-    steepest: there the per-point bound of Thm 3.2 and App. C's step are attained)."""
+def _linear_measurement(n_right: int = 160, n_wrong: int = 40):
+    """Points at 0.5: class 1 (confidently right) and class 0 (confidently wrong, where the loss is steepest:
+    there the per-point bound of Thm 3.2 and App. C's step are attained)."""
     m = LinearClassifier()
-    x = torch.full((12, 1, 2, 2), 0.5, dtype=torch.float64)
-    y = torch.tensor([1] * 8 + [0] * 4)
+    n = n_right + n_wrong
+    x = torch.full((n, 1, 2, 2), 0.5, dtype=torch.float64)
+    y = torch.tensor([1] * n_right + [0] * n_wrong)
     eps = 0.1
-    exact = torch.full((12,), eps * 4.0, dtype=torch.float64)  # max |<a, d>| over the linf ball = eps ||a||_1
+    exact = torch.full((n,), eps * 4.0, dtype=torch.float64)  # max |<a, d>| over the linf ball = eps ||a||_1
     row, pts = measure_head(m, x, y, eps, "linf", exact, float(exact[0]), steps=20)
     row.update(encoder="linear", threat="linf 0.1", weight_decay=0.0)
     return row, pts
@@ -233,17 +234,38 @@ def test_thm32_checks_have_power_on_a_linear_model():
     from robustbook.experiments import nern2023 as ex
 
     row, pts = _linear_measurement()
-    assert pts["shift_at_attack"][8:] == pytest.approx(0.4)  # the attack moves the feature by the whole ball
-    right = ex.thm32_verdicts([row], [pts], 2, min_points=3)
+    assert pts["shift_at_attack"][160:] == pytest.approx(0.4)  # the attack moves the feature by the whole ball
+    right = ex.thm32_verdicts([row], [pts], 2)
     per_point = right[0]
-    assert per_point.outcome == V.AGREES and per_point.effect > ex.CONTROL_FACTOR  # the control is violated
+    assert per_point.claim_id == "nern2023:thm32-per-point" and per_point.kind == "paper-claim"
+    assert per_point.outcome == V.AGREES and per_point.effect > V.CONTROL_FACTOR  # the control is violated
     assert per_point.effect == pytest.approx(1.0, abs=1e-3)  # tight: log(1+e^16.8) - log(1+e^16) ~ 0.8 = 2 x 0.4
-    wrong = ex.thm32_verdicts([row], [pts], 2, min_points=3, scale=0.5)  # the bound wrong by 2x
+    wrong = ex.thm32_verdicts([row], [pts], 2, scale=0.5)  # the bound wrong by 2x
     assert wrong[0].outcome == V.DISAGREES
     # the sample forms average over points that barely move: their controls hold, so no claim of power
     assert {v.outcome for v in right[1:]} <= {V.AGREES, V.INCONCLUSIVE}
-    assert all(v.outcome == V.DISAGREES for v in ex.thm32_verdicts([row], [pts], 2, min_points=3, scale=0.2)[1:])
-    assert all(v.outcome == V.NOT_TESTABLE for v in ex.thm32_verdicts([row], [pts], 2, min_points=13)[:1])
+    assert all(v.outcome == V.DISAGREES for v in ex.thm32_verdicts([row], [pts], 2, scale=0.1)[1:])
+    # too few points to judge: "not testable here" (the book-wide MIN_SAMPLE)
+    few_row, few = _linear_measurement(8, 4)
+    assert ex.thm32_verdicts([few_row], [few], 2)[0].outcome == V.NOT_TESTABLE
+
+
+def test_thm32_sample_form_with_the_largest_shift_is_a_demonstration_implied_by_the_per_point_claim():
+    """The sample form with the largest shift found per point can disagree only where the per-point chain does:
+    it is registered as a demonstration (not tallied). A planted per-point violation (the gap of one point
+    inflated past its bound) makes both disagree; the per-point claim is the one that counts."""
+    from robustbook import verdicts as V
+    from robustbook.experiments import nern2023 as ex
+    from robustbook.papers.registry import claim
+
+    assert not claim("nern2023:thm32-sample-largest-shift").tallied
+    row, pts = _linear_measurement()
+    per_point, largest, _ = ex.thm32_verdicts([row], [pts], 2)
+    assert V.outcome_of(largest.outcome) != V.DISAGREES and not largest.tallied
+    planted = dict(pts, gap=pts["gap"] * 100)  # a loss that moves 100x more than the Lipschitz chain allows
+    planted_row = dict(row, gap=float(planted["gap"].mean()))
+    per_point, largest, _ = ex.thm32_verdicts([planted_row], [planted], 2)
+    assert per_point.outcome == V.DISAGREES and largest.outcome == V.DISAGREES
 
 
 def test_thm41_checks_per_point_on_a_linear_model():
@@ -251,18 +273,31 @@ def test_thm41_checks_per_point_on_a_linear_model():
     from robustbook.experiments import nern2023 as ex
 
     row, pts = _linear_measurement()
-    # margins +16 (right) and -16 (wrong); 2 ||W||_2 x 0.4 = 1.13 < 16, so the 8 right points are certified
-    assert pts["cert_sound"].sum() == 8
-    certified, step = ex.thm41_verdicts([row], [pts], 2, min_points=3)
+    # margins +16 (right) and -16 (wrong); 2 ||W||_2 x 0.4 = 1.13 < 16, so the right points are certified
+    assert pts["cert_sound"].sum() == 160
+    certified, step = ex.thm41_verdicts([row], [pts], 2)
     assert certified.outcome == V.INCONCLUSIVE  # no flip, but the drops are tiny next to the margins
     assert step.outcome == V.AGREES and step.effect == pytest.approx(1.0, abs=1e-3)  # attained by a linear map
-    assert ex.thm41_verdicts([row], [pts], 2, min_points=3, scale=0.5)[1].outcome == V.DISAGREES
+    assert ex.thm41_verdicts([row], [pts], 2, scale=0.5)[1].outcome == V.DISAGREES
     # nothing certified: "not testable here", never a vacuous "agrees"
-    none = dict(pts, cert_sound=np.zeros(12, bool))
-    assert ex.thm41_verdicts([row], [none], 2, min_points=3)[0].outcome == V.NOT_TESTABLE
+    none = dict(pts, cert_sound=np.zeros(200, bool))
+    assert ex.thm41_verdicts([row], [none], 2)[0].outcome == V.NOT_TESTABLE
     # a head at chance is left out of every check
     at_chance = dict(row, clean_acc=0.5)
-    assert all(v.outcome == V.NOT_TESTABLE for v in ex.thm41_verdicts([at_chance], [pts], 2, min_points=3))
+    assert all(v.outcome == V.NOT_TESTABLE for v in ex.thm41_verdicts([at_chance], [pts], 2))
+
+
+def test_appendix_b_printed_constant_reads_as_a_wrong_printed_formula():
+    from robustbook import verdicts as V
+    from robustbook.experiments import nern2023 as ex
+
+    out = {v.claim_id: v for v in ex.appendix_b_verdicts(5.0)}  # a violation ratio of 5 on low logits
+    printed = out["nern2023:appb-printed-C"]
+    assert printed.kind == "printed-formula" and printed.outcome == V.DISAGREES
+    assert out["nern2023:appb-printed-C-high-logits"].outcome == V.AGREES  # right where the largest logit >= -log c
+    assert out["nern2023:appb-step1"].outcome == V.AGREES
+    assert not out["nern2023:appb-corrected-C"].tallied and not out["nern2023:ce-lipschitz-sqrt2"].tallied
+    assert {v.claim_id: v for v in ex.appendix_b_verdicts(0.9)}["nern2023:appb-printed-C"].outcome == V.AGREES
 
 
 def test_shift_and_trend_verdicts_reach_their_outcomes():
@@ -272,11 +307,15 @@ def test_shift_and_trend_verdicts_reach_their_outcomes():
     rng = np.random.default_rng(0)
     big, small = rng.uniform(1, 2, 50), rng.uniform(0, 0.5, 50)
     acc = {"standard": 0.9, "AT": 0.8}
-    assert ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, acc, 5, n_boot=200)[0].outcome == V.AGREES
-    assert ex.shift_verdicts({("standard", "l2"): small, ("AT", "l2"): big}, acc, 5, n_boot=200)[0].outcome == V.DISAGREES
-    assert ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, dict(acc, AT=0.2), 5, n_boot=200)[0].outcome \
+    assert ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, acc, 5)[0].outcome == V.AGREES
+    assert ex.shift_verdicts({("standard", "l2"): small, ("AT", "l2"): big}, acc, 5)[0].outcome == V.DISAGREES
+    assert ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, dict(acc, AT=0.2), 5)[0].outcome \
         == V.NOT_TESTABLE
     rows = [dict(W_norm=float(w), rep_pgd=1.0, gap=float(w) ** 2, clean_acc=0.9) for w in range(1, 9)]
-    assert ex.trend_verdict(rows, 5, n_boot=200).outcome == V.AGREES
-    assert ex.trend_verdict([dict(r, gap=-r["gap"]) for r in rows], 5, n_boot=200).outcome == V.DISAGREES
-    assert ex.trend_verdict(rows[:2], 5, n_boot=200).outcome == V.NOT_TESTABLE
+    rows = [dict(r, encoder=f"e{i}") for i, r in enumerate(rows)]
+    assert ex.trend_verdict(rows, 5).outcome == V.AGREES
+    assert ex.trend_verdict([dict(r, gap=-r["gap"]) for r in rows], 5).outcome == V.DISAGREES
+    assert ex.trend_verdict(rows[:2], 5).outcome == V.NOT_TESTABLE
+    # a perfect order over 4 rows (1 in 24 by chance) is below MIN_RANK_POINTS: not testable, never "agrees"
+    four = ex.trend_verdict(rows[:V.MIN_RANK_POINTS - 1], 5)
+    assert four.outcome == V.NOT_TESTABLE and four.effect == pytest.approx(1.0)

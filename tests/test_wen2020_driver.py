@@ -25,63 +25,83 @@ def _sweep(direction: int, trn=(100, 99, 98, 97), acc=(0.95, 0.9, 0.9, 0.9)) -> 
             for k, (ar, a, t) in enumerate(zip((0, 4, 16, 32), acc, trn))}
 
 
-def _verdicts(direction: int, **kw):
+FLAT = pd.DataFrame({"epoch": [1, 2, 3, 4], "loss": [2.3, 1.0, 0.501, 0.5]})
+FALLING = pd.DataFrame({"epoch": [1, 2, 3, 4], "loss": [2.3, 2.0, 1.5, 1.0]})
+
+
+def _verdicts(direction: int, histories=None, **kw):
     m = _sweep(direction, **kw)
     lv = {a: np.random.default_rng(a).normal(1 + direction * 0.2 * a / 4, 0.05, 300) for a in (4, 16, 32)}
     sv = np.random.default_rng(1).normal(-direction * 0.1, 0.01, 12)
-    return {v.claim.split(" (paper")[0]: v for v in ex.regularizer_verdicts(m, 10, lv, sv, (4, 16), seed=0)}
+    hist = {a: FLAT for a in m} if histories is None else histories
+    return {v.claim_id: v for v in ex.regularizer_verdicts(m, 10, lv, sv, (4, 16), hist, seed=0)}
 
 
 def test_regularizer_rules_reach_agree_disagree_and_inconclusive():
     shrinking, growing, flat = _verdicts(-1), _verdicts(+1), _verdicts(0)
-    loss = "loss gap shrinks as AR grows, PGD"
+    loss = "wen2020:loss-gap-shrinks"
     assert shrinking[loss].outcome == V.AGREES and growing[loss].outcome == V.DISAGREES
     assert flat[loss].outcome == V.INCONCLUSIVE
-    pgd = "PGD accuracy on correct points rises with AR"
+    pgd = "wen2020:pgd-acc-rises"
     assert growing[pgd].outcome == V.AGREES and shrinking[pgd].outcome == V.DISAGREES
-    margins = "test margins concentrate near zero: their std falls as AR grows"
+    margins = "wen2020:margins-concentrate"
     assert shrinking[margins].outcome == V.AGREES and growing[margins].outcome == V.DISAGREES
-    sv = next(k for k in shrinking if k.startswith("singular-value"))
+    sv = "wen2020:sv-std-shrinks"
     assert shrinking[sv].outcome == V.AGREES and growing[sv].outcome == V.DISAGREES
-    lv = next(k for k in shrinking if k.startswith("loss variation"))
+    lv = "wen2020:loss-variation-falls"
     assert shrinking[lv].outcome == V.AGREES and growing[lv].outcome == V.DISAGREES
-    for v in shrinking.values():  # every row carries its rule, interval and precondition
+    for v in shrinking.values():  # every row carries its registered source, rule, interval and preconditions
         assert v.low <= v.effect <= v.high and v.precondition is not None and "interval" in v.rule
+        assert v.source and v.threshold_source.startswith("book: robustbook.verdicts.NO_MARGIN")
 
 
 def test_preconditions_make_rows_not_testable():
-    underfit = _verdicts(+1, trn=(100, 99, 98, 70))  # the strongest radius underfits by 30 points
-    pgd = underfit["PGD accuracy on correct points rises with AR"]
-    assert pgd.outcome == V.NOT_TESTABLE and "shortfall" in pgd.precondition.text
-    assert underfit["loss gap shrinks as AR grows, PGD"].outcome == V.DISAGREES  # only the PGD row is gated
+    # an underfitting network is no longer a chapter gate of its own: the PGD row reads as its data say
+    underfit = _verdicts(+1, trn=(100, 99, 98, 70))
+    assert underfit["wen2020:pgd-acc-rises"].outcome == V.AGREES
     chance = _verdicts(-1, acc=(0.95, 0.9, 0.1, 0.1))
     assert {v.outcome for v in chance.values()} == {V.NOT_TESTABLE}
+    # one network still descending gates every claim that reads it, and only those
+    hist = {0: FLAT, 4: FLAT, 16: FLAT, 32: FALLING}
+    out = _verdicts(-1, histories=hist)
+    assert out["wen2020:loss-gap-shrinks"].outcome == V.NOT_TESTABLE
+    assert "AR 32 loss flattened" in out["wen2020:loss-gap-shrinks"].precondition.text
+    assert out["wen2020:sv-std-shrinks"].outcome == V.AGREES  # reads AR 4 and 16 only
+    # no recorded history: not shown to have flattened
+    assert {v.outcome for v in _verdicts(-1, histories={}).values()} == {V.NOT_TESTABLE}
+
+
+def _cap_ids(vs):
+    return {(v.claim.split(" (paper")[0], v.claim_id): v.outcome for v in vs}
 
 
 def test_capacity_rules_follow_table6_directions_and_chance():
     m = {(1.0, 4): _net(0.9, 0.5, 99, seed=1), (1.0, 32): _net(0.9, 0.2, 80, seed=2),  # error gap falls
          (None, 4): _net(0.9, 0.5, 99, seed=3), (None, 32): _net(0.9, 0.7, 80, seed=4)}  # loss gap rises, error gap falls
-    out = {v.claim.split(" (paper")[0]: v.outcome for v in ex.capacity_verdicts(m, 10)}
-    assert out == {"SP 1: loss gap falls with AR": V.AGREES, "SP 1: error gap falls with AR": V.AGREES,
-                   "SP free: loss gap falls with AR": V.DISAGREES, "SP free: error gap rises with AR": V.DISAGREES}
+    hist = {k: FLAT for k in m}
+    out = _cap_ids(ex.capacity_verdicts(m, 10, hist))
+    assert out == {("SP 1", "wen2020:capacity-loss-gap-falls"): V.AGREES,
+                   ("SP 1", "wen2020:capacity-error-gap-falls-sp1"): V.AGREES,
+                   ("SP free", "wen2020:capacity-loss-gap-falls"): V.DISAGREES,
+                   ("SP free", "wen2020:capacity-error-gap-rises"): V.DISAGREES}
     m[1.0, 4] = _net(0.1, 0.5, 10, seed=5)  # at chance: that clip is not testable, the other one still is
-    out = {v.claim.split(" (paper")[0]: v.outcome for v in ex.capacity_verdicts(m, 10)}
-    assert out["SP 1: loss gap falls with AR"] == V.NOT_TESTABLE == out["SP 1: error gap falls with AR"]
-    assert out["SP free: loss gap falls with AR"] == V.DISAGREES
+    out = _cap_ids(ex.capacity_verdicts(m, 10, hist))
+    assert out["SP 1", "wen2020:capacity-loss-gap-falls"] == V.NOT_TESTABLE
+    assert out["SP 1", "wen2020:capacity-error-gap-falls-sp1"] == V.NOT_TESTABLE
+    assert out["SP free", "wen2020:capacity-loss-gap-falls"] == V.DISAGREES
+    assert all(ex.error_gap_claim(sp) == "wen2020:capacity-error-gap-rises" for sp in ("3", "5", "free"))
 
 
 def test_capacity_rows_need_flattened_training_losses():
     m = {(3.0, 4): _net(0.9, 0.5, 99, seed=1), (3.0, 8): _net(0.9, 0.2, 80, seed=2),
          (None, 4): _net(0.9, 0.5, 99, seed=3), (None, 8): _net(0.9, 0.2, 80, seed=4)}
-    flat = pd.DataFrame({"epoch": [1, 2, 3, 4], "loss": [2.3, 1.0, 0.501, 0.5]})
-    falling = pd.DataFrame({"epoch": [1, 2, 3, 4], "loss": [2.3, 2.0, 1.5, 1.0]})
-    hist = {k: flat for k in m}
-    assert V.NOT_TESTABLE not in {v.outcome for v in ex.capacity_verdicts(m, 10, histories=hist)}
-    hist[None, 8] = falling  # the unclipped AR-8 net still descending: only its clip's rows are gated
-    out = {v.claim.split(" (paper")[0]: v for v in ex.capacity_verdicts(m, 10, histories=hist)}
-    assert out["SP free: loss gap falls with AR"].outcome == V.NOT_TESTABLE
-    assert "SP free AR 8 loss flattened" in out["SP free: loss gap falls with AR"].precondition.text
-    assert out["SP 3: loss gap falls with AR"].outcome == V.AGREES
+    hist = {k: FLAT for k in m}
+    assert V.NOT_TESTABLE not in {v.outcome for v in ex.capacity_verdicts(m, 10, hist)}
+    hist[None, 8] = FALLING  # the unclipped AR-8 net still descending: only its clip's rows are gated
+    out = {(v.claim.split(" (paper")[0], v.claim_id): v for v in ex.capacity_verdicts(m, 10, hist)}
+    assert out["SP free", "wen2020:capacity-loss-gap-falls"].outcome == V.NOT_TESTABLE
+    assert "SP free AR 8 loss flattened" in out["SP free", "wen2020:capacity-loss-gap-falls"].precondition.text
+    assert out["SP 3", "wen2020:capacity-loss-gap-falls"].outcome == V.AGREES
 
 
 def test_capacity_cpu_recipe_is_adam_on_a_grid_that_trains():
@@ -106,4 +126,4 @@ def test_gpu_tables_are_wired():
         np.testing.assert_allclose(np.subtract(ref["trn_acc"], ref["test_acc"]), ref["d_acc"], atol=0.011)
         np.testing.assert_allclose(np.subtract(ref["test_loss"], ref["trn_loss"]), ref["d_loss"], atol=0.0011)
     with pytest.raises(ValueError, match="nonzero radii"):
-        ex.regularizer_verdicts({0: _net(0.9, 0.5, 99), 4: _net(0.9, 0.5, 99)}, 10, {}, np.zeros(3), (4, 4))
+        ex.regularizer_verdicts({0: _net(0.9, 0.5, 99), 4: _net(0.9, 0.5, 99)}, 10, {}, np.zeros(3), (4, 4), {})

@@ -41,6 +41,11 @@ MIN_RANK_POINTS = 5  # a rank correlation over fewer points has no interval wort
 MIN_SEEDS = 3  # training seeds behind a decisive verdict on trained models
 BOUND_SLACK = 1e-9  # float rounding allowed on an exact bound ("<= 1" measured as 1 + 1e-12 still holds)
 MIN_SAMPLE = 100  # points behind an estimate a verdict leans on (its standard error under a tenth of its spread)
+CONTROL_FACTOR = 0.5  # a bound check's negative control where the claim offers no mutant of its own: the bound wrong by
+#                       a factor 2 (the size of the commonest slip in a printed constant); a check that cannot reject it
+#                       has no power
+FLOAT32_SLACK = 1e-4  # relative rounding allowed on a bound that can be attained exactly, measured through float32
+#                      network outputs (machine epsilon 1.2e-7, accumulated over the ~10^3 terms of a layer's sums)
 RATE_MIDPOINT = 0.5  # a fitted rate above it "vanishes": halfway between the rate 1 of a correct first-order
 #                      term (remainder O(delta)) and the rate 0 of a wrong one (a constant offset)
 REFERENCE_SHARE = 0.5  # a surrogate whose reference model shows under half the paper's reference effect (e.g.

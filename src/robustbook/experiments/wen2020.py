@@ -249,10 +249,11 @@ def paper_trend(values: Sequence[float]) -> str:
     return " → ".join(f"{v:g}" for v in values)
 
 
-# ------------------------------------------------------------------------------------- verdict rules
-N_BOOT = 1000  # bootstrap resamples of the test points behind every trend interval
-MAX_SHORTFALL = 10.0  # points: how far a compared AT model's training accuracy may lie below the standard model's
-MIN_NONZERO_RADII = 2  # a trend needs at least two nonzero training radii
+# ------------------------------------------------------------------------------------- verdicts
+# Every claim is registered in robustbook.papers.wen2020 (rule, margin, preconditions, fixed before the run); these
+# functions compute the effects (slopes over the AR grid with the library's bootstrap over test points) and evaluate
+# the preconditions the entries name: every network a claim reads is above chance and reached its plateau.
+MIN_NONZERO_RADII = 2  # a slope needs two radii (a structural minimum, not a threshold: fewer raises)
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:
@@ -264,7 +265,7 @@ def statistic_trend(ars: Sequence[float], points: np.ndarray, per_ar: Callable[[
                     seed: int = 0) -> tuple[float, float, float]:
     """(slope, low, high) over `ars` of a per-AR statistic of the test points (rows of `points`, resampled)."""
     x = np.asarray(ars, dtype=float)
-    return V.bootstrap_interval(points, lambda r: _slope(x, np.asarray(per_ar(r), dtype=float)), N_BOOT, seed=seed)
+    return V.bootstrap_interval(points, lambda r: _slope(x, np.asarray(per_ar(r), dtype=float)), seed=seed)
 
 
 def _ratio_per_ar(k: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -279,21 +280,34 @@ def _std_per_ar(r: np.ndarray) -> np.ndarray:
     return r.std(0)
 
 
-def _mean_interval(values: np.ndarray, seed: int) -> tuple[float, float, float]:
-    return V.bootstrap_interval(values, np.mean, N_BOOT, seed=seed)
+def trained_gates(accuracy: Mapping[str, float], histories: Mapping[str, object],
+                  num_classes: int) -> list[V.Precondition]:
+    """The two gates of every wen2020 claim, over the networks it reads (name -> test accuracy as a fraction, and
+    name -> training history): each above chance, and each trained to its plateau (`verdicts.loss_flattened`;
+    a network without a recorded history of at least three epochs has not shown that it flattened)."""
+    return [V.trained_above_chance(dict(accuracy), num_classes), V.loss_flattened(dict(histories), list(accuracy))]
+
+
+def _gates_at(rows: Mapping[float, Mapping[str, float]], histories: Mapping[float, object], grid: Sequence[float],
+              num_classes: int, prefix: str = "AR") -> list[V.Precondition]:
+    names = {a: f"{prefix} {a:g}" for a in grid}
+    return trained_gates({names[a]: rows[a]["test_acc"] / 100 for a in grid},
+                         {names[a]: histories.get(a) for a in grid}, num_classes)
 
 
 def regularizer_verdicts(measured: Mapping[float, Mapping[str, object]], num_classes: int,
                          lv: Mapping[float, np.ndarray], sv_diff: np.ndarray, sv_pair: tuple[float, float],
-                         fgsm: Mapping[float, Mapping[str, object]] | None = None,
+                         histories: Mapping[float, object], fgsm: Mapping[float, Mapping[str, object]] | None = None,
+                         fgsm_histories: Mapping[float, object] | None = None,
                          reference: Mapping[str, tuple[float, ...]] | None = None, seed: int = 0) -> list[V.Verdict]:
-    """The "paper vs here" verdicts of the AR sweep: each trend a slope over the nonzero radii with a bootstrap
-    interval over the test points, judged by `verdicts.sign_verdict`, with its precondition.
+    """The "paper vs here" verdicts of the AR sweep (claims wen2020:*), each a slope over the nonzero radii with a
+    bootstrap interval over the test points, gated on every network it reads being above chance and flattened.
 
     `measured[ar]` holds "row" (a `gap_row` dict) and "points" (a `gap_points` frame: correct, loss, margin,
-    robust per test point); `lv[ar]` the per-point loss variation at the largest radius; `sv_diff` the per-layer
-    singular-value std at AR `sv_pair[0]` minus at `sv_pair[1]`; `fgsm` the FGSM sweep like `measured`;
-    `reference` the paper's table the claims quote (default: Table 3, ResNet-56).
+    robust per test point); `histories[ar]` the network's training history (`zoo.history`); `lv[ar]` the per-point
+    loss variation at the largest radius; `sv_diff` the per-layer singular-value std at AR `sv_pair[0]` minus at
+    `sv_pair[1]`; `fgsm` / `fgsm_histories` the FGSM sweep like `measured` / `histories`; `reference` the paper's
+    table the labels quote (default: Table 3, ResNet-56).
     """
     ref = reference or PAPER_TABLES[("cifar10", "ResNet-56")]
     ars = sorted(a for a in measured if a > 0)
@@ -306,63 +320,56 @@ def regularizer_verdicts(measured: Mapping[float, Mapping[str, object]], num_cla
     def col(name: str, source=pts, grid=ars) -> np.ndarray:
         return np.column_stack([np.asarray(source[a][name], dtype=float) for a in grid])
 
-    above = V.trained_above_chance({f"AR {a}": rows[a]["test_acc"] / 100 for a in ars}, num_classes)
-    out = []
-
+    gates = _gates_at(rows, histories, ars, num_classes)
     loss_pts = col("loss") - np.array([rows[a]["trn_loss"] for a in ars])
-    out.append(V.sign_verdict(f"loss gap shrinks as AR grows, PGD (paper: {paper_trend(ref['d_loss'])})",
-                              *V.slope_interval(ars, loss_pts, N_BOOT, seed=seed), expected=-1, precondition=above))
-    out.append(V.sign_verdict(f"test accuracy falls as AR grows, PGD (paper: {paper_trend(ref['test_acc'])})",
-                              *V.slope_interval(ars, 100 * col("correct"), N_BOOT, seed=seed), expected=-1,
-                              precondition=above))
-    standard = measured.get(0, {}).get("row") if 0 in measured else None
-    best = standard["trn_acc"] if standard is not None else max(r["trn_acc"] for r in rows.values())
-    shortfall = max(best - r["trn_acc"] for r in rows.values())
-    fits = V.at_most("largest training-accuracy shortfall of a compared model below the standard model's (points)",
-                     shortfall, MAX_SHORTFALL)
-    out.append(V.sign_verdict(f"PGD accuracy on correct points rises with AR (paper: {paper_trend(ref['pgd'])})",
-                              *statistic_trend(ars, np.hstack([col("correct"), col("robust")]), _ratio_per_ar(k),
-                                               seed), expected=1, precondition=V.all_of(above, fits)))
-    out.append(V.sign_verdict("test margins concentrate near zero: their std falls as AR grows (paper: Fig. 4)",
-                              *statistic_trend(ars, col("margin"), _std_per_ar, seed), expected=-1,
-                              precondition=above))
+    out = [V.judge("wen2020:loss-gap-shrinks", *V.slope_interval(ars, loss_pts, seed=seed), gates=gates,
+                   label=f"PGD (paper: {paper_trend(ref['d_loss'])})"),
+           V.judge("wen2020:test-acc-falls", *V.slope_interval(ars, 100 * col("correct"), seed=seed), gates=gates,
+                   label=f"PGD (paper: {paper_trend(ref['test_acc'])})"),
+           V.judge("wen2020:pgd-acc-rises", *statistic_trend(ars, np.hstack([col("correct"), col("robust")]),
+                                                              _ratio_per_ar(k), seed), gates=gates,
+                   label=f"PGD (paper: {paper_trend(ref['pgd'])})"),
+           V.judge("wen2020:margins-concentrate", *statistic_trend(ars, col("margin"), _std_per_ar, seed),
+                   gates=gates, label="PGD (paper: Fig. 4)")]
     lo, hi = sv_pair
-    out.append(V.sign_verdict(f"singular-value std shrinks from AR {lo:g} to {hi:g}: mean per-layer decrease > 0 "
-                              f"(paper: summed decrease {PAPER_B2['sum_fell']:g} vs increase {PAPER_B2['sum_rose']:g})",
-                              *_mean_interval(np.asarray(sv_diff, dtype=float), seed), expected=1, precondition=above))
+    out.append(V.judge("wen2020:sv-std-shrinks", *V.bootstrap_interval(np.asarray(sv_diff, dtype=float), seed=seed),
+                       gates=_gates_at(rows, histories, sorted({lo, hi}), num_classes),
+                       label=f"AR {lo:g} vs {hi:g} (paper: summed decrease {PAPER_B2['sum_fell']:g} vs increase "
+                             f"{PAPER_B2['sum_rose']:g})"))
     lv_grid = [a for a in ars if a in lv]
-    out.append(V.sign_verdict(f"loss variation falls as AR grows (paper, ε = {PAPER_LV['eps']}/255: "
-                              f"{paper_trend(PAPER_LV['mean'])})",
-                              *V.slope_interval(lv_grid, np.column_stack([np.asarray(lv[a], float) for a in lv_grid]),
-                                                N_BOOT, seed=seed), expected=-1, precondition=above))
+    out.append(V.judge("wen2020:loss-variation-falls",
+                       *V.slope_interval(lv_grid, np.column_stack([np.asarray(lv[a], float) for a in lv_grid]),
+                                         seed=seed),
+                       gates=_gates_at(rows, histories, lv_grid, num_classes),
+                       label=f"PGD (paper, ε = {PAPER_LV['eps']}/255: {paper_trend(PAPER_LV['mean'])})"))
     if fgsm:
         fars = sorted(a for a in fgsm if a > 0)
         frows = {a: fgsm[a]["row"] for a in fars}
         fpts = {a: fgsm[a]["points"] for a in fars}
-        fabove = V.trained_above_chance({f"FGSM AR {a}": frows[a]["test_acc"] / 100 for a in fars}, num_classes)
+        fgates = _gates_at(frows, fgsm_histories or {}, fars, num_classes, "FGSM AR")
         floss = col("loss", fpts, fars) - np.array([frows[a]["trn_loss"] for a in fars])
-        out.append(V.sign_verdict(f"FGSM training: loss gap shrinks with AR (paper: {paper_trend(PAPER_FGSM['d_loss'])})",
-                                  *V.slope_interval(fars, floss, N_BOOT, seed=seed), expected=-1, precondition=fabove))
-        out.append(V.sign_verdict(f"FGSM training: test accuracy falls with AR (paper: "
-                                  f"{paper_trend(PAPER_FGSM['test_acc'])})",
-                                  *V.slope_interval(fars, 100 * col("correct", fpts, fars), N_BOOT, seed=seed),
-                                  expected=-1, precondition=fabove))
+        out.append(V.judge("wen2020:fgsm-loss-gap-shrinks", *V.slope_interval(fars, floss, seed=seed), gates=fgates,
+                           label=f"FGSM (paper: {paper_trend(PAPER_FGSM['d_loss'])})"))
+        out.append(V.judge("wen2020:fgsm-test-acc-falls",
+                           *V.slope_interval(fars, 100 * col("correct", fpts, fars), seed=seed), gates=fgates,
+                           label=f"FGSM (paper: {paper_trend(PAPER_FGSM['test_acc'])})"))
     return out
 
 
 def table_verdicts(name: str, measured: Mapping[float, Mapping[str, object]], num_classes: int,
-                   reference: Mapping[str, tuple[float, ...]], seed: int = 0) -> list[V.Verdict]:
+                   reference: Mapping[str, tuple[float, ...]], histories: Mapping[float, object],
+                   seed: int = 0) -> list[V.Verdict]:
     """The loss-gap and test-accuracy trends of one `gpu`-only table (`GPU_TABLES`), as in the main sweep."""
     ars = sorted(a for a in measured if a > 0)
     rows = {a: measured[a]["row"] for a in ars}
     pts = np.column_stack([np.asarray(measured[a]["points"]["loss"], dtype=float) for a in ars])
     correct = np.column_stack([np.asarray(measured[a]["points"]["correct"], dtype=float) for a in ars])
-    above = V.trained_above_chance({f"AR {a}": rows[a]["test_acc"] / 100 for a in ars}, num_classes)
+    gates = _gates_at(rows, histories, ars, num_classes)
     loss_pts = pts - np.array([rows[a]["trn_loss"] for a in ars])
-    return [V.sign_verdict(f"{name}: loss gap shrinks with AR (paper: {paper_trend(reference['d_loss'])})",
-                           *V.slope_interval(ars, loss_pts, N_BOOT, seed=seed), expected=-1, precondition=above),
-            V.sign_verdict(f"{name}: test accuracy falls with AR (paper: {paper_trend(reference['test_acc'])})",
-                           *V.slope_interval(ars, 100 * correct, N_BOOT, seed=seed), expected=-1, precondition=above)]
+    return [V.judge("wen2020:loss-gap-shrinks", *V.slope_interval(ars, loss_pts, seed=seed), gates=gates,
+                    label=f"{name} (paper: {paper_trend(reference['d_loss'])})"),
+            V.judge("wen2020:test-acc-falls", *V.slope_interval(ars, 100 * correct, seed=seed), gates=gates,
+                    label=f"{name} (paper: {paper_trend(reference['test_acc'])})")]
 
 
 def error_gap_trend(measured: Mapping[float, Mapping[str, object]], seed: int = 0) -> tuple[float, float, float]:
@@ -370,42 +377,44 @@ def error_gap_trend(measured: Mapping[float, Mapping[str, object]], seed: int = 
     ars = sorted(a for a in measured if a > 0)
     err = np.column_stack([measured[a]["row"]["trn_acc"] - 100 * np.asarray(measured[a]["points"]["correct"], float)
                            for a in ars])
-    return V.slope_interval(ars, err, N_BOOT, seed=seed)
+    return V.slope_interval(ars, err, seed=seed)
+
+
+def error_gap_claim(sp: str) -> str | None:
+    """The registered Table 6 error-gap claim of a clip ('1', '3', '5', 'free'), by the direction of the paper's
+    row (None for a clip the paper did not run)."""
+    paper = PAPER_TABLE6.get(sp)
+    if paper is None:
+        return None
+    return "wen2020:capacity-error-gap-rises" if paper[3] > paper[2] else "wen2020:capacity-error-gap-falls-sp1"
 
 
 def capacity_verdicts(measured: Mapping[tuple[float | None, float], Mapping[str, object]], num_classes: int,
-                      seed: int = 0, histories: Mapping[tuple[float | None, float], object] | None = None
-                      ) -> list[V.Verdict]:
-    """Table 6's claims per spectral-norm clip: the loss gap falls with AR at every clip; the error gap moves
-    the way the paper's Table 6 row of that clip moves (falls at SP 1, rises at 3, 5 and without a clip).
-    Slopes over the AR grid with bootstrap intervals over test points; a clip whose networks sit at chance,
-    or (when `histories`, per (clip, AR), are given) whose training losses had not flattened, is "not testable
-    here"."""
+                      histories: Mapping[tuple[float | None, float], object], seed: int = 0) -> list[V.Verdict]:
+    """Table 6's claims per spectral-norm clip: the loss gap falls with AR at every clip (wen2020:capacity-loss-gap-
+    falls); the error gap moves the way the paper's row of that clip moves (rises at SP 3, 5 and free, falls at
+    SP 1). Slopes over the clip's AR grid with bootstrap intervals over test points; every claim of a clip is gated
+    on each of its networks being above chance and flattened (`histories` per (clip, AR))."""
     clips = list(dict.fromkeys(c for c, _ in measured))
     out = []
     for clip in clips:
         sp = "free" if clip is None else f"{clip:g}"
         grid = sorted(a for c, a in measured if c == clip)
-        if len(grid) < 2:
-            raise ValueError(f"a trend needs at least 2 radii per clip, got {grid} at SP {sp}")
+        if len(grid) < MIN_NONZERO_RADII:
+            raise ValueError(f"a trend needs at least {MIN_NONZERO_RADII} radii per clip, got {grid} at SP {sp}")
         rows = {a: measured[clip, a]["row"] for a in grid}
         pts = {a: measured[clip, a]["points"] for a in grid}
-        above = V.trained_above_chance({f"SP {sp} AR {a:g}": rows[a]["test_acc"] / 100 for a in grid}, num_classes)
-        if histories is not None:
-            above = V.all_of(above, V.loss_flattened({f"SP {sp} AR {a:g}": histories.get((clip, a)) for a in grid},
-                                                     [f"SP {sp} AR {a:g}" for a in grid]))
+        gates = _gates_at(rows, {a: histories.get((clip, a)) for a in grid}, grid, num_classes, f"SP {sp} AR")
         loss = np.column_stack([np.asarray(pts[a]["loss"], float) - rows[a]["trn_loss"] for a in grid])
         err = np.column_stack([rows[a]["trn_acc"] - 100 * np.asarray(pts[a]["correct"], float) for a in grid])
         paper = PAPER_TABLE6.get(sp)
         quote = f" (paper, AR 4 → 16: {paper[0]:g} → {paper[1]:g})" if paper else ""
-        out.append(V.sign_verdict(f"SP {sp}: loss gap falls with AR{quote}",
-                                  *V.slope_interval(grid, loss, N_BOOT, seed=seed), expected=-1, precondition=above))
-        if paper is not None:
-            expected = 1 if paper[3] > paper[2] else -1
-            out.append(V.sign_verdict(f"SP {sp}: error gap {'rises' if expected == 1 else 'falls'} with AR "
-                                      f"(paper, AR 4 → 16: {paper[2]:g} → {paper[3]:g})",
-                                      *V.slope_interval(grid, err, N_BOOT, seed=seed), expected=expected,
-                                      precondition=above))
+        out.append(V.judge("wen2020:capacity-loss-gap-falls", *V.slope_interval(grid, loss, seed=seed), gates=gates,
+                           label=f"SP {sp}{quote}"))
+        claim = error_gap_claim(sp)
+        if claim is not None:
+            out.append(V.judge(claim, *V.slope_interval(grid, err, seed=seed), gates=gates,
+                               label=f"SP {sp} (paper, AR 4 → 16: {paper[2]:g} → {paper[3]:g})"))
     return out
 
 

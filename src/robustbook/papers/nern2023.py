@@ -2,6 +2,8 @@
 paper (`001_068f2059c416f973.txt` of `../shared/papers/`, the text the transcription test reads). No torch here."""
 from __future__ import annotations
 
+from .registry import Claim
+
 # Where each transcribed constant sits in the paper text: an anchor string that occurs there, optionally
 # "[+N lines]" for the window after it that holds the numbers (tests/test_transcriptions.py); "NAME/key" locates
 # one entry of a dict. The string entries of PAPER are formulas, not numbers: only thm41_factor is compared.
@@ -16,3 +18,87 @@ PAPER = {
     "thm41_factor": 2.0,  # Thm 4.1 (p. 5): robust at x if min_j (F_y - F_j)(x) >= 2 ||W||_2 max ||f(x+d) - f(x)||
     "C_appendix_b": "2 c sqrt(c) M_2^2 / M_1",  # App. B: the Lipschitz constant of cross-entropy as printed
 }
+
+
+# ---------------------------------------------------------------------------------------------- claims
+# What the chapters test, declared from the paper before any run (robustbook.papers.registry). The paper prints no
+# measured number, so no threshold here is the paper's: bound and check claims carry none, sign claims the book-wide
+# NO_MARGIN. Bound claims' negative controls use robustbook.verdicts.CONTROL_FACTOR unless the claim has a mutant.
+_HALVED = "the same bound halved (robustbook.verdicts.CONTROL_FACTOR): it must be violated, or the check had no power"
+CLAIMS = (
+    Claim("nern2023:thm32-per-point", "Theorem 3.2 (Sec. 3) and its proof, App. A (the Lipschitz step)",
+          "paper-claim",
+          "the proof of Theorem 3.2 bounds each point's loss change by C_1 ||W||_2 times the change of the representation "
+          "(the loss is C_1-Lipschitz in the logits, the logits move at most ||W||_2 times the representation); the "
+          "sample form averages this over the points. Book: C_1 = sqrt 2 for cross-entropy, checked at the point the "
+          "classifier's own PGD found; effect = the worst gap_i / (sqrt 2 ||W||_2 shift_i) over the points",
+          "bound", preconditions=("above chance", "sample size"), control=_HALVED, units="tightness"),
+    Claim("nern2023:thm32-sample-largest-shift", "Theorem 3.2 (Sec. 3), the fixed-sample form (the remark after it)",
+          "demonstration",
+          "the fixed-sample form of Theorem 3.2 (no Hoeffding term) with, per point, the largest representation shift "
+          "found (the independent representation search's or the classifier attack's, whichever is larger): a lower "
+          "estimate of the theorem's max, and a consequence of nern2023:thm32-per-point (averaging the per-point "
+          "chain gives it), so it can disagree only where that claim does; shown for its tightness, not tallied",
+          "bound", preconditions=("above chance",), control=_HALVED, units="tightness"),
+    Claim("nern2023:thm32-sample-sound", "Theorem 3.2 (Sec. 3), the fixed-sample form (the remark after it)",
+          "paper-claim",
+          "over a fixed sample, the mean adversarial-minus-clean loss is at most C_1 ||W||_2 times the mean of the "
+          "maximal representation shift; the book plugs in C_1 = sqrt 2 and a sound upper bound of the max shift (a "
+          "product of exact layer norms); effect = gap / right side on the tightest (encoder, head, threat) row",
+          "bound", preconditions=("above chance",), control=_HALVED, units="tightness"),
+    Claim("nern2023:thm41-certified-keep-label", "Theorem 4.1 (Sec. 4)", "paper-claim",
+          "a correctly classified point whose smallest logit margin is at least 2 ||W||_2 times the maximal "
+          "representation shift keeps its prediction under every perturbation of the ball; the book certifies with "
+          "the sound shift bound and attacks with the classifier's PGD; effect = the worst (margin drop / margin) "
+          "over certified points (above 1 is a flip)",
+          "bound", preconditions=("above chance", "sample size"),
+          control="certified points asked to keep half their margin: " + _HALVED, units="share of the margin"),
+    Claim("nern2023:thm41-step-pairwise", "App. C (proof of Theorem 4.1), the step bounding the margin change",
+          "book-reading",
+          "App. C bounds the change of the margin to class j by (||W_y||_2 + ||W_j||_2) times the representation "
+          "shift, then by 2 ||W||_2 times it; the book tests the sharper pairwise form the same argument gives, "
+          "||W_y - W_j||_2 times the shift (it implies the printed one), at the classifier attack's point; effect = "
+          "the worst drop / (||W_y - W_j||_2 shift) over the points the attack moved",
+          "bound", preconditions=("above chance", "sample size"), control=_HALVED, units="tightness"),
+    Claim("nern2023:at-shrinks-shift", "Sec. 1 and the intuition after Theorem 3.2 (Sec. 3)", "book-reading",
+          "the paper's motivating premise: adversarial pre-training yields a representation that moves less under "
+          "an epsilon-perturbation; effect = searched shift of the standard encoder minus that of the adversarially "
+          "trained one, paired over the same test points, per encoder and threat",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (the paper "
+          "names no size)", preconditions=("above chance",),
+          control="none: a paired comparison of two encoders on the same points", units="representation shift"),
+    Claim("nern2023:gap-grows-with-w-shift", "the intuition after Theorem 3.2 (Sec. 3); Sec. 5, 'Empirical "
+          "corroboration'", "book-reading",
+          "the loss gap grows with ||W||_2 times the representation shift (the quantity both theorems turn on, whose "
+          "influence Sec. 5 asks experiments to show); effect = Spearman rho over the (encoder, head, threat) rows "
+          "with a head above chance, the shift from the independent representation search (not the classifier's "
+          "attack, which would make the correlation partly circular); rows share encoders, so the interval is "
+          "optimistic", "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", "sample size"), control="none: a rank correlation over rows",
+          units="Spearman rho"),
+    Claim("nern2023:appb-step1", "App. B, first step (the loss as a function of e = exp(r))", "printed-formula",
+          "|l_exp(e, y) - l_exp(e', y)| <= 2 sqrt(c) / min(e_y, e'_y) ||e - e'||_2",
+          "check", control="the check's mutant, the constant 1 in place of 2 sqrt(c) (robustbook.theory.nern2023."
+          "MUTANTS['step1']), must be rejected", units="share of mutants rejected"),
+    Claim("nern2023:appb-printed-C", "Sec. 3 (the cross-entropy example) and App. B, last display", "printed-formula",
+          "C = 2 c sqrt(c) M_2^2 / M_1 is a Lipschitz constant of cross-entropy in the logits on any compact set of "
+          "logits (M_1 the least e^{r_y}, M_2 the largest ||e^r||_inf on the set); effect = the worst "
+          "|l(r) - l(r')| / (C ||r - r'||_2) found by the search and on the exact counterexample (every logit at -10); "
+          "above 1 the printed formula is wrong on that set", "bound", control=_HALVED, units="ratio to C"),
+    Claim("nern2023:appb-printed-C-high-logits", "App. B, last display, read where its derivation's slips cancel",
+          "book-reading",
+          "the printed C is a Lipschitz constant of cross-entropy on every set of logits whose largest logit reaches "
+          "-log c (there M_2 >= 1/c, so the printed C is at least the corrected 2 sqrt(c) M_2 / M_1)",
+          "check", control="the check's mutant, the same claim on every set (no condition on M_2), must be rejected",
+          units="share of mutants rejected"),
+    Claim("nern2023:appb-corrected-C", "App. B, the two steps corrected (book)", "demonstration",
+          "carried through with squares on both sides, App. B's argument gives C = 2 sqrt(c) M_2 / M_1, a Lipschitz "
+          "constant of cross-entropy on the set", "check",
+          control="the check's mutant, the printed constant in its place, must be rejected",
+          units="share of mutants rejected"),
+    Claim("nern2023:ce-lipschitz-sqrt2", "the book's C_1 for Theorem 3.2 (not the paper's)", "demonstration",
+          "the gradient of cross-entropy in the logits, softmax(r) - e_y, never has norm above sqrt 2, so sqrt 2 is a "
+          "Lipschitz constant everywhere (the C_1 every transfer check uses)", "check",
+          control="the check's mutant, |grad| <= 1, must be rejected; the largest gradient norm on random logits is "
+                  "shown beside it", units="share of mutants rejected"),
+)

@@ -2,6 +2,8 @@
 paper (`004_2a423bf42682a14e.txt` of `../shared/papers/`, the text the transcription test reads). No torch here."""
 from __future__ import annotations
 
+from .registry import Claim
+
 # Where each transcribed constant sits in the paper text: an anchor string that occurs there (a caption or a line
 # of the table), optionally "[+N lines]" for the window after it that holds the numbers (tests/test_transcriptions.py);
 # "NAME/key" locates one entry of a dict (tuple keys joined by "/"). Tables 3-6 are extracted cell by cell.
@@ -51,3 +53,66 @@ PAPER_B2 = dict(sum_fell=4.7465, sum_rose=0.4372)  # App. B.2, CIFAR-10, AR 4 vs
 PAPER_TABLE6: dict[str, tuple[float, float, float, float]] = {
     "1": (0.224, 0.168, 6.44, 4.76), "3": (0.596, 0.470, 9.63, 10.51), "5": (0.638, 0.506, 10.04, 10.64),
     "free": (0.669, 0.545, 10.65, 11.08)}
+
+
+# ---------------------------------------------------------------------------------------------- claims
+# What the chapters test, declared from the paper before any run (robustbook.papers.registry). Every claim is a
+# trend over the AR grid (a least-squares slope per unit of 1/255, 95% bootstrap interval over the test points);
+# the paper gives directions without a size, so every margin is the book-wide NO_MARGIN. Each claim reads trained
+# networks, so each is gated on all of them being above chance and having reached their plateau ("loss flattened",
+# robustbook.verdicts.PLATEAU_TOL): one rule for every model.
+_NO_MARGIN = "book: robustbook.verdicts.NO_MARGIN (the paper gives a direction, no size)"
+_TRAINED = ("above chance", "loss flattened")
+_SAME_DATA = "none: a trend over networks trained alike but for the training radius"
+
+
+def _trend(cid: str, source: str, kind: str, statement: str, direction: int, units: str) -> Claim:
+    return Claim(cid, source, kind, statement, "sign", direction=direction, threshold=0.0,
+                 threshold_source=_NO_MARGIN, preconditions=_TRAINED, control=_SAME_DATA, units=units)
+
+
+CLAIMS = (
+    _trend("wen2020:loss-gap-shrinks", "Sec. 4.1, Fig. 3a; Tables 3-5 (App. D.2, the ΔLoss rows)", "paper-claim",
+           "networks trained with stronger adversarial robustness have a smaller gap between test and training loss; "
+           "effect = slope of (test loss - training loss) against the training radius", -1, "loss per 1/255"),
+    _trend("wen2020:test-acc-falls", "Sec. 4.1, Fig. 3b; Tables 3-5 (App. D.2, the Test Acc. rows)", "paper-claim",
+           "standard test accuracy falls as the adversarial robustness strength grows; effect = slope of test "
+           "accuracy (points) against the training radius", -1, "points per 1/255"),
+    _trend("wen2020:pgd-acc-rises", "Tables 3-5 (App. D.2, the PGD rows); Fig. 12 (App. A)", "book-reading",
+           "the paper prints PGD accuracy (on the originally correct test points) rising with the training radius "
+           "as the defence it builds (Table 3's ResNet-56 row dips from AR 4 to 8, so the book reads the trend, not "
+           "each step); effect = slope of that accuracy (points) against the training radius", +1,
+           "points per 1/255"),
+    _trend("wen2020:margins-concentrate", "Sec. 4.2.1, Fig. 4 (and Fig. 10, App. B.6)", "book-reading",
+           "the margins of the examples concentrate more around zero as the robustness strength grows; the book "
+           "reads 'concentrate' as a smaller standard deviation of the test margins; effect = its slope against "
+           "the training radius", -1, "logit margin per 1/255"),
+    _trend("wen2020:sv-std-shrinks", "Sec. 4.2.2, Fig. 5c/d; App. B.2", "book-reading",
+           "stronger robustness gives a smaller standard deviation of the singular values in most layers (App. B.2, "
+           "AR 4 vs 16: the summed decrease 4.75 is an order of magnitude above the summed increase 0.44); effect = "
+           "the mean over layers of std(AR weakest) - std(AR strongest)", +1, "singular-value std"),
+    _trend("wen2020:loss-variation-falls", "App. B.5, Table 1, Fig. 8", "paper-claim",
+           "the average largest loss change within a small l_inf ball around a test point falls as the robustness "
+           "strength grows; effect = slope of the per-point loss variation (largest radius) against the training "
+           "radius", -1, "loss per 1/255"),
+    _trend("wen2020:fgsm-loss-gap-shrinks", "App. B.6, Table 2, Fig. 9a", "paper-claim",
+           "with FGSM instead of PGD adversarial training, the loss gap still shrinks as the robustness strength "
+           "grows; effect as for wen2020:loss-gap-shrinks, on the FGSM-trained networks", -1, "loss per 1/255"),
+    _trend("wen2020:fgsm-test-acc-falls", "App. B.6, Table 2, Fig. 9b", "paper-claim",
+           "with FGSM adversarial training, standard test accuracy still falls as the robustness strength grows",
+           -1, "points per 1/255"),
+    _trend("wen2020:capacity-loss-gap-falls", "App. B.4.2, Fig. 6a; Table 6 (App. D.3)", "paper-claim",
+           "under every spectral-norm bound the loss gap keeps falling as the robustness strength grows; effect = "
+           "slope of the loss gap against the training radius, per clip", -1, "loss per 1/255"),
+    _trend("wen2020:capacity-error-gap-rises", "App. B.4.2, Fig. 6a; Table 6 (App. D.3), rows SP 3, SP 5 and free",
+           "paper-claim",
+           "with a spectral-norm bound of 3, 5 or none (capacity enough to overfit, App. B.3) the error gap grows "
+           "with the robustness strength (Table 6: 9.63 -> 10.51, 10.04 -> 10.64, 10.65 -> 11.08 from AR 4 to 16); "
+           "effect = slope of training accuracy - per-point test correctness (points) against the training radius",
+           +1, "points per 1/255"),
+    _trend("wen2020:capacity-error-gap-falls-sp1", "App. B.4.2, Fig. 6a; Table 6 (App. D.3), row SP 1",
+           "paper-claim",
+           "under the tightest spectral-norm bound (1) the error gap falls as the robustness strength grows "
+           "(Table 6: 6.44 -> 4.76 from AR 4 to 16); effect as for wen2020:capacity-error-gap-rises", -1,
+           "points per 1/255"),
+)
