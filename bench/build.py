@@ -72,7 +72,7 @@ def main() -> None:
                     help="also time --jobs N --sweeps-first (the sweep recipes trained in the pool first)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
-    from robustbook.cli import toc_notebooks
+    from robustbook.bookbuild.notebooks import toc_notebooks
 
     if args.all and args.notebooks:
         ap.error("give notebooks or --all, not both")

@@ -109,7 +109,7 @@ def test_gpu_workflow_runs_the_gpu_profile_on_a_labelled_runner():
 def test_gpu_groups_cover_every_notebook_of_the_book_once():
     """The matrix of gpu.yml lists each chapter notebook of _toc.yml in exactly one group (reference pages are
     executed by the render job)."""
-    from robustbook.cli import toc_notebooks
+    from robustbook.bookbuild.notebooks import toc_notebooks
 
     groups = _load("gpu.yml")["jobs"]["gpu"]["strategy"]["matrix"]["include"]
     listed = [p for g in groups for pattern in g["notebooks"].split() for p in sorted(ROOT.glob(pattern))]
