@@ -123,7 +123,12 @@ def _rule_calls(path: Path) -> list[str]:
 # Chapters whose claims are registered: they judge every claim through `verdicts.judge`. The others still call
 # the rules directly and are listed in the closing note of this round as not yet converted.
 CONVERTED = ["src/robustbook/experiments/bai2024.py", "notebooks/bai2024/sensitivity.md",
-             "notebooks/bai2024/finetuning.md"]
+             "notebooks/bai2024/finetuning.md",
+             "src/robustbook/experiments/alhamoud2023.py", "notebooks/alhamoud2023/empirical.md",
+             "notebooks/alhamoud2023/certified.md",
+             "src/robustbook/experiments/foundations.py", "src/robustbook/experiments/evaluation.py",
+             "notebooks/foundations/threat_models.md", "notebooks/foundations/evaluating.md",
+             "notebooks/foundations/corruptions.md"]
 
 
 @pytest.mark.parametrize("rel", CONVERTED)

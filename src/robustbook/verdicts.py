@@ -41,6 +41,8 @@ MIN_RANK_POINTS = 5  # a rank correlation over fewer points has no interval wort
 MIN_SEEDS = 3  # training seeds behind a decisive verdict on trained models
 BOUND_SLACK = 1e-9  # float rounding allowed on an exact bound ("<= 1" measured as 1 + 1e-12 still holds)
 MIN_SAMPLE = 100  # points behind an estimate a verdict leans on (its standard error under a tenth of its spread)
+LARGE_CORRELATION = 0.5  # Cohen's (1988) conventional "large" correlation: a paper's "X does not predict Y",
+#                          stated without a size, is read as |rho| below it
 RATE_MIDPOINT = 0.5  # a fitted rate above it "vanishes": halfway between the rate 1 of a correct first-order
 #                      term (remainder O(delta)) and the rate 0 of a wrong one (a constant offset)
 
