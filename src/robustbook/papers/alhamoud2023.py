@@ -29,7 +29,7 @@ Q6_PHOTO = {"fid": 34.3, "rfid": 87.7, "delta_acr_translation": -0.1}  # Q6 (p. 
 # points (0-100) where the effect is a difference of accuracies in %; ACR ratios are fractions. The paper's
 # numbers are PACS's (ResNet-50, DomainBed): at `cpu` the chapters substitute offline shifts and small
 # networks (the chapters' "What differs from the paper" sections), not other claims.
-from .registry import Claim  # noqa: E402
+from .registry import Claim
 
 _SHIFT = "effect in reference"  # the domains differ: the standard model loses clean accuracy source -> target
 CLAIMS = (

@@ -66,7 +66,7 @@ PAPER_TABLE2 = pd.DataFrame(
 # (robustbook.papers.registry collects FOUNDATIONS_CLAIMS beside CLAIMS; kept in their own block so that the
 # yi2021 chapters' CLAIMS and these do not edit the same lines.) Accuracies are in points (0-100) where the
 # chapter's table is in %; a paired difference of per-point losses is in nats.
-from .registry import Claim as _Claim  # noqa: E402
+from .registry import Claim as _Claim
 
 FOUNDATIONS_CLAIMS = (
     _Claim("yi2021:lemma1-pointwise-worst-case", "Lemma 1, App. A.1.1 (used in the proofs of Theorems 1-2)",
