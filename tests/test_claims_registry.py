@@ -131,7 +131,12 @@ CONVERTED = ["src/robustbook/experiments/bai2024.py", "notebooks/bai2024/sensiti
              "src/robustbook/experiments/nern2023.py", "notebooks/nern2023/transfer.md",
              "notebooks/nern2023/appendix_b.md",
              "src/robustbook/experiments/wen2020.py", "notebooks/wen2020/regularizer.md",
-             "notebooks/wen2020/capacity.md", "notebooks/wen2020/theory.md"]
+             "notebooks/wen2020/capacity.md", "notebooks/wen2020/theory.md",
+             "src/robustbook/experiments/alhamoud2023.py", "notebooks/alhamoud2023/empirical.md",
+             "notebooks/alhamoud2023/certified.md",
+             "src/robustbook/experiments/foundations.py", "src/robustbook/experiments/evaluation.py",
+             "notebooks/foundations/threat_models.md", "notebooks/foundations/evaluating.md",
+             "notebooks/foundations/corruptions.md"]
 
 
 @pytest.mark.parametrize("rel", CONVERTED)

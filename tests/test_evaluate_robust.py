@@ -119,6 +119,8 @@ def test_chapter_driver_settings_and_masking_verdict():
     assert ex.masking_verdict(pgd, pgd, 0.9, 10).outcome == verdicts.INCONCLUSIVE
     assert ex.masking_verdict(np.zeros(100), pgd, 0.9, 10).outcome == verdicts.DISAGREES
     assert ex.masking_verdict(pgd, np.zeros(100), 0.1, 10).outcome == verdicts.NOT_TESTABLE
+    shown = ex.masking_verdict(pgd, np.zeros(100), 0.9, 10)  # the book's demonstration: shown, never tallied
+    assert shown.kind == "demonstration" and not shown.tallied and shown.claim_id == "book:masked-model-exposed"
 
 
 def test_chapter_report_uses_the_driver_subset_and_names_both_suites(plain):

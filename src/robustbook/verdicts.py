@@ -46,6 +46,8 @@ CONTROL_FACTOR = 0.5  # a bound check's negative control where the claim offers 
 #                       has no power
 FLOAT32_SLACK = 1e-4  # relative rounding allowed on a bound that can be attained exactly, measured through float32
 #                      network outputs (machine epsilon 1.2e-7, accumulated over the ~10^3 terms of a layer's sums)
+LARGE_CORRELATION = 0.5  # Cohen's (1988) conventional "large" correlation: a paper's "X does not predict Y",
+#                          stated without a size, is read as |rho| below it
 RATE_MIDPOINT = 0.5  # a fitted rate above it "vanishes": halfway between the rate 1 of a correct first-order
 #                      term (remainder O(delta)) and the rate 0 of a wrong one (a constant offset)
 REFERENCE_SHARE = 0.5  # a surrogate whose reference model shows under half the paper's reference effect (e.g.

@@ -34,3 +34,111 @@ Q4_PIXEL_ACR_DROP = 0.06  # Q4 (p. 7): ResNet-50's pixel-noise ACR on PACS drops
 CAMELYON_DROP_FACTOR = 4.0  # Section 6 (p. 9): the certified-accuracy drop on Camelyon17 is 4x PACS's
 
 Q6_PHOTO = {"fid": 34.3, "rfid": 87.7, "delta_acr_translation": -0.1}  # Q6 (p. 8): PACS photo as target
+
+
+# ---------------------------------------------------------------------------------------------- claims
+# What the chapters test, declared from the paper before any run (robustbook.papers.registry). Accuracies in
+# points (0-100) where the effect is a difference of accuracies in %; ACR ratios are fractions. The paper's
+# numbers are PACS's (ResNet-50, DomainBed): at `cpu` the chapters substitute offline shifts and small
+# networks (the chapters' "What differs from the paper" sections), not other claims.
+from .registry import Claim
+
+_SHIFT = "effect in reference"  # the domains differ: the standard model loses clean accuracy source -> target
+CLAIMS = (
+    Claim("alhamoud2023:q1-robust-not-better", "Sec. 4.2, Q1, Table 2", "paper-claim",
+          "adversarially trained models do not generalize better to an unseen domain than standard ones (on "
+          "Table 2's data sets the robust model's clean target accuracy is lower, by 3.6 points or more except "
+          "on PACS); effect = robust - standard clean target accuracy at eps 8/255, paired over target points",
+          "sign", direction=-1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (the answer "
+          "'no' has no size; the 3.6-point figure excludes PACS)", preconditions=("above chance", _SHIFT),
+          control="none: a comparison of two trained models", units="points of accuracy"),
+    Claim("alhamoud2023:q1-camelyon-robust-better", "Sec. 6, 'Adversarial augmentation for better "
+          "generalizability'", "paper-claim",
+          "on Camelyon17's unseen hospital, unlike Table 2's data sets, robust training raises clean target "
+          "accuracy (94.05 -> 95.28 %); effect = robust - standard clean target accuracy, paired",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", _SHIFT), control="none: a comparison of two trained models",
+          units="points of accuracy"),
+    Claim("alhamoud2023:q2-source-target-rank", "Sec. 4.2, Q2, Fig. 1", "paper-claim",
+          "higher robustness on the source domains goes with higher robustness on the target (the source and "
+          "target matrices of Fig. 1 show the same pattern); effect = Spearman rho between source and target "
+          "robust accuracy over the cells with eps_train > 0 and eps_eval > 0",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (the paper "
+          "compares colour patterns, without a size)", preconditions=("above chance", _SHIFT, "sample size"),
+          control="none: a rank correlation over cells", units="Spearman rho"),
+    Claim("alhamoud2023:q2-robustness-drops", "Sec. 4.2, Q2", "paper-claim",
+          "a robust model loses some robust accuracy when evaluated on the target (TerraIncognita at 8/255: "
+          "about 35 points); effect = source - target robust accuracy of the model trained and evaluated at "
+          "eps 8/255 (source and target points resampled independently)",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (the "
+          "35-point figure is one data set's example, not a bound)", preconditions=("above chance", _SHIFT),
+          control="none: one model on two domains", units="points of accuracy"),
+    Claim("alhamoud2023:q3-target-robustness-gain", "Sec. 4.2, Q3, Fig. 1, Table 2", "paper-claim",
+          "training robustly at a budget makes the model more robust to attacks of that budget on the target "
+          "too; effect = target robust accuracy at the largest eps of the model trained there minus the "
+          "standard model's, paired over target points",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", _SHIFT), control="none: a comparison of two trained models",
+          units="points of accuracy"),
+    Claim("alhamoud2023:q3-target-clean-cost", "Sec. 4.2, Q3, Fig. 1", "paper-claim",
+          "the robustness-accuracy trade-off persists on the target: clean target accuracy falls as eps_train "
+          "grows; effect = Spearman rho between eps_train and clean target accuracy over the trained models",
+          "sign", direction=-1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", _SHIFT, "sample size"),
+          control="none: a rank correlation over models", units="Spearman rho"),
+    Claim("alhamoud2023:a1-lambda-robustness", "App. A.1, Fig. 5", "paper-claim",
+          "the smaller lambda (the weight of the clean loss in Eq. 5), the more robust the model on the target; "
+          "effect = target robust accuracy of the smallest minus the largest lambda, paired",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance",), control="none: a comparison of two trained models",
+          units="points of accuracy"),
+    Claim("alhamoud2023:a1-lambda-clean-cost", "App. A.1, Fig. 5", "paper-claim",
+          "the robustness a smaller lambda buys costs clean accuracy; effect = target clean accuracy of the "
+          "smallest minus the largest lambda, paired",
+          "sign", direction=-1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance",), control="none: a comparison of two trained models",
+          units="points of accuracy"),
+    Claim("alhamoud2023:a2-l2-source-target-rank", "App. A.2, Fig. 7", "paper-claim",
+          "Q2 holds for l2 adversarial augmentation too (eps in {0, 0.5, 1, 5}): higher source robustness goes "
+          "with higher target robustness; effect = Spearman rho over the robust cells, as for Q2",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", "sample size"), control="none: a rank correlation over cells",
+          units="Spearman rho"),
+    Claim("alhamoud2023:a3-trades-generalizes-worse", "App. A.3, Fig. 8", "paper-claim",
+          "TRADES, the stronger defence, carries less of its robustness to the target than adversarial "
+          "augmentation; effect = mean over the shared radii of target / source robust accuracy, augmentation "
+          "minus TRADES (same task, radii and points)",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (the paper "
+          "says 'lower' without a size)", preconditions=("above chance",),
+          control="none: a comparison of two training methods", units="ratio"),
+    Claim("alhamoud2023:q4-pixel-acr-kept", "Sec. 5.2, Q4, Fig. 2", "paper-claim",
+          "certified robustness from randomized smoothing largely survives the shift: against pixel noise the "
+          "average certified radius of ResNet-50 on PACS falls by only about 6 % on the target; effect = target "
+          "ACR / source ACR at the sigma with the best source ACR (agrees when at least 1 - 0.06 is kept)",
+          "range", threshold=(1 - Q4_PIXEL_ACR_DROP, float("inf")),
+          threshold_source="paper: Sec. 5.2, Q4, the pixel-noise ACR drop of about 6 % (Q4_PIXEL_ACR_DROP)",
+          preconditions=("above chance", _SHIFT), control="none: one smoothed classifier on two domains",
+          units="ratio"),
+    Claim("alhamoud2023:q4-deformation-acr-kept", "Sec. 5.2, Q4, Fig. 2", "book-reading",
+          "the paper extends Q4's pixel result to deformations (naming rotation and translation; Fig. 2 shows "
+          "all five) without a number of its own; the book reads 'extends this result' as the same bound for "
+          "each deformation: the target keeps at least 1 - 0.06 of the source ACR; effect as for pixels",
+          "range", threshold=(1 - Q4_PIXEL_ACR_DROP, float("inf")),
+          threshold_source="paper: Sec. 5.2, Q4, the pixel-noise ACR drop of about 6 % (Q4_PIXEL_ACR_DROP)",
+          preconditions=("above chance", _SHIFT), control="none: one smoothed classifier on two domains",
+          units="ratio"),
+    Claim("alhamoud2023:q5-stronger-backbone", "Sec. 5.2, Q5, Fig. 2", "paper-claim",
+          "a stronger backbone (ViT-Base over ResNet-50) certifies a larger target ACR for every perturbation; "
+          "effect = stronger - weaker backbone's per-point certified radius on the target (0 where wrong), "
+          "paired", "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN "
+          "(the paper says 'significant' without a size)", preconditions=("above chance",),
+          control="none: a comparison of two trained models", units="radius"),
+    Claim("alhamoud2023:q6-fid-not-predictive", "Sec. 5.2, Q6, Fig. 3; App. B.2, Fig. 10", "book-reading",
+          "the perceptual distance between source and target (FID, R-FID) does not predict how much certified "
+          "robustness is lost (photo, the farthest PACS domain, even gains ACR); the book reads 'does not "
+          "predict' as |Spearman rho| of the Frechet distance vs Delta ACR over the targets below a large "
+          "correlation", "range", threshold=(-0.5, 0.5),
+          threshold_source="book: robustbook.verdicts.LARGE_CORRELATION (the paper gives no size)",
+          preconditions=("above chance", "sample size"), control="none: a rank correlation over targets",
+          units="Spearman rho"),
+)

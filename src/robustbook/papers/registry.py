@@ -75,11 +75,12 @@ class Claim:
 
 
 def claims() -> dict[str, Claim]:
-    """Every registered claim of the book by id: the `CLAIMS` of each paper module, in paper order."""
+    """Every registered claim of the book by id: the `CLAIMS` of each paper module, in paper order, then its
+    `FOUNDATIONS_CLAIMS` (the paper's statements that the foundations chapters test)."""
     out: dict[str, Claim] = {}
     for key in (*PAPERS, "book"):
         module = importlib.import_module(f"robustbook.papers.{key}")
-        for c in getattr(module, "CLAIMS", ()):
+        for c in (*getattr(module, "CLAIMS", ()), *getattr(module, "FOUNDATIONS_CLAIMS", ())):
             if c.id in out:
                 raise ValueError(f"claim {c.id!r} is registered twice")
             if c.paper != key:
