@@ -76,7 +76,7 @@ def main() -> None:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(0)
     if args.zoo:
-        from robustbook.experiments import evaluation as E
+        from robustbook.experiments import evaluating as E
         s = E.settings("cpu" if device.type == "cpu" else "gpu")
         model = E.get_models(s, device)["PGD-AT"]
         x, y = as_tensors(E.test_set(s), args.batch, 0)

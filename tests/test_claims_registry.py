@@ -134,7 +134,7 @@ CONVERTED = ["src/robustbook/experiments/bai2024.py", "notebooks/bai2024/sensiti
              "notebooks/wen2020/capacity.md", "notebooks/wen2020/theory.md",
              "src/robustbook/experiments/alhamoud2023.py", "notebooks/alhamoud2023/empirical.md",
              "notebooks/alhamoud2023/certified.md",
-             "src/robustbook/experiments/foundations.py", "src/robustbook/experiments/evaluation.py",
+             "src/robustbook/experiments/foundations.py", "src/robustbook/experiments/evaluating.py",
              "notebooks/foundations/threat_models.md", "notebooks/foundations/evaluating.md",
              "notebooks/foundations/corruptions.md"]
 

@@ -106,7 +106,7 @@ def test_chapter_driver_settings_and_masking_verdict():
     import numpy as np
 
     from robustbook import verdicts
-    from robustbook.experiments import evaluation as ex
+    from robustbook.experiments import evaluating as ex
 
     for p in ("smoke", "cpu", "gpu"):
         s = ex.settings(p)
@@ -125,7 +125,7 @@ def test_chapter_driver_settings_and_masking_verdict():
 
 def test_chapter_report_uses_the_driver_subset_and_names_both_suites(plain):
     """The chapters' report: both suites on CHAPTER_SUBSET points of the profile; a bad profile errs."""
-    from robustbook.experiments import evaluation as ex
+    from robustbook.experiments import evaluating as ex
     model, x, y = plain
     rep = ex.chapter_report(model, (x, y), "linf", 0.05, "smoke")
     assert list(rep.suites["suite"]) == ["pgd", "autoattack"]

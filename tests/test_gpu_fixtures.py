@@ -101,16 +101,16 @@ def test_fixture_names_are_the_drivers_names():
 def test_fixture_caps_of_the_drivers_leave_real_runs_alone(monkeypatch):
     """AutoAttack, Square and the bai2024 / NLU counts are capped in fixture mode, and only there."""
     from robustbook import runtime
-    from robustbook.experiments import bai2024, evaluation
+    from robustbook.experiments import bai2024, evaluating
     from robustbook.experiments.yi2021 import nlu
 
     monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "0")
-    assert evaluation.settings("gpu") == evaluation.SETTINGS["gpu"]
+    assert evaluating.settings("gpu") == evaluating.SETTINGS["gpu"]
     assert bai2024.settings("gpu") == bai2024.SETTINGS["gpu"] and nlu.nlu_settings("gpu") == nlu.NLU_SETTINGS["gpu"]
     monkeypatch.setenv("ROBUSTBOOK_FIXTURES", "1")
-    s = evaluation.settings("gpu").suites
+    s = evaluating.settings("gpu").suites
     assert (s.aa_steps, s.pgd_steps, s.strong_steps, s.square_queries, s.blackbox_queries) == (2,) * 5
-    assert evaluation.fixture_suites(evaluation.CHAPTER_SUITES["gpu"]) == s
+    assert evaluating.fixture_suites(evaluating.CHAPTER_SUITES["gpu"]) == s
     b = bai2024.settings("gpu")
     assert (b.attack_steps, b.ft_epochs, b.upsilon_draws) == (2, 1, runtime.FIXTURE_CAPS["points"])
     assert bai2024.settings("cpu").ft_epochs == 1 and bai2024.SETTINGS["cpu"].ft_epochs == 3

@@ -249,7 +249,7 @@ NOTEBOOKS: dict[str, dict[str, Param]] = {
     "notebooks/foundations/evaluating.md": {
         "profile": PROFILE, "seed": SEED.like(_ZOO_SEED), "device": DEVICE,
         "subset": COUNT.like("test points attacked by every suite and check; None means the profile default",
-                  table="robustbook.experiments.evaluation:SETTINGS"),
+                  table="robustbook.experiments.evaluating:SETTINGS"),
     },
     "notebooks/yi2021/pretraining.md": {
         "profile": PROFILE,

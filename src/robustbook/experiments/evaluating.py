@@ -72,7 +72,7 @@ def settings(profile: str) -> EvaluationSettings:
 def fixture_suites(s: EvaluationSettings | SuiteConfig) -> EvaluationSettings | SuiteConfig:
     """In fixture mode, settings (or a SuiteConfig) with every attack budget capped like attack steps (PGD steps
     and restarts, AutoAttack's iterations, Square's queries: each query is one step of its random search);
-    else unchanged. (No cap of its own in config.FIXTURE_CAPS: config.py is in every zoo key's code digest.)"""
+    else unchanged. (Attack budgets are capped like steps: FIXTURE_CAPS has no separate kind for them.)"""
     from ..runtime import fixture_cap, fixture_mode
     if not fixture_mode():
         return s
