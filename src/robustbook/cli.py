@@ -1,4 +1,4 @@
-"""`robustbook list | params | run | build | clean | course`: the command line. It parses arguments and hands
+"""`robustbook list | params | run | build | clean | course | zoo`: the command line. It parses arguments and hands
 them to `robustbook.bookbuild`, which executes the notebooks (papermill, run keys, a pool or submitit) and
 builds the book."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .bookbuild import course, schedule
+from .bookbuild import course, schedule, zooarchive
 from .bookbuild.execute import check_parameters, check_writable, parse_value
 from .bookbuild.notebooks import repo_root, toc_notebooks
 from .params import ParameterError, reference_rows, sync_cell
@@ -53,9 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="fixture mode: gpu code paths on generated files in the official formats, counts capped")
     sub.add_parser("clean", help="remove executed notebooks and the built book")
     course.add_parser(sub)
+    zooarchive.add_parser(sub)
     args = ap.parse_args(argv)
     if args.cmd == "course":
         return course.main(args)
+    if args.cmd == "zoo":  # works outside the repository too (a launched notebook imports the published zoo)
+        return zooarchive.main(args)
     root = repo_root()
 
     if args.cmd == "list":
