@@ -34,8 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
         p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
         p.add_argument("--force", action="store_true", help="execute even when a cached run is up to date")
-        p.add_argument("--jobs", "-j", type=int, default=1,
-                       help="notebooks executed at once, each with a fair share of CPU threads (default 1)")
+        p.add_argument("--jobs", "-j", default="1",
+                       help="notebooks executed at once, each with a fair share of CPU threads; 'auto': one per "
+                            "available CPU (default 1)")
         p.add_argument("--gpus", default=None, help="GPU ids to pin workers to, e.g. 0,1 (default: all)")
         p.add_argument("--executor", default="pool", choices=schedule.EXECUTORS,
                        help="pool: local processes; slurm: one array job per notebook via submitit; "
@@ -85,8 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:  # everything a user typed is checked here, before any kernel starts
         params = {k: parse_value(v) for k, v in args.param}
         per = check_parameters(sources, params, root, every=args.cmd == "run")
-        if args.jobs < 1:
-            raise ParameterError(f"invalid --jobs {args.jobs}: must be at least 1")
+        args.jobs = schedule.parse_jobs(args.jobs)
         gpus = schedule.visible_gpus(args.gpus) if args.executor == "pool" else []
         check_writable(cache_root(), "cache folder")
         for folder in sorted({s.parent for s in sources}):
