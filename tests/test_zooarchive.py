@@ -114,3 +114,19 @@ def test_a_missing_archive_or_network_is_one_line(cache, capsys):
     assert cli.main(["zoo", "import", str(cache / "nothing.tar.gz")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no such archive" in err[0]
+
+
+def test_export_of_some_notebooks_asks_only_for_their_recipes(cache, monkeypatch):
+    seen = {}
+
+    def sweep(profile, seed=0, out=print, tasks=None):
+        seen["stems"] = None if tasks is None else sorted(t.source.stem for t in tasks)
+        return [OTHER]
+
+    monkeypatch.setattr(schedule, "sweep_recipes", sweep)
+    _fill([OTHER])
+    archive = cache / "one.tar.gz"
+    assert cli.main(["zoo", "export", "--out", str(archive), "notebooks/foundations/threat_models.md"]) == 0
+    assert seen["stems"] == ["threat_models"]
+    with tarfile.open(archive) as tar:
+        assert [e["key"] for e in json.loads(tar.extractfile("manifest.json").read())["entries"]] == [zoo.key(OTHER)]

@@ -46,11 +46,15 @@ def with_dependencies(recipes: Iterable[Any]) -> list[Any]:
     return list(out)
 
 
-def profile_recipes(profile: str, seed: int = 0, out: Callable[[str], None] = print) -> list[Any]:
-    """The zoo recipes the notebooks of `profile` train at their default knobs, with their dependencies."""
+def profile_recipes(profile: str, seed: int = 0, out: Callable[[str], None] = print,
+                    notebooks: Sequence[Path] | None = None) -> list[Any]:
+    """The zoo recipes the notebooks of `profile` (or only `notebooks`, Jupytext sources) train at their default
+    knobs, with their dependencies."""
     from . import schedule
 
-    return with_dependencies(schedule.sweep_recipes(profile, seed, out=out))
+    tasks = None if notebooks is None else [schedule.Task(Path(n).resolve(), Path(n).with_suffix(".ipynb"),
+                                                          {"profile": profile}, Path.cwd()) for n in notebooks]
+    return with_dependencies(schedule.sweep_recipes(profile, seed, out=out, tasks=tasks))
 
 
 def expected_entries(recipes: Sequence[Any], device: str = "cpu") -> dict[str, str]:
@@ -216,6 +220,7 @@ def add_parser(sub: Any) -> None:
     e = zs.add_parser("export", help="pack the zoo entries of a profile's notebooks into a .tar.gz")
     e.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
     e.add_argument("--out", type=Path, default=None, help="the archive to write (default: zoo-<profile>.tar.gz)")
+    e.add_argument("notebooks", nargs="*", type=Path, help="only the models of these notebooks (default: every one)")
     i = zs.add_parser("import", help="check a zoo archive (a file, or a URL) and add the entries this code uses")
     i.add_argument("archive", help="a path, or an http(s)/file URL (downloaded only when given)")
     i.add_argument("--profile", default=None, choices=sorted(PROFILES),
@@ -227,7 +232,8 @@ def main(args: Any) -> int:
     try:
         if args.zoo_cmd == "export":
             out = args.out or Path(f"zoo-{args.profile}.tar.gz")
-            manifest = export(args.profile, out)
+            recipes = profile_recipes(args.profile, notebooks=args.notebooks) if args.notebooks else None
+            manifest = export(args.profile, out, recipes)
             size = sum(e["bytes"] for e in manifest["entries"])
             print(f"{len(manifest['entries'])} zoo entries of profile {args.profile} ({size / 1e6:.1f} MB) "
                   f"in {out}")
