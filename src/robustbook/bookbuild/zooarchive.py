@@ -95,15 +95,13 @@ def export(profile: str, out: Path, recipes: Sequence[Any] | None = None, device
                 "recipe": label} for k, label in wanted.items()]
     manifest = {"profile": profile, "robustbook": __version__, "torch": _torch_version(), "device": device,
                 "entries": entries}
-    with atomic_path(out) as tmp:
-        with tarfile.open(tmp, "w:gz") as tar:
-            data = json.dumps(manifest, indent=1, sort_keys=True).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mode = len(data), 0o644
-            tar.addfile(info, io.BytesIO(data))
-            for e in entries:
-                tar.add(folder / f"{e['key']}.pt", arcname=f"zoo/{e['key']}.pt", recursive=False,
-                        filter=_plain)
+    with atomic_path(out) as tmp, tarfile.open(tmp, "w:gz") as tar:  # closed before it is renamed onto `out`
+        data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size, info.mode = len(data), 0o644
+        tar.addfile(info, io.BytesIO(data))
+        for e in entries:
+            tar.add(folder / f"{e['key']}.pt", arcname=f"zoo/{e['key']}.pt", recursive=False, filter=_plain)
     return manifest
 
 
