@@ -188,3 +188,24 @@ def test_plan_falls_back_to_the_shipped_durations(tmp_path, monkeypatch):
     assert [t.source for t in todo] == [long, short]
     schedule.save_durations({f"{short.relative_to(root).as_posix()}@cpu": shipped[by_time[-1]] + 1})
     assert [t.source for t in schedule.plan(tasks)[0]] == [short, long]
+
+
+def test_make_book_imports_the_zoo_first_when_asked():
+    """`make book ZOO=...` imports the archive (path or URL) before the build; without ZOO it imports nothing."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    root = Path(__file__).resolve().parents[1]
+
+    def dry(*args):
+        return subprocess.run(["make", "-n", "book", *args], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.splitlines()
+
+    lines = dry("ZOO=https://example.org/zoo-cpu.tar.gz", "PROFILE=smoke")
+    imp = next(i for i, ln in enumerate(lines) if "robustbook zoo import" in ln)
+    build = next(i for i, ln in enumerate(lines) if "robustbook build" in ln)
+    assert imp < build and '--profile smoke "https://example.org/zoo-cpu.tar.gz"' in lines[imp]
+    assert "--jobs auto" in lines[build]
+    assert not any("zoo import" in ln for ln in dry())
