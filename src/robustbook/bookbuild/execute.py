@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -88,11 +89,16 @@ def run_papermill(nb: Any, parameters: dict[str, Any], cwd: Path) -> Any:
     """
     import papermill as pm
 
-    with tempfile.TemporaryDirectory(prefix="rbk-") as sockets:  # the kernel's sockets, removed after
+    sockets = tempfile.mkdtemp(prefix="rbk-")  # the kernel's sockets: removed after, or by a stopped worker
+    _PARTIAL.add(sockets)
+    try:
         config = kernel_config(Path(sockets))
         extra = {"config": config} if config is not None else {}
         return pm.execute_notebook(nb, None, parameters=parameters, kernel_name="python3", cwd=str(cwd),
                                    progress_bar=False, log_output=False, **extra)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+        _PARTIAL.discard(sockets)
 
 
 def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, force: bool = False,
@@ -128,7 +134,7 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
     return True
 
 
-_PARTIAL: set[str] = set()  # staging files being written by this process
+_PARTIAL: set[str] = set()  # staging files being written by this process, and its kernels' socket folders
 
 
 def _write_atomic(nb: Any, output: Path) -> None:
@@ -148,9 +154,13 @@ def _write_atomic(nb: Any, output: Path) -> None:
 
 
 def discard_partial_writes() -> None:
-    """Remove the staging files this process has not finished (called when it is stopped by a signal)."""
+    """Remove the staging files this process has not finished, and its kernels' socket folders (called when it
+    is stopped by a signal)."""
     for name in list(_PARTIAL):
-        Path(name).unlink(missing_ok=True)
+        if Path(name).is_dir():
+            shutil.rmtree(name, ignore_errors=True)
+        else:
+            Path(name).unlink(missing_ok=True)
 
 
 def profile_note(parameters: dict[str, Any]) -> str:
