@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 EXTRAS ?= book,test
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PROFILE ?= cpu
-JOBS ?= 1
+JOBS ?= auto
+# ZOO=path-or-URL of a zoo archive (`robustbook zoo export`, or the published zoo-cpu.tar.gz): imported first
+ZOO ?=
 
 .PHONY: book test venv bench clean pdf
 
@@ -20,6 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $@
 
 book: $(STAMP)
+	$(if $(ZOO),$(BIN)/robustbook zoo import --profile $(PROFILE) "$(ZOO)")
 	$(BIN)/robustbook build --profile $(PROFILE) --jobs $(JOBS)
 
 test: $(STAMP)

@@ -146,3 +146,66 @@ def test_cli_refuses_bad_jobs_and_unwritable_cache(tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "cannot write the cache folder" in err
     assert not src.with_suffix(".ipynb").exists()
+
+
+def test_jobs_auto_is_every_available_cpu(tmp_path, monkeypatch, capsys):
+    import os
+
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert schedule.parse_jobs("auto") == expected == schedule.available_cpus()
+    assert schedule.parse_jobs("3") == 3
+    for bad in ("0", "many"):
+        with pytest.raises(ValueError, match="--jobs"):
+            schedule.parse_jobs(bad)
+    seen = {}
+    monkeypatch.setattr(schedule, "available_cpus", lambda: 5)
+    monkeypatch.setattr(schedule, "build", lambda tasks, jobs, **kw: (seen.setdefault("jobs", jobs), (0, []))[1])
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    (tmp_path / "tiny.md").write_text(ENV)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "tiny.md", "--jobs", "auto"]) == 0 and seen["jobs"] == 5
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    assert "JOBS ?= auto" in makefile and "--jobs $(JOBS)" in makefile
+
+
+def test_plan_falls_back_to_the_shipped_durations(tmp_path, monkeypatch):
+    """A first build (no record in the cache) runs the longest notebooks first by the shipped durations; this
+    machine's own record, once there, wins."""
+    root = Path(__file__).resolve().parents[1]
+    shipped = schedule.shipped_durations()
+    from robustbook.bookbuild.notebooks import toc_notebooks
+
+    toc = {f"{p.relative_to(root).as_posix()}@cpu" for p in toc_notebooks(root)}
+    assert shipped and set(shipped) <= toc, set(shipped) - toc  # every entry names a notebook of the book
+    raw = json.loads((root / "src/robustbook/bookbuild/durations.json").read_text())
+    assert all(v["how"] for v in raw["durations"].values()), "each duration says how it was obtained"
+    monkeypatch.setenv("ROBUSTBOOK_CACHE", str(tmp_path / "cache"))  # no record of this machine yet
+    monkeypatch.setattr(schedule, "is_current", lambda *a: False)
+    by_time = sorted(shipped, key=shipped.get)
+    short, long = (root / by_time[0].split("@")[0]), (root / by_time[-1].split("@")[0])
+    tasks = [schedule.Task(p, tmp_path / f"{p.stem}.ipynb", {"profile": "cpu"}, root) for p in (short, long)]
+    todo, _ = schedule.plan(tasks)
+    assert [t.source for t in todo] == [long, short]
+    schedule.save_durations({f"{short.relative_to(root).as_posix()}@cpu": shipped[by_time[-1]] + 1})
+    assert [t.source for t in schedule.plan(tasks)[0]] == [short, long]
+
+
+def test_make_book_imports_the_zoo_first_when_asked():
+    """`make book ZOO=...` imports the archive (path or URL) before the build; without ZOO it imports nothing."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    root = Path(__file__).resolve().parents[1]
+
+    def dry(*args):
+        return subprocess.run(["make", "-n", "book", *args], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.splitlines()
+
+    lines = dry("ZOO=https://example.org/zoo-cpu.tar.gz", "PROFILE=smoke")
+    imp = next(i for i, ln in enumerate(lines) if "robustbook zoo import" in ln)
+    build = next(i for i, ln in enumerate(lines) if "robustbook build" in ln)
+    assert imp < build and '--profile smoke "https://example.org/zoo-cpu.tar.gz"' in lines[imp]
+    assert "--jobs auto" in lines[build]
+    assert not any("zoo import" in ln for ln in dry())

@@ -81,3 +81,46 @@ def test_execute_reports_a_notebook_outside_the_working_directory(tmp_path, caps
 def test_parse_value():
     assert execute.parse_value("0.5") == 0.5 and execute.parse_value("[1, 2]") == [1, 2]
     assert execute.parse_value("None") is None and execute.parse_value("cifar10") == "cifar10"
+
+
+def _cli_output(tmp_path: Path, code: str) -> str:
+    """stdout and stderr of a `robustbook run` of the tiny notebook in a fresh process (the kernel's stderr too)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    (tmp_path / "tiny.md").write_text(TINY)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+           "ROBUSTBOOK_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr
+
+
+RUN_TINY = "from robustbook import cli; raise SystemExit(cli.main(['run', 'tiny.md', '--profile', 'smoke', '--force']))"
+TCP_WARNING = "running over TCP without encryption"
+
+
+def test_build_log_has_no_unencrypted_tcp_kernel_warning(tmp_path):
+    """The kernels talk over IPC sockets, so ipykernel's warning about a plain-text TCP kernel never reaches the
+    build's output; the control (the same run with a TCP kernel manager) shows the capture would catch it."""
+    import importlib.metadata
+
+    log = _cli_output(tmp_path, RUN_TINY)
+    assert "1 ran, 0 cached, 0 failed" in log, log
+    assert TCP_WARNING not in log and "WARNING" not in log, log
+    if int(importlib.metadata.version("ipykernel").split(".")[0]) < 7:
+        pytest.skip("ipykernel < 7 does not warn about TCP kernels: no control possible")
+    control = ("from robustbook.bookbuild import execute\n"
+               "execute.kernel_config = lambda folder: None\n" + RUN_TINY)
+    assert TCP_WARNING in _cli_output(tmp_path, control)
+
+
+def test_kernel_config_uses_ipc_sockets_in_its_folder(tmp_path):
+    from jupyter_client.manager import AsyncKernelManager
+
+    km = AsyncKernelManager(kernel_name="python3", config=execute.kernel_config(tmp_path))  # as nbclient makes it
+    assert km.transport == "ipc" and km.ip == str(tmp_path / "kernel")
+    assert execute.kernel_config(tmp_path / ("x" * 100)) is None  # too long for a socket path: TCP

@@ -158,6 +158,37 @@ def test_build_writes_both_editions(tmp_path):
     assert (tmp_path / "student" / "wen2020" / "theory.ipynb").exists()
     assert (tmp_path / "instructor" / "wen2020" / "theory.ipynb").exists()
     assert records[0]["exercises"] == 2 and "Colab" in (tmp_path / "README.md").read_text()
+    # the student edition installs the lean `run` extra pinned to the commit being built, never a branch
+    import nbformat
+
+    from robustbook.bookbuild.notebooks import git_head
+
+    head = git_head(ROOT)
+    first = nbformat.read(tmp_path / "student" / "wen2020" / "theory.ipynb", as_version=4).cells[0].source
+    assert "robustbook[run]" in first and "@main" not in first and "[book]" not in first
+    if head is not None:
+        assert f"@{head}'" in first, first
+    else:
+        assert "robustbook[run]==" in first
+
+
+def test_install_spec_pins_the_commit_or_the_version(tmp_path, monkeypatch):
+    """In a git checkout the course installs `robustbook[run] @ git+<repo>@<sha>`; outside git, this version."""
+    import subprocess
+
+    from robustbook import __version__
+
+    (tmp_path / "_config.yml").write_text("repository:\n  url: https://github.com/o/r/\n")
+    assert course.install_spec(tmp_path) == f"robustbook[run]=={__version__}"  # not a git checkout
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run([*git, "-C", str(tmp_path), "add", "_config.yml"], check=True)
+    subprocess.run([*git, "-C", str(tmp_path), "commit", "-qm", "x"], check=True)
+    sha = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert course.install_spec(tmp_path) == f"robustbook[run] @ git+https://github.com/o/r@{sha}"
+    assert f"'robustbook[run] @ git+https://github.com/o/r@{sha}'" in course.install_cell_source(
+        course.install_spec(tmp_path))
 
 
 # Executing is the slow part (a kernel and the chapter at smoke, 15-40 s each): one representative chapter by

@@ -55,8 +55,10 @@ def test_interrupted_build_leaves_nothing_partial_and_resumes(tmp_path, signum, 
     (tmp_path / "quick.md").write_text(QUICK)
     (tmp_path / "busy.md").write_text(busy)
     cache = tmp_path / "cache"
+    tmp = tmp_path / "t"  # the build's temporary folders (the kernels' sockets): none may outlive it
+    tmp.mkdir()
     env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-           "ROBUSTBOOK_CACHE": str(cache), "PYTHONUNBUFFERED": "1"}
+           "ROBUSTBOOK_CACHE": str(cache), "PYTHONUNBUFFERED": "1", "TMPDIR": str(tmp)}
     env.pop("PYTEST_CURRENT_TEST", None)
     cmd = [sys.executable, "-m", "robustbook.cli", "run", "quick.md", "busy.md", "--profile", "smoke",
            "--jobs", "2"]
@@ -84,6 +86,7 @@ def test_interrupted_build_leaves_nothing_partial_and_resumes(tmp_path, signum, 
     assert "interrupted" in out
     time.sleep(0.5)
     assert [p for p in tree if _alive(p)] == []  # no orphan worker or kernel
+    assert not list(tmp.glob("rbk-*")), "a stopped worker removes its kernel's socket folder"
     assert not (tmp_path / "busy.ipynb").exists()
     assert not list(tmp_path.rglob("*.part")) and not list(tmp_path.rglob(".*.part"))
     assert not list(cache.rglob("*.pt"))  # no zoo entry from the interrupted training

@@ -13,7 +13,8 @@ import yaml
 from robustbook import __version__
 from robustbook.bookbuild.notebooks import toc_notebooks
 from robustbook.bookbuild.execute import PROFILE_TAG, mark_profile
-from robustbook.bookbuild.publish import COLAB_TAG, add_colab_cell, install_requirement, published_notebooks, repository
+from robustbook.bookbuild.publish import (COLAB_TAG, add_colab_cell, install_requirement, published_notebooks,
+                                         repository, zoo_url)
 
 from _smoke_book import ROOT, smoke_html
 
@@ -103,8 +104,8 @@ def _tiny_notebook():
 def test_colab_cell_is_first_hidden_pinned_and_added_once():
     nb = _tiny_notebook()
     req = install_requirement("https://github.com/robustbook/robustbook", "abc123")
-    assert req == "robustbook[book] @ git+https://github.com/robustbook/robustbook@abc123"
-    assert install_requirement("https://github.com/robustbook/robustbook", None) == f"robustbook[book]=={__version__}"
+    assert req == "robustbook[run] @ git+https://github.com/robustbook/robustbook@abc123"
+    assert install_requirement("https://github.com/robustbook/robustbook", None) == f"robustbook[run]=={__version__}"
     add_colab_cell(add_colab_cell(nb, req), req)
     tagged = [c for c in nb.cells if COLAB_TAG in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and nb.cells[0] is tagged[0]
@@ -130,6 +131,35 @@ def test_colab_cell_does_nothing_outside_colab(monkeypatch):
     monkeypatch.setitem(sys.modules, "google.colab", google.colab)
     exec(cell.source, {})
     assert calls and "robustbook==0" in calls[0][0]
+
+
+def test_colab_cell_imports_the_published_zoo_and_goes_on_when_it_fails(monkeypatch, capsys):
+    """In Colab the cell installs, then runs `robustbook zoo import <site>/zoo-cpu.tar.gz`; a failed import is
+    one printed line, never an exception (the notebook then trains its models)."""
+    import subprocess
+    import sys
+    import types
+
+    url = zoo_url(ROOT, "cpu")
+    assert url.startswith("https://") and url.endswith("/zoo-cpu.tar.gz")
+    cell = add_colab_cell(_tiny_notebook(), "robustbook==0", url).cells[0]
+    calls = []
+
+    def fake_run(cmd, **kw):
+        calls.append(cmd)
+        failed = "zoo" in cmd
+        return types.SimpleNamespace(returncode=1 if failed else 0, stdout="",
+                                     stderr="robustbook: no network to reach the zoo\n" if failed else "")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    google = types.ModuleType("google")
+    google.colab = types.ModuleType("google.colab")
+    monkeypatch.setitem(sys.modules, "google", google)
+    monkeypatch.setitem(sys.modules, "google.colab", google.colab)
+    exec(cell.source, {})
+    assert calls[0][-1] == "robustbook==0" and calls[1][-3:] == ["zoo", "import", url]
+    said = capsys.readouterr().out.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("note:") and "trains its models" in said[0]
 
 
 def test_profile_note_follows_the_parameters():

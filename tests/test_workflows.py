@@ -186,3 +186,20 @@ def test_dependabot_updates_the_actions():
     cfg = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     assert cfg["version"] == 2
     assert any(u["package-ecosystem"] == "github-actions" for u in cfg["updates"])
+
+
+def test_book_workflow_publishes_the_cpu_zoo_the_colab_cell_imports():
+    """On main, after `make book`, the cpu zoo is exported into the site folder at the address the Colab install
+    cell of every published notebook imports from (robustbook.bookbuild.publish.zoo_url)."""
+    from robustbook.bookbuild.publish import ZOO_ARCHIVE, zoo_url
+
+    steps = _load("book.yml")["jobs"]["build"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    archive = f"_build/html/{ZOO_ARCHIVE.format(profile='cpu')}"
+    export = next(i for i, r in enumerate(runs) if "robustbook zoo export --profile cpu" in r)
+    assert f"--out {archive}" in runs[export]
+    assert steps[export].get("if") == "github.event_name != 'pull_request'", "published from main only"
+    book = next(i for i, r in enumerate(runs) if "make book PROFILE=cpu" in r)
+    pages = next(i for i, s in enumerate(steps) if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert book < export < pages and steps[pages]["with"]["path"] == "_build/html"
+    assert zoo_url(ROOT, "cpu").endswith("/" + archive.removeprefix("_build/html/"))

@@ -1,4 +1,4 @@
-"""`robustbook list | params | run | build | clean | course`: the command line. It parses arguments and hands
+"""`robustbook list | params | run | build | clean | course | zoo`: the command line. It parses arguments and hands
 them to `robustbook.bookbuild`, which executes the notebooks (papermill, run keys, a pool or submitit) and
 builds the book."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .bookbuild import course, schedule
+from .bookbuild import course, schedule, zooarchive
 from .bookbuild.execute import check_parameters, check_writable, parse_value
 from .bookbuild.notebooks import profile_defaults, repo_root, toc_notebooks
 from .params import ParameterError, reference_rows, sync_cell
@@ -34,8 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--profile", default="cpu", choices=sorted(PROFILES))
         p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
         p.add_argument("--force", action="store_true", help="execute even when a cached run is up to date")
-        p.add_argument("--jobs", "-j", type=int, default=1,
-                       help="notebooks executed at once, each with a fair share of CPU threads (default 1)")
+        p.add_argument("--jobs", "-j", default="1",
+                       help="notebooks executed at once, each with a fair share of CPU threads; 'auto': one per "
+                            "available CPU (default 1)")
         p.add_argument("--gpus", default=None, help="GPU ids to pin workers to, e.g. 0,1 (default: all)")
         p.add_argument("--executor", default="pool", choices=schedule.EXECUTORS,
                        help="pool: local processes; slurm: one array job per notebook via submitit; "
@@ -56,9 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="fixture mode: gpu code paths on generated files in the official formats, counts capped")
     sub.add_parser("clean", help="remove executed notebooks and the built book")
     course.add_parser(sub)
+    zooarchive.add_parser(sub)
     args = ap.parse_args(argv)
     if args.cmd == "course":
         return course.main(args)
+    if args.cmd == "zoo":  # works outside the repository too (a launched notebook imports the published zoo)
+        return zooarchive.main(args)
     root = repo_root()
 
     if args.cmd == "list":
@@ -89,8 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:  # everything a user typed is checked here, before any kernel starts
         params = {k: parse_value(v) for k, v in args.param}
         per = check_parameters(sources, params, root, every=args.cmd == "run")
-        if args.jobs < 1:
-            raise ParameterError(f"invalid --jobs {args.jobs}: must be at least 1")
+        args.jobs = schedule.parse_jobs(args.jobs)
         gpus = schedule.visible_gpus(args.gpus) if args.executor == "pool" else []
         check_writable(cache_root(), "cache folder")
         for folder in sorted({s.parent for s in sources}):

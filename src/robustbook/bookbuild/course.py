@@ -26,7 +26,6 @@ from typing import Any, Iterable, Sequence
 
 COLAB_REPO = "robustbook/robustbook"  # where `--publish-branch` of the student edition lives on GitHub
 COLAB_BRANCH = "course-edition"
-INSTALL_SPEC = "robustbook[book] @ git+https://github.com/robustbook/robustbook@main"
 STUB_TAG, CHECK_TAG, INSTALL_TAG = "stub", "check", "colab-install"
 
 _DIRECTIVE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<kind>exercise|solution)-(?P<edge>start|end)\}\s*(?P<arg>\S*)\s*$")
@@ -309,8 +308,15 @@ def colab_link(rel: Path, repo: str = COLAB_REPO, branch: str = COLAB_BRANCH) ->
     return f"https://colab.research.google.com/github/{repo}/blob/{branch}/student/{rel.as_posix()}"
 
 
-def install_cell_source(spec: str = INSTALL_SPEC) -> str:
-    """A first cell that installs the package in Colab and does nothing elsewhere."""
+def install_spec(root: Path) -> str:
+    """What the student edition installs: the lean `run` extra at the commit being built, pinned (never a branch)."""
+    from .notebooks import git_head, install_requirement, repository
+
+    return install_requirement(repository(root)[0], git_head(root))
+
+
+def install_cell_source(spec: str) -> str:
+    """A first cell that installs `spec` (a pip requirement) in Colab and does nothing elsewhere."""
     return ("#@title Colab only: install robustbook (hidden; does nothing outside Colab)\n"
             "import sys\n"
             "if \"google.colab\" in sys.modules:\n"
@@ -323,8 +329,10 @@ ZOO_NOTE = ("**No GPU?** The next cell points the model zoo at the checkpoints h
             "training times are on the syllabus page).")
 
 
-def student_notebook(chapter: Chapter, rel: Path, repo: str = COLAB_REPO, branch: str = COLAB_BRANCH) -> Any:
-    """The student edition of a chapter as a notebook: Colab badge, hidden install cell, zoo cell, stubs."""
+def student_notebook(chapter: Chapter, rel: Path, repo: str = COLAB_REPO, branch: str = COLAB_BRANCH,
+                     spec: str | None = None) -> Any:
+    """The student edition of a chapter as a notebook: Colab badge, hidden install cell (pip requirement `spec`,
+    default: this version of the `run` extra), zoo cell, stubs."""
     import nbformat
 
     nb = _to_notebook(student_text(chapter))
@@ -335,7 +343,11 @@ def student_notebook(chapter: Chapter, rel: Path, repo: str = COLAB_REPO, branch
         "fill in the stub cell (replace `...` and delete the `raise`) and run the check cell below it: it says "
         "`correct`, or what is wrong in one sentence.")
     badge.metadata["tags"] = ["course-badge"]
-    install = nbformat.v4.new_code_cell(install_cell_source())
+    if spec is None:
+        from .notebooks import install_requirement
+
+        spec = install_requirement("", None)
+    install = nbformat.v4.new_code_cell(install_cell_source(spec))
     install.metadata.update({"cellView": "form", "tags": ["remove-cell", INSTALL_TAG],
                              "jupyter": {"source_hidden": True}})
     k = _setup_index(nb)
@@ -461,20 +473,20 @@ def build(root: Path, out: Path, execute: bool = False, profile: str = "cpu", zo
           repo: str = COLAB_REPO, branch: str = COLAB_BRANCH, sources: Sequence[Path] | None = None) -> list[dict]:
     """Write `out/student/...` and `out/instructor/...` for every chapter; returns one record per chapter."""
     records = []
+    spec = install_spec(root)
     for src in sources or toc_chapters(root):
         rel = src.relative_to(root / "notebooks").with_suffix(".ipynb")
         chapter = parse(src)
-        _write(student_notebook(chapter, rel, repo, branch), out / "student" / rel)
+        _write(student_notebook(chapter, rel, repo, branch, spec), out / "student" / rel)
         executed, fresh = _executed(src)
         teacher = instructor_notebook(chapter, executed)
         if execute and not fresh:
             import time
 
-            import papermill as pm
+            from .execute import run_papermill
 
             start = time.perf_counter()
-            teacher = pm.execute_notebook(teacher, None, parameters={"profile": profile}, kernel_name="python3",
-                                          cwd=str(root), progress_bar=False, log_output=False)
+            teacher = run_papermill(teacher, {"profile": profile}, root)
             teacher.metadata["robustbook"] = {"parameters": {"profile": profile},
                                               "seconds": round(time.perf_counter() - start, 1)}
         _write(teacher, out / "instructor" / rel)

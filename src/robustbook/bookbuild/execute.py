@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -63,6 +64,43 @@ def is_current(source: Path, output: Path, parameters: dict[str, Any]) -> bool:
     return meta.get("key") == run_key(source, parameters)
 
 
+IPC_PATH_MAX = 90  # a Unix socket path holds about 107 bytes; jupyter_client appends "-<port>" to the base
+
+
+def kernel_config(folder: Path) -> Any:
+    """The traitlets config of the notebook client's kernel manager: IPC transport over Unix sockets in `folder`.
+
+    A TCP kernel binds localhost ports that any local user can reach, unencrypted, and ipykernel warns about it on
+    every start; over IPC the channels are files only this user can open. Windows has no IPC transport, and a
+    socket path too long for the kernel would fail: those keep TCP (None: jupyter_client's defaults).
+    """
+    from traitlets.config import Config
+
+    base = folder / "kernel"
+    if os.name == "nt" or len(str(base)) > IPC_PATH_MAX:
+        return None
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(base)}})
+
+
+def run_papermill(nb: Any, parameters: dict[str, Any], cwd: Path) -> Any:
+    """Execute the notebook node `nb` with papermill in a fresh python3 kernel over IPC; return the executed node.
+
+    The notebook client makes (and so shuts down) the kernel manager itself; only its configuration is ours.
+    """
+    import papermill as pm
+
+    sockets = tempfile.mkdtemp(prefix="rbk-")  # the kernel's sockets: removed after, or by a stopped worker
+    _PARTIAL.add(sockets)
+    try:
+        config = kernel_config(Path(sockets))
+        extra = {"config": config} if config is not None else {}
+        return pm.execute_notebook(nb, None, parameters=parameters, kernel_name="python3", cwd=str(cwd),
+                                   progress_bar=False, log_output=False, **extra)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+        _PARTIAL.discard(sockets)
+
+
 def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, force: bool = False,
             quiet: bool = False) -> bool:
     """Execute `source` into `output` with papermill unless an up-to-date copy is there; True if it ran."""
@@ -78,8 +116,7 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     start = time.perf_counter()
     try:  # papermill executes the notebook in memory; only the finished notebook is written
-        done = pm.execute_notebook(nb, None, parameters=parameters, kernel_name="python3", cwd=str(cwd),
-                                   progress_bar=False, log_output=False)
+        done = run_papermill(nb, parameters, cwd)
     except pm.PapermillExecutionError as err:
         cell = err.exec_count - 1 if err.exec_count else None  # papermill's injected cell is not in `source`
         raise NotebookFailed(f"{source}: code cell {cell} raised {err.ename}: {err.evalue}\n"
@@ -97,7 +134,7 @@ def execute(source: Path, output: Path, parameters: dict[str, Any], cwd: Path, f
     return True
 
 
-_PARTIAL: set[str] = set()  # staging files being written by this process
+_PARTIAL: set[str] = set()  # staging files being written by this process, and its kernels' socket folders
 
 
 def _write_atomic(nb: Any, output: Path) -> None:
@@ -117,9 +154,13 @@ def _write_atomic(nb: Any, output: Path) -> None:
 
 
 def discard_partial_writes() -> None:
-    """Remove the staging files this process has not finished (called when it is stopped by a signal)."""
+    """Remove the staging files this process has not finished, and its kernels' socket folders (called when it
+    is stopped by a signal)."""
     for name in list(_PARTIAL):
-        Path(name).unlink(missing_ok=True)
+        if Path(name).is_dir():
+            shutil.rmtree(name, ignore_errors=True)
+        else:
+            Path(name).unlink(missing_ok=True)
 
 
 def profile_note(parameters: dict[str, Any]) -> str:

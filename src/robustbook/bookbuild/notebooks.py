@@ -2,6 +2,7 @@
 and which of them read the other notebooks' executed outputs (the verdict summary)."""
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,44 @@ def profile_defaults(table: str, name: str) -> dict[str, Any]:
             raise ValueError(f"{table}: {profile} settings have no field {field!r} (the default of {name!r})")
         out[profile] = getattr(settings, field)
     return out
+
+
+def repository(root: Path) -> tuple[str, str]:
+    """(repository url, branch) that the book's launch buttons point at, from `_config.yml`."""
+    import yaml
+
+    repo = yaml.safe_load((root / "_config.yml").read_text()).get("repository", {})
+    return str(repo.get("url", "")).rstrip("/"), str(repo.get("branch", "main"))
+
+
+def site_url(root: Path) -> str:
+    """The published book's address: `html.baseurl` of `_config.yml`, else GitHub Pages of its repository."""
+    import yaml
+
+    base = str((yaml.safe_load((root / "_config.yml").read_text()).get("html") or {}).get("baseurl") or "")
+    if base:
+        return base.rstrip("/")
+    url, _ = repository(root)
+    parts = url.removeprefix("https://github.com/").split("/")
+    if not url.startswith("https://github.com/") or len(parts) != 2:
+        raise ValueError(f"no html.baseurl in _config.yml and {url!r} is not a GitHub repository")
+    return f"https://{parts[0].lower()}.github.io/{parts[1]}"
+
+
+def git_head(root: Path) -> str | None:
+    """The commit checked out at `root` (None outside a git checkout, or without git)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--verify", "HEAD^{commit}"], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out if len(out) == 40 and all(c in "0123456789abcdef" for c in out) else None
+
+
+def install_requirement(repo_url: str, commit: str | None) -> str:
+    """The pip requirement a launched notebook installs: the lean `run` extra at `commit`, else this version."""
+    from .. import __version__
+
+    if commit and repo_url:
+        return f"robustbook[run] @ git+{repo_url}@{commit}"
+    return f"robustbook[run]=={__version__}"

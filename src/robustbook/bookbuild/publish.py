@@ -13,34 +13,24 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import subprocess
 from pathlib import Path
 from typing import Any, Sequence
 
-from .. import __version__
 from .execute import fit_cell, run_key
-from .notebooks import repo_root, toc_notebooks
+from .notebooks import git_head, install_requirement, repo_root, repository, site_url, toc_notebooks
 
 COLAB_TAG = "robustbook-colab-install"
+ZOO_ARCHIVE = "zoo-{profile}.tar.gz"  # the published zoo of a profile, beside the site's index.html
 
 
-def repository(root: Path) -> tuple[str, str]:
-    """(repository url, branch) that the book's launch buttons point at, from `_config.yml`."""
-    import yaml
-
-    repo = yaml.safe_load((root / "_config.yml").read_text()).get("repository", {})
-    return str(repo.get("url", "")).rstrip("/"), str(repo.get("branch", "main"))
+def zoo_url(root: Path, profile: str = "cpu") -> str:
+    """Where the publication workflow puts the trained zoo of `profile`: beside the published site."""
+    return f"{site_url(root)}/{ZOO_ARCHIVE.format(profile=profile)}"
 
 
-def install_requirement(repo_url: str, commit: str | None) -> str:
-    """The pip requirement Colab installs: this package at `commit` of the repository, else this version."""
-    if commit:
-        return f"robustbook[book] @ git+{repo_url}@{commit}"
-    return f"robustbook[book]=={__version__}"
-
-
-def colab_cell(requirement: str) -> Any:
-    """A hidden code cell that pip-installs `requirement` when the notebook runs in Colab, else does nothing."""
+def colab_cell(requirement: str, zoo: str | None = None) -> Any:
+    """A hidden code cell that, in Colab only, pip-installs `requirement` and imports the published zoo `zoo`
+    (a failed import prints one line and the notebook trains its models); elsewhere it does nothing."""
     import nbformat
 
     source = ("# Colab only: install the robustbook package this page was built with (a no-op elsewhere).\n"
@@ -51,13 +41,21 @@ def colab_cell(requirement: str) -> Any:
               "else:\n"
               "    import subprocess, sys\n"
               f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", {requirement!r}], check=True)\n")
+    if zoo:
+        source += ("    # the trained models of the published book, so this notebook loads them instead of training\n"
+                   f"    _zoo = subprocess.run([sys.executable, \"-m\", \"robustbook.cli\", \"zoo\", \"import\", {zoo!r}],\n"
+                   "                          capture_output=True, text=True)\n"
+                   "    _said = (_zoo.stdout + _zoo.stderr).strip().splitlines()\n"
+                   "    print(_said[-1] if _zoo.returncode == 0 and _said else\n"
+                   "          f\"note: the published zoo was not imported ({_said[-1] if _said else _zoo.returncode}); \"\n"
+                   "          \"this notebook trains its models\")\n")
     return nbformat.v4.new_code_cell(source, metadata={"tags": [COLAB_TAG, "remove-cell"]})
 
 
-def add_colab_cell(nb: Any, requirement: str) -> Any:
+def add_colab_cell(nb: Any, requirement: str, zoo: str | None = None) -> Any:
     """Put the Colab install cell first (replacing an earlier one, so publishing twice adds one cell)."""
     nb.cells = [c for c in nb.cells if COLAB_TAG not in c.get("metadata", {}).get("tags", [])]
-    nb.cells.insert(0, fit_cell(nb, colab_cell(requirement)))
+    nb.cells.insert(0, fit_cell(nb, colab_cell(requirement, zoo)))
     return nb
 
 
@@ -66,12 +64,13 @@ def published_notebooks(root: Path) -> list[Path]:
     return [p.with_suffix(".ipynb") for p in toc_notebooks(root)]
 
 
-def publish_notebooks(root: Path, commit: str | None = None) -> list[Path]:
+def publish_notebooks(root: Path, commit: str | None = None, profile: str = "cpu") -> list[Path]:
     """Add the Colab install cell to every executed toc notebook in place; returns the files (all must exist)."""
     import nbformat
 
     repo_url, _ = repository(root)
     requirement = install_requirement(repo_url, commit)
+    zoo = zoo_url(root, profile)
     out = published_notebooks(root)
     missing = [p for p in out if not p.exists()]
     if missing:
@@ -79,7 +78,7 @@ def publish_notebooks(root: Path, commit: str | None = None) -> list[Path]:
                                 "run `robustbook build` first")
     for path in out:
         nb = nbformat.read(path, as_version=4)
-        nbformat.write(add_colab_cell(nb, requirement), path)
+        nbformat.write(add_colab_cell(nb, requirement, zoo), path)
     return out
 
 
@@ -90,14 +89,6 @@ def book_key(root: Path, profile: str) -> str:
         h.update(src.relative_to(root).as_posix().encode())
         h.update(run_key(src, {"profile": profile}).encode())
     return h.hexdigest()[:24]
-
-
-def _git_head(root: Path) -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                              check=True).stdout.strip() or None
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -113,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "key":
         print(book_key(root, args.profile))
         return 0
-    for p in publish_notebooks(root, args.commit or _git_head(root)):
+    for p in publish_notebooks(root, args.commit or git_head(root)):
         print(p.relative_to(root))
     return 0
 

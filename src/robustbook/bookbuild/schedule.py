@@ -286,9 +286,30 @@ def _pool_task(task: Task) -> Outcome:
     return run_task(task)
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask where the system has one, else os.cpu_count()."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def parse_jobs(value: str) -> int:
+    """`--jobs`: a positive number, or 'auto' for every available CPU (`available_cpus`)."""
+    if str(value).strip().lower() == "auto":
+        return available_cpus()
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise ValueError(f"invalid --jobs {value!r}: give a number of notebooks at once, or 'auto'") from None
+    if jobs < 1:
+        raise ValueError(f"invalid --jobs {jobs}: must be at least 1")
+    return jobs
+
+
 def fair_threads(jobs: int, cpus: int | None = None) -> int:
     """CPU threads per worker: the cores shared evenly, at least one, at most $OMP_NUM_THREADS if set."""
-    share = max(1, (cpus or os.cpu_count() or 1) // max(1, jobs))
+    share = max(1, (cpus or available_cpus()) // max(1, jobs))
     cap = os.environ.get("OMP_NUM_THREADS", "")
     return min(share, int(cap)) if cap.isdigit() and int(cap) > 0 else share
 
@@ -324,6 +345,26 @@ def load_durations() -> dict[str, float]:
         return {str(k): float(v) for k, v in data.items()}
     except (OSError, ValueError, AttributeError):
         return {}
+
+
+SHIPPED_DURATIONS = "durations.json"  # beside this module: measured (or estimated) cpu durations, each with how
+
+
+def shipped_durations() -> dict[str, float]:
+    """The durations shipped with the package (`robustbook/bookbuild/durations.json`), seconds per
+    'notebook@profile': what a first build schedules by before it has recorded its own."""
+    from importlib.resources import files
+
+    try:
+        data = json.loads(files(__package__).joinpath(SHIPPED_DURATIONS).read_text())
+        return {str(k): float(v["seconds"]) for k, v in data["durations"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def known_durations() -> dict[str, float]:
+    """Seconds per 'notebook@profile': this machine's record, and the shipped durations where it has none."""
+    return {**shipped_durations(), **load_durations()}
 
 
 def save_durations(new: dict[str, float]) -> None:
@@ -592,10 +633,11 @@ def runs_last(task: Task) -> bool:
 
 
 def plan(tasks: Sequence[Task]) -> tuple[list[Task], list[Task]]:
-    """Split tasks into (to run, cached); the ones to run ordered longest-first by recorded duration."""
+    """Split tasks into (to run, cached); the ones to run ordered longest-first by duration (this machine's
+    record, else the shipped durations; a notebook known to neither goes first)."""
     cached = [t for t in tasks if not t.force and is_current(t.source, t.output, t.parameters)]
     todo = [t for t in tasks if t not in cached]
-    known = load_durations()
+    known = known_durations()
     todo.sort(key=lambda t: -known.get(duration_key(t), float("inf")))
     return todo, cached
 
@@ -644,7 +686,7 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
         return status, [by_key[t.key] for t in tasks]
     begin = time.monotonic()
     todo, cached = plan(tasks)
-    known = load_durations()
+    known = known_durations()
     workers = min(jobs, max(1, len(todo))) if executor == "pool" else max(1, len(todo))
     est = {t.name: known[duration_key(t)] for t in todo if duration_key(t) in known}
     progress = Progress(len(tasks), workers, est, out)
@@ -653,7 +695,7 @@ def build(tasks: Sequence[Task], jobs: int = 1, executor: str = "pool", gpus: Se
              + (f", GPUs {','.join(gpus)}" if gpus else ""),
              "slurm": "Slurm (submitit)", "submitit-local": "submitit's local executor"}[executor]
     makespan = lpt_makespan(list(est.values()), workers)
-    guess = f"; about {clock(makespan)} from recorded durations" if est else ""
+    guess = f"; about {clock(makespan)} from recorded or shipped durations" if est else ""
     out(f"{len(tasks)} notebook(s): {len(cached)} cached, {len(todo)} to run on {where}{guess}")
     for t in cached:
         progress.finished(t.name, Outcome(t.source, "cached"))
