@@ -78,10 +78,12 @@ def test_threshold_provenance_check_catches_a_planted_chapter_threshold():
 def test_judge_uses_the_registry_entry_and_refuses_undeclared_gates():
     c = _sign()
     above = V.Precondition("every model above chance", True, "above chance")
-    v = V.judge(c, 2.0, 1.0, 3.0, gates=[above])
+    seeds = {"seed 1": (1.5, 0.5, 2.5), "seed 2": (2.5, 1.5, 3.5)}
+    v = V.judge(c, 2.0, 1.0, 3.0, gates=[above], alternatives=seeds)
     assert v.outcome == V.AGREES and v.claim_id == c.id and v.source == c.source and v.kind == "paper-claim"
     assert v.threshold_source == c.threshold_source and v.row()["source"] == c.source
-    assert V.judge(c, -2.0, -3.0, -1.0, gates=[above]).outcome == V.DISAGREES
+    assert V.judge(c, -2.0, -3.0, -1.0, gates=[above], alternatives={k: (-2.0, -3.0, -1.0) for k in seeds}).outcome \
+        == V.DISAGREES
     assert V.judge(c, 2.0, 1.0, 3.0, gates=[V.Precondition("at chance", False, "above chance")]).outcome \
         == V.NOT_TESTABLE
     with pytest.raises(ValueError, match="declares preconditions"):
@@ -90,6 +92,18 @@ def test_judge_uses_the_registry_entry_and_refuses_undeclared_gates():
         V.judge(c, 2.0, 1.0, 3.0, gates=[above, V.enough("points", 10, 5)])  # a gate the entry does not name
     with pytest.raises(ValueError, match="unknown kind"):
         V.judge(c, 2.0, 1.0, 3.0, gates=[V.Precondition("my own gate", True, "my gate")])
+
+
+def test_judge_a_claim_on_trained_models_is_decisive_only_over_min_seeds_seeds():
+    c = _sign()
+    above = V.Precondition("every model above chance", True, "above chance")
+    one = V.judge(c, 2.0, 1.0, 3.0, gates=[above])
+    assert one.outcome.startswith("inconclusive (one seed: agrees here") and one.this_run == V.AGREES
+    assert "1 training seed" in one.stability
+    two = V.judge(c, 2.0, 1.0, 3.0, gates=[above], alternatives={"seed 1": (2.0, 1.0, 3.0)})
+    assert V.outcome_of(two.outcome) == V.INCONCLUSIVE  # 2 < MIN_SEEDS
+    exact = V.judge(_sign(preconditions=()), 2.0, 1.0, 3.0)  # no trained model: nothing to vary
+    assert exact.outcome == V.AGREES and "nothing to vary" in exact.stability
 
 
 def test_judge_marks_a_verdict_that_flips_under_an_alternative_unstable():

@@ -2,7 +2,7 @@
 `DEPARTURES`, every Departure is complete, and every number in a `cpu` / `gpu` column is a value of the code
 it claims to describe (the expressions in `reads`), so a table cannot drift from the settings.
 
-Exempt: the Foundations chapters (`foundations`, `evaluation` drivers) and the back-matter reference pages,
+Exempt: the Foundations chapters (`foundations`, `evaluating` drivers) and the back-matter reference pages,
 which reproduce no paper's experiment (they set up threat models, evaluation suites and corruptions that the
 paper chapters use, and list parameters / verdicts).
 """
@@ -22,7 +22,7 @@ from robustbook.experiments import common
 from robustbook.experiments.common import ASPECTS, DEPARTURE_COLUMNS, Departure, departures_frame
 
 ROOT = Path(__file__).resolve().parents[1]
-EXEMPT_DRIVERS = {"foundations", "evaluation"}  # no paper experiment: see the module docstring
+EXEMPT_DRIVERS = {"foundations", "evaluating"}  # no paper experiment: see the module docstring
 EXEMPT_PARTS = ("notebooks/foundations/", "notebooks/reference/")
 
 

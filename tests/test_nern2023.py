@@ -237,7 +237,7 @@ def test_thm32_checks_have_power_on_a_linear_model():
     assert pts["shift_at_attack"][160:] == pytest.approx(0.4)  # the attack moves the feature by the whole ball
     right = ex.thm32_verdicts([row], [pts], 2)
     per_point = right[0]
-    assert per_point.claim_id == "nern2023:thm32-per-point" and per_point.kind == "paper-claim"
+    assert per_point.claim_id == "nern2023:thm32-per-point" and per_point.kind == "demonstration"  # a Lipschitz identity: it cannot disagree but through a bug
     assert per_point.outcome == V.AGREES and per_point.effect > V.CONTROL_FACTOR  # the control is violated
     assert per_point.effect == pytest.approx(1.0, abs=1e-3)  # tight: log(1+e^16.8) - log(1+e^16) ~ 0.8 = 2 x 0.4
     wrong = ex.thm32_verdicts([row], [pts], 2, scale=0.5)  # the bound wrong by 2x

@@ -196,3 +196,23 @@ def test_seed_tasks_put_other_seeds_apart_and_keep_the_summary_at_the_first(book
     assert len({t.key for t in tasks}) == len(tasks)
     assert all(t.output.is_relative_to(book / "_build" / "seeds" / "seed1") for t in tasks
                if t.parameters["seed"] == 1)
+
+
+def test_a_one_seed_verdict_becomes_decisive_when_the_other_seeds_agree(book, monkeypatch):
+    from robustbook.bookbuild.notebooks import seed_output
+    from robustbook.papers.registry import Claim
+
+    c = Claim("bai2024:summary-test", "Table 2", "paper-claim", "A beats B", "sign", direction=+1, threshold=0.0,
+              threshold_source="book: robustbook.verdicts.NO_MARGIN", preconditions=("above chance",))
+    gate = [V.Precondition("above chance", True, "above chance")]
+    one = [V.judge(c, 0.1, 0.05, 0.15, gates=gate)]
+    assert one[0].outcome.startswith("inconclusive (one seed")
+    _executed(book / "notebooks/p/c.ipynb", _glue_outputs(one, "p_c", monkeypatch))
+    row = lambda: S.claims(S.collect(book), S.other_seeds(book)).set_index("id").loc["bai2024:summary-test"]
+    _executed(seed_output(book, book / "notebooks/p/c.md", 1), _glue_outputs(one, "p_c", monkeypatch))
+    assert row()["verdict"].startswith("inconclusive (one seed")  # two seeds are not enough
+    _executed(seed_output(book, book / "notebooks/p/c.md", 2), _glue_outputs(one, "p_c", monkeypatch))
+    assert row()["verdict"] == V.AGREES and row()["seeds"] == "3/3 seeds"
+    flipped = [V.judge(c, -0.1, -0.15, -0.05, gates=gate)]
+    _executed(seed_output(book, book / "notebooks/p/c.md", 2), _glue_outputs(flipped, "p_c", monkeypatch))
+    assert row()["verdict"].startswith("inconclusive (unstable: disagrees at seed 2")

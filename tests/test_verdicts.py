@@ -92,7 +92,7 @@ def test_table_has_rule_effect_interval_verdict():
     t = v.table([v.sign_verdict("c", 0.05, 0.02, 0.08, expected=1)])
     assert list(t.columns) == ["claim", "source", "kind", "rule", "threshold_source", "effect", "interval",
                                "precondition", "precondition met", "control", "stability", "verdict", "id", "units",
-                               "paper"]
+                               "paper", "this run"]
 
 
 def test_effect_outside_interval_is_refused():

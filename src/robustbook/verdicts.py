@@ -101,6 +101,7 @@ class Verdict:
     control: str = ""
     units: str = ""
     paper: str = ""  # what the paper says, as the rule reads it: "> 0", "in [-0.0305, 1]", "<= the bound", ...
+    this_run: str = ""  # the outcome of this run alone (before the seed rule); the summary compares it across seeds
 
     @property
     def tallied(self) -> bool:
@@ -116,7 +117,8 @@ class Verdict:
                 "precondition": self.precondition.text if self.precondition else "none",
                 "precondition met": "yes" if self.precondition is None or self.precondition.met else "no",
                 "control": self.control, "stability": self.stability, "verdict": self.outcome,
-                "id": self.claim_id, "units": self.units, "paper": self.paper}
+                "id": self.claim_id, "units": self.units, "paper": self.paper,
+                "this run": self.this_run or self.outcome}
 
 
 def table(verdicts: Sequence[Verdict], digits: int = 3):
@@ -412,20 +414,35 @@ def judge(claim, effect: float = float("nan"), low: float | None = None, high: f
     if alternatives and c.rule not in ("sign", "range"):
         raise ValueError(f"claim {c.id!r}: stability is measured on effects with intervals (sign, range)")
     v = _by_rule(c, label, effect, low, high, measured, bound, control_bound, passes, mutants, rejected)
-    outcome, stability = v.outcome, ""
+    outcome, notes = v.outcome, []
     if alternatives:
         others = {name: _by_rule(c, label, e, lo, hi, None, None, None, None, 0, 0).outcome
                   for name, (e, lo, hi) in alternatives.items()}
         same = sum(o == outcome for o in others.values())
-        stability = f"{same + 1}/{len(others) + 1} runs agree (this one, {', '.join(others)})"
+        notes.append(f"{same + 1}/{len(others) + 1} runs agree (this one, {', '.join(others)})")
         if same < len(others):
             flips = "; ".join(f"{o} with {name}" for name, o in others.items() if o != outcome)
             outcome = f"{INCONCLUSIVE} (unstable: {v.outcome} here, {flips})"
     pre = all_of(*gates) if gates else None
     if pre is not None and not pre.met:
         outcome = NOT_TESTABLE
+    this_run = outcome if outcome == NOT_TESTABLE else v.outcome  # what this run alone says
+    seeds = 1 + sum(name.startswith("seed") for name in alternatives)
+    if reads_trained(c) and seeds < MIN_SEEDS:
+        notes.append(f"{seeds} training seed (decisive needs {MIN_SEEDS}: robustbook build --seeds 0 1 2)")
+        if outcome in (AGREES, DISAGREES):
+            outcome = f"{INCONCLUSIVE} (one seed: {outcome} here; decisive needs {MIN_SEEDS} seeds)"
+    elif not reads_trained(c) and not alternatives:
+        notes.append("no trained model, nothing to vary across seeds")
     return Verdict(v.claim, v.rule, v.effect, v.low, v.high, outcome, pre, c.id, c.source, c.kind,
-                   c.threshold_source or "no threshold", stability, c.control, c.units, _paper_side(c))
+                   c.threshold_source or "no threshold", "; ".join(notes), c.control, c.units, _paper_side(c),
+                   this_run)
+
+
+def reads_trained(claim) -> bool:
+    """True for a claim about trained models (it is gated on "above chance"): one training seed cannot make its
+    verdict decisive."""
+    return "above chance" in claim.preconditions
 
 
 def _paper_side(c) -> str:

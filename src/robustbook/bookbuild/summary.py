@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..hashing import sha256_json
-from ..verdicts import AGREES, DISAGREES, INCONCLUSIVE, OUTCOMES, outcome_of
+from ..verdicts import AGREES, DISAGREES, INCONCLUSIVE, MIN_SEEDS, OUTCOMES, outcome_of
 from .notebooks import SEEDS_DIR, SUMMARY_MODULE, reads_executed, seed_output, toc_notebooks
 
 assert __name__ == SUMMARY_MODULE  # a notebook importing this module reads the other notebooks' outputs
@@ -124,7 +124,8 @@ def seed_outcomes(by_seed: dict[int, list[Chapter]]) -> dict[tuple[str, str, str
         for c in chapters:
             for key, rows in c.tables.items():
                 for r in rows:
-                    out.setdefault(_row_key(c.notebook, key, r), {})[seed] = outcome_of(str(r.get("verdict", "")))
+                    this_run = str(r.get("this run") or r.get("verdict", ""))
+                    out.setdefault(_row_key(c.notebook, key, r), {})[seed] = outcome_of(this_run)
     return out
 
 
@@ -152,10 +153,15 @@ def claims(chapters: Sequence[Chapter], by_seed: dict[int, list[Chapter]] | None
             for r in rs:
                 row = {"chapter": c.notebook, "table": key, "profile": c.profile,
                        **{f: r.get(f, "") for f in ROW_FIELDS}}
-                seeds = seed_stability(str(row["verdict"]), others.get(_row_key(c.notebook, key, r), {}))
+                this_run = outcome_of(str(r.get("this run") or row["verdict"]))
+                at_seeds = others.get(_row_key(c.notebook, key, r), {})
+                seeds = seed_stability(this_run, at_seeds)
                 row["seeds"] = seeds
-                if seeds.startswith("unstable") and outcome_of(str(row["verdict"])) in (AGREES, DISAGREES):
-                    row["verdict"] = f"{INCONCLUSIVE} ({seeds})"
+                if this_run in (AGREES, DISAGREES) and at_seeds:
+                    if seeds.startswith("unstable"):
+                        row["verdict"] = f"{INCONCLUSIVE} ({seeds})"
+                    elif len(at_seeds) + 1 >= MIN_SEEDS and str(row["verdict"]).startswith(f"{INCONCLUSIVE} (one seed"):
+                        row["verdict"] = this_run  # decisive: it held at every seed the rule asks for
                 rows.append(row)
     return pd.DataFrame(rows, columns=["chapter", "table", "profile", *ROW_FIELDS, "seeds"])
 

@@ -102,7 +102,7 @@ def _bai_departures() -> tuple[Departure, ...]:
         Departure("Tables 1-5 (evaluation attacks)", "attack",
                   "W-PGD-20 with step alpha = delta/20 ((5.3), Sec. 5); PGD-20 for W_inf (Sec. 6)",
                   f"{c.attack_steps} steps of {c.alpha_ratio:g} delta/{c.attack_steps} (W-PGD with ReDLR, PGD with CE, "
-                  "no random start), last iterate",
+                  "a seeded random start), last iterate",
                   f"{g.attack_steps} steps of {g.alpha_ratio:g} delta/{g.attack_steps}, as at cpu",
                   "the authors' code uses the larger step, which lets the retraction spend the whole budget (shown in "
                   "the sensitivity chapter); with delta/20 aligned steps leave budget unused",

@@ -27,7 +27,7 @@ PAPER = {
 _HALVED = "the same bound halved (robustbook.verdicts.CONTROL_FACTOR): it must be violated, or the check had no power"
 CLAIMS = (
     Claim("nern2023:thm32-per-point", "Theorem 3.2 (Sec. 3) and its proof, App. A (the Lipschitz step)",
-          "paper-claim",
+          "demonstration",
           "the proof of Theorem 3.2 bounds each point's loss change by C_1 ||W||_2 times the change of the representation "
           "(the loss is C_1-Lipschitz in the logits, the logits move at most ||W||_2 times the representation); the "
           "sample form averages this over the points. Book: C_1 = sqrt 2 for cross-entropy, checked at the point the "
@@ -41,12 +41,12 @@ CLAIMS = (
           "chain gives it), so it can disagree only where that claim does; shown for its tightness, not tallied",
           "bound", preconditions=("above chance",), control=_HALVED, units="tightness"),
     Claim("nern2023:thm32-sample-sound", "Theorem 3.2 (Sec. 3), the fixed-sample form (the remark after it)",
-          "paper-claim",
+          "demonstration",
           "over a fixed sample, the mean adversarial-minus-clean loss is at most C_1 ||W||_2 times the mean of the "
           "maximal representation shift; the book plugs in C_1 = sqrt 2 and a sound upper bound of the max shift (a "
           "product of exact layer norms); effect = gap / right side on the tightest (encoder, head, threat) row",
           "bound", preconditions=("above chance",), control=_HALVED, units="tightness"),
-    Claim("nern2023:thm41-certified-keep-label", "Theorem 4.1 (Sec. 4)", "paper-claim",
+    Claim("nern2023:thm41-certified-keep-label", "Theorem 4.1 (Sec. 4)", "demonstration",
           "a correctly classified point whose smallest logit margin is at least 2 ||W||_2 times the maximal "
           "representation shift keeps its prediction under every perturbation of the ball; the book certifies with "
           "the sound shift bound and attacks with the classifier's PGD; effect = the worst (margin drop / margin) "
@@ -54,7 +54,7 @@ CLAIMS = (
           "bound", preconditions=("above chance", "sample size"),
           control="certified points asked to keep half their margin: " + _HALVED, units="share of the margin"),
     Claim("nern2023:thm41-step-pairwise", "App. C (proof of Theorem 4.1), the step bounding the margin change",
-          "book-reading",
+          "demonstration",
           "App. C bounds the change of the margin to class j by (||W_y||_2 + ||W_j||_2) times the representation "
           "shift, then by 2 ||W||_2 times it; the book tests the sharper pairwise form the same argument gives, "
           "||W_y - W_j||_2 times the shift (it implies the printed one), at the classifier attack's point; effect = "
@@ -86,7 +86,7 @@ CLAIMS = (
           "|l(r) - l(r')| / (C ||r - r'||_2) found by the search and on the exact counterexample (every logit at -10); "
           "above 1 the printed formula is wrong on that set", "bound", control=_HALVED, units="ratio to C"),
     Claim("nern2023:appb-printed-C-high-logits", "App. B, last display, read where its derivation's slips cancel",
-          "book-reading",
+          "demonstration",
           "the printed C is a Lipschitz constant of cross-entropy on every set of logits whose largest logit reaches "
           "-log c (there M_2 >= 1/c, so the printed C is at least the corrected 2 sqrt(c) M_2 / M_1)",
           "check", control="the check's mutant, the same claim on every set (no condition on M_2), must be rejected",

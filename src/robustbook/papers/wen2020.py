@@ -105,13 +105,13 @@ CLAIMS = (
            "under every spectral-norm bound the loss gap keeps falling as the robustness strength grows; effect = "
            "slope of the loss gap against the training radius, per clip", -1, "loss per 1/255"),
     _trend("wen2020:capacity-error-gap-rises", "App. B.4.2, Fig. 6a; Table 6 (App. D.3), rows SP 3, SP 5 and free",
-           "paper-claim",
+           "book-reading",
            "with a spectral-norm bound of 3, 5 or none (capacity enough to overfit, App. B.3) the error gap grows "
            "with the robustness strength (Table 6: 9.63 -> 10.51, 10.04 -> 10.64, 10.65 -> 11.08 from AR 4 to 16); "
            "effect = slope of training accuracy - per-point test correctness (points) against the training radius",
            +1, "points per 1/255"),
     _trend("wen2020:capacity-error-gap-falls-sp1", "App. B.4.2, Fig. 6a; Table 6 (App. D.3), row SP 1",
-           "paper-claim",
+           "book-reading",
            "under the tightest spectral-norm bound (1) the error gap falls as the robustness strength grows "
            "(Table 6: 6.44 -> 4.76 from AR 4 to 16); effect as for wen2020:capacity-error-gap-rises", -1,
            "points per 1/255"),

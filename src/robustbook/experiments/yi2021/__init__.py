@@ -29,7 +29,8 @@ def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None
                   "ood_bounds": [recipe(s, m, seed) for m in ("Std", "Adv-linf")],
                   "ablations": ablations,
                   "pretraining": [pretrain_recipe(pre, m, seed) for m in ("Adv-l2", "Adv-linf")],
-                  "table3": [finetune_recipe(p, pre_m, ft, seed) for ft in FINETUNINGS for pre_m in PRETRAININGS],
+                  "table3": ([] if p.source == "imagenet" else [pretrain_recipe(p, m, seed) for m in PRETRAININGS[1:]])
+                  + [finetune_recipe(p, pre_m, ft, seed) for ft in FINETUNINGS for pre_m in PRETRAININGS],
                   "nlu": _text_recipes(profile, seed)},
                  notebooks)
 

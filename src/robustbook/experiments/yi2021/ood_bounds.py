@@ -12,7 +12,7 @@ from .corruption_models import DEPARTURES as MODEL_DEPARTURES
 DEPARTURES: tuple[Departure, ...] = MODEL_DEPARTURES + (
     Departure("Theorems 1-2 with measured terms", "evaluation",
               "no measurement: the bounds (5)-(6) are stated and discussed (Sec. 3, Observations 1-2)",
-              "input-robustness of the Table 1 models estimated by a PGD search on the test set, plugged into the "
+              "input-robustness of the Table 1 models estimated by a PGD search on the training set, plugged into the "
               "bounds with the concentration term",
               "the same on the gpu models",
               "the bounds' terms need a model; the PGD search gives a lower estimate of the sup in Definition 1"),
