@@ -5,9 +5,10 @@ The edits are made in a private copy of `src/` (the working tree is never touche
 next to their sources as `make book` runs them, with the shared zoo, so the first pass is a warm-up (it runs
 whatever is not cached yet) and the two timed passes measure the warm cache. Goal: (a) reruns no notebook and
 retrains nothing (under 60 s on 2 cores with the book build); (b) reruns only the notebooks that import
-`robustbook.certify` (directly or through another robustbook module) and retrains nothing; (c) retrains nothing
-(the zoo key reads only the code that builds, trains and feeds a model; the notebooks, which import the
-parameter schema through `robustbook.setup`, rerun).
+`robustbook.certify` (directly or through another robustbook module) and retrains nothing; (c) retrains nothing:
+the zoo key reads only the code that builds, trains and feeds a model, so (c) is measured on the keys of every
+zoo recipe the profile's notebooks train (none may move); the notebooks themselves, which import the parameter
+schema through `robustbook.setup`, would rerun without training.
 
     .venv/bin/python bench/rebuild.py [--profile cpu] [--no-book]
 
@@ -33,7 +34,7 @@ EDITS = {
     "b: code edit in certify/smoothing.py": ("certify/smoothing.py", "\nABSTAIN = ",
                                              "\n_BENCH_EDIT = 1  # a change of substance that alters no result\n"
                                              "ABSTAIN = "),
-    "c: help-text edit in params.py": ("params.py", 'PROFILE = Param("str", \'smoke | cpu | gpu: the budget',
+    "c: help-text edit in params.py (zoo keys)": ("params.py", 'PROFILE = Param("str", \'smoke | cpu | gpu: the budget',
                                        'PROFILE = Param("str", \'smoke | cpu | gpu (edited by bench): the budget'),
 }
 
@@ -60,6 +61,20 @@ def build(src: Path, profile: str, book: bool) -> tuple[float, list[str], int]:
     return seconds, ran, trained
 
 
+def zoo_keys(src: Path, profile: str) -> dict[str, str]:
+    """The zoo key of every recipe the profile's notebooks train, computed from the sources in `src`."""
+    code = ("import json, sys; from robustbook.bookbuild import schedule; from robustbook import zoo; "
+            "print(json.dumps({f\"{i}: {schedule.recipe_name(r)}\": zoo.key(r) for i, r in enumerate(schedule.sweep_recipes(sys.argv[1], "
+            "out=lambda line: None))}))")
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    proc = subprocess.run([sys.executable, "-c", code, profile], cwd=ROOT, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"zoo keys failed:\n{proc.stderr[-3000:]}")
+    import json
+
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="cpu", choices=("smoke", "cpu", "gpu"))
@@ -71,12 +86,20 @@ def main() -> None:
         shutil.copytree(ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         seconds, ran, trained = build(src, args.profile, book)
         print(f"warm-up (fills the cache): {seconds:.0f} s, {len(ran)} notebook(s) ran, {trained} model(s) trained")
-        results = {}
+        results, keys = {}, {}
         for name, (rel, old, new) in EDITS.items():
             path = src / "robustbook" / rel
             original = path.read_text()
             if old not in original:
                 sys.exit(f"cannot apply edit {name}: {old!r} is not in {rel}")
+            if "zoo keys" in name:
+                before = zoo_keys(src, args.profile)
+                path.write_text(original.replace(old, new, 1))
+                after = zoo_keys(src, args.profile)
+                path.write_text(original)
+                moved = sorted(k for k in before if before[k] != after.get(k))
+                keys[name] = (len(before), moved)
+                continue
             executed = {p: p.read_bytes() for p in ROOT.glob("notebooks/**/*.ipynb")}
             path.write_text(original.replace(old, new, 1))
             try:
@@ -90,6 +113,8 @@ def main() -> None:
     for name, (seconds, ran, trained) in results.items():
         print(f"  ({name}) {seconds:.1f} s; reran {len(ran)} notebook(s): {', '.join(ran) or 'none'}; "
               f"retrained {trained} model(s)")
+    for name, (total, moved) in keys.items():
+        print(f"  ({name}) {len(moved)} of {total} zoo keys moved{': ' + ', '.join(moved) if moved else ''}")
 
 
 if __name__ == "__main__":
