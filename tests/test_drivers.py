@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_driver_has_frozen_settings_at_every_profile():
     tables = settings_tables()
     papers = {name.split(".")[0] for name in tables}
-    assert {"foundations", "yi2021", "nern2023", "alhamoud2023", "bai2024", "wen2020", "evaluation"} <= papers
+    assert {"foundations", "yi2021", "nern2023", "alhamoud2023", "bai2024", "wen2020", "evaluating"} <= papers
     for driver, named in tables.items():
         for name, table in named.items():
             assert set(table) == set(PROFILE_NAMES), (driver, name)

@@ -428,7 +428,7 @@ def judge(claim, effect: float = float("nan"), low: float | None = None, high: f
         outcome = NOT_TESTABLE
     this_run = outcome if outcome == NOT_TESTABLE else v.outcome  # what this run alone says
     seeds = 1 + sum(name.startswith("seed") for name in alternatives)
-    if reads_trained(c) and seeds < MIN_SEEDS:
+    if reads_trained(c) and c.tallied and seeds < MIN_SEEDS:  # a demonstration is shown, never counted
         notes.append(f"{seeds} training seed (decisive needs {MIN_SEEDS}: robustbook build --seeds 0 1 2)")
         if outcome in (AGREES, DISAGREES):
             outcome = f"{INCONCLUSIVE} (one seed: {outcome} here; decisive needs {MIN_SEEDS} seeds)"
