@@ -166,16 +166,20 @@ def test_table3_gates_corruptions_not_comparisons():
         out = np.column_stack([rng.random(n) < clean] + [rng.random(n) < a for a in hurt]).astype(float)
         return out
 
-    # gaussian noise (index 0) does not hurt; contrast (index 11) erases every model (5 classes: chance 0.2)
+    # gaussian noise (index 0) does not hurt the reference: left out, by the reference model alone
     base = [0.5] * cols
-    base[0], base[11] = 0.95, 0.1
+    base[0] = 0.95
     correct = {(ft, pre): model(0.95, [a + (0.1 if ft == "Adv-linf" else 0.0) if a == 0.5 else a for a in base])
                for ft in FINETUNINGS for pre in PRETRAININGS}
     kept, why = table3.kept_corruptions(correct, 5)
-    assert "gaussian_noise" in why and "contrast" in why and len(kept) == cols - 2
+    assert list(why) == ["gaussian_noise"] and len(kept) == cols - 1
     got = table3.table3_verdicts(correct, 5)
     b = [v for v in got if v.claim_id == "yi2021:t3-linf-beats-l2-finetuning"]
     assert len(b) == len(PRETRAININGS) and {v.outcome for v in b} == {V.AGREES}
+    # a compared model erased by the kept corruptions (5 classes: chance 0.2) gates the claims; no column is dropped
+    erased = {**correct, ("Adv-l2", "No"): model(0.95, [0.05 if a != 0.95 else a for a in base])}
+    assert table3.kept_corruptions(erased, 5)[0] == kept
+    assert {v.outcome for v in table3.table3_verdicts(erased, 5)} == {V.NOT_TESTABLE}
     nothing = {k: model(0.95, [0.95] * cols) for k in correct}  # no corruption hurts the reference
     assert {v.outcome for v in table3.table3_verdicts(nothing, 5)} == {V.NOT_TESTABLE}
 
