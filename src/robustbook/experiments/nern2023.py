@@ -2,7 +2,7 @@
 settings, the encoder recipes (standard and adversarially trained on the source task), the linear probes on
 their frozen representations (a zoo recipe with a `base`), and the Appendix B search budgets.
 
-Paper: Nern & Sharma, "On transfer of adversarial robustness from pretraining to downstream tasks" (2023);
+Paper: Nern & Sharma, "How Adversarial Robustness Transfers from Pre-training to Downstream Tasks" (2023);
 Theorem 3.2 (p. 4) bounds the head's robustness gap by ||W||_2 C_1 times the representation's shift, and
 Theorem 4.1 (p. 5) the linear probe's; Appendix B derives the cross-entropy Lipschitz constant.
 """
