@@ -27,7 +27,7 @@ NO_TABLE = "no verdict table published"
 UNREADABLE = "executed notebook unreadable"  # a half-written or corrupt .ipynb, or malformed records
 BUILT = "built"
 ROW_FIELDS = ("claim", "source", "kind", "rule", "threshold_source", "effect", "interval", "precondition",
-              "precondition met", "control", "stability", "verdict", "id")
+              "precondition met", "control", "stability", "verdict", "id", "this run")
 
 
 @dataclass
