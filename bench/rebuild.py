@@ -79,15 +79,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="cpu", choices=("smoke", "cpu", "gpu"))
     ap.add_argument("--no-book", action="store_true", help="time the notebook stage only (no jupyter-book build)")
+    ap.add_argument("--edits", nargs="+", default=None, metavar="LETTER",
+                    help="only these edits, by letter (default: all)")
     args = ap.parse_args()
     book = not args.no_book
     with tempfile.TemporaryDirectory(prefix="robustbook-bench-") as tmp:
         src = Path(tmp) / "src"
         shutil.copytree(ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         seconds, ran, trained = build(src, args.profile, book)
-        print(f"warm-up (fills the cache): {seconds:.0f} s, {len(ran)} notebook(s) ran, {trained} model(s) trained")
+        print(f"warm-up (fills the cache): {seconds:.0f} s, {len(ran)} notebook(s) ran, {trained} model(s) trained",
+              flush=True)
         results, keys = {}, {}
         for name, (rel, old, new) in EDITS.items():
+            if args.edits and name.split(":")[0] not in args.edits:
+                continue
             path = src / "robustbook" / rel
             original = path.read_text()
             if old not in original:
@@ -99,11 +104,14 @@ def main() -> None:
                 path.write_text(original)
                 moved = sorted(k for k in before if before[k] != after.get(k))
                 keys[name] = (len(before), moved)
+                print(f"  ({name}) {len(moved)} of {len(before)} zoo keys moved", flush=True)
                 continue
             executed = {p: p.read_bytes() for p in ROOT.glob("notebooks/**/*.ipynb")}
             path.write_text(original.replace(old, new, 1))
             try:
                 results[name] = build(src, args.profile, book)
+                seconds, ran, trained = results[name]
+                print(f"  ({name}) {seconds:.1f} s; reran {len(ran)}; retrained {trained}", flush=True)
             finally:  # the sources and the executed notebooks as they were before the edit
                 path.write_text(original)
                 for p, data in executed.items():

@@ -41,7 +41,7 @@ import torch
 from filelock import FileLock
 from torch import nn
 
-from . import certify  # noqa: F401 - registers the smoothing objectives (robustbook.certify.training)
+from .certify import training as _smoothing_objectives  # noqa: F401 - registers them (not the certifiers)
 from . import hashing
 from .data import images
 from .models.registry import MEAN_STD, arch_module, build
