@@ -104,6 +104,8 @@ def test_judge_a_claim_on_trained_models_is_decisive_only_over_min_seeds_seeds()
     assert V.outcome_of(two.outcome) == V.INCONCLUSIVE  # 2 < MIN_SEEDS
     exact = V.judge(_sign(preconditions=()), 2.0, 1.0, 3.0)  # no trained model: nothing to vary
     assert exact.outcome == V.AGREES and "nothing to vary" in exact.stability
+    demo = V.judge(_sign(id="book:demo", kind="demonstration"), 2.0, 1.0, 3.0, gates=[above])
+    assert demo.outcome == V.AGREES and "demonstration" in demo.stability  # shown, never counted: no seed rule
 
 
 def test_judge_marks_a_verdict_that_flips_under_an_alternative_unstable():

@@ -432,6 +432,8 @@ def judge(claim, effect: float = float("nan"), low: float | None = None, high: f
         notes.append(f"{seeds} training seed (decisive needs {MIN_SEEDS}: robustbook build --seeds 0 1 2)")
         if outcome in (AGREES, DISAGREES):
             outcome = f"{INCONCLUSIVE} (one seed: {outcome} here; decisive needs {MIN_SEEDS} seeds)"
+    elif reads_trained(c) and not c.tallied and seeds < MIN_SEEDS:
+        notes.append(f"{seeds} training seed (a demonstration: shown, never counted)")
     elif not reads_trained(c) and not alternatives:
         notes.append("no trained model, nothing to vary across seeds")
     return Verdict(v.claim, v.rule, v.effect, v.low, v.high, outcome, pre, c.id, c.source, c.kind,
