@@ -140,6 +140,12 @@ def _bai_departures() -> tuple[Departure, ...]:
                   f"Gaussian noise of {g.ft_noise:g} x each tensor's own standard deviation",
                   "the paper gives no size; the small digit models need a larger push to leave their optimum",
                   reads=("SETTINGS[p].ft_noise",)),
+        Departure("Algorithm 1 (Table 3, last layer)", "model",
+                  "the last layer re-initialised and only it updated (Sec. 6)",
+                  "only the last layer's parameters are updated, the network in training mode",
+                  "as at cpu",
+                  "training mode lets batch-norm layers (the gpu WideResNets have them) update their running "
+                  "statistics, so more than the head changes; the cpu networks have no batch norm"),
         Departure("Table 2 (W-PGD-Budget)", "attack",
                   "Upsilon estimated from 10% samples of the training set (Sec. 5, Sec. 6); batches of 512",
                   f"Upsilon from {c.sample_fraction:.0%} samples of the training set, batches of {c.ft_batch_size}",
