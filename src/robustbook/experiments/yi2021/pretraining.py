@@ -148,32 +148,27 @@ def pretrain_settings(profile: str) -> PretrainSettings:
 
 def pretrain_config(s: PretrainSettings, method: str) -> TrainConfig:
     """The pre-training run of `method` (Std, Adv-l2, Adv-linf) on the source task."""
-    from ...train.config import TrainConfig as TC
-
     base = dict(epochs=s.pre_epochs, batch_size=s.batch_size, lr=s.lr, momentum=0.9, weight_decay=5e-4,
                 schedule="cosine")
+    return _method_config(method, "pre-training", base, (s.pre_r_l2, s.pre_r_linf), s.pre_steps, ascent="sign")
+
+
+def _method_config(method: str, stage: str, base: dict, radii: tuple[float, float], steps: int,
+                   **ascent) -> TrainConfig:
+    """Std, or Algorithm 1 at the stage's l_2 / l_inf radius (step r/2), over the stage's loop fields `base`."""
     if method == "Std":
-        return TC(objective="standard", **base)
+        return TrainConfig(objective="standard", **base)
     if method not in ("Adv-l2", "Adv-linf"):
-        raise ValueError(f"invalid pre-training {method!r}: choose Std, Adv-l2 or Adv-linf")
-    norm = "l2" if method == "Adv-l2" else "linf"
-    r = s.pre_r_l2 if norm == "l2" else s.pre_r_linf
-    return algorithm1_config(norm, r, r / 2, s.pre_steps, ascent="sign", **base)
+        raise ValueError(f"invalid {stage} {method!r}: choose one of {', '.join(FINETUNINGS)}")
+    norm, r = ("l2", radii[0]) if method == "Adv-l2" else ("linf", radii[1])
+    return algorithm1_config(norm, r, r / 2, steps, **ascent, **base)
 
 
 def finetune_config(s: PretrainSettings, method: str) -> TrainConfig:
     """The fine-tuning run of `method` on the target task (Algorithm 1 as in Sec. 5.1.1 for Adv-*)."""
-    from ...train.config import TrainConfig as TC
-
     base = dict(epochs=s.ft_epochs, batch_size=s.batch_size, lr=s.ft_lr, momentum=0.9, weight_decay=5e-4,
                 schedule=s.schedule, milestones=s.milestones, gamma=s.gamma)
-    if method == "Std":
-        return TC(objective="standard", **base)
-    if method not in ("Adv-l2", "Adv-linf"):
-        raise ValueError(f"invalid fine-tuning {method!r}: choose one of {', '.join(FINETUNINGS)}")
-    norm = "l2" if method == "Adv-l2" else "linf"
-    r = s.ft_r_l2 if norm == "l2" else s.ft_r_linf
-    return algorithm1_config(norm, r, r / 2, s.ft_steps, **base)
+    return _method_config(method, "fine-tuning", base, (s.ft_r_l2, s.ft_r_linf), s.ft_steps)
 
 
 def pretrain_recipe(s: PretrainSettings, method: str, seed: int = 0) -> zoo.Recipe:
