@@ -17,6 +17,9 @@ LOCATIONS: dict[str, str] = {
     "PAPER_LV": "Table 1. Data of the smoothing effect of PGD adversarial training [+30 lines]",
     "PAPER_B2": "Quantitatively, we can look at the accumulated standard [+16 lines]",
     "PAPER_TABLE6": "Table 6. Raw data for fg. 6. SP denotes spectral norm. [+40 lines]",
+    "B2_SUMS": "Quantitatively, we can look at the accumulated standard [+16 lines]",
+    "TABLE3_RESNET56_STRENGTH4": "Table 3. Raw data of CIFAR10 dataset [+40 lines]",
+    "TABLE6_UNCONTROLLED_STRENGTH4": "Table 6. Raw data for fg. 6. SP denotes spectral norm. [+40 lines]",
 }
 
 # Tables 3-5 (App. D.2): (data set, network) -> the AR strengths and one tuple per row, in the paper's order.
@@ -53,6 +56,14 @@ PAPER_B2 = dict(sum_fell=4.7465, sum_rose=0.4372)  # App. B.2, CIFAR-10, AR 4 vs
 PAPER_TABLE6: dict[str, tuple[float, float, float, float]] = {
     "1": (0.224, 0.168, 6.44, 4.76), "3": (0.596, 0.470, 9.63, 10.51), "5": (0.638, 0.506, 10.04, 10.64),
     "free": (0.669, 0.545, 10.65, 11.08)}
+
+# App. B.2 (text): per group of layers, (summed std change, average std change) for CIFAR-10 and CIFAR-100; and the
+# AR-4 row of Table 3's ResNet-56 and of Table 6's uncontrolled network (Trn Acc, Test Acc, dAcc, Trn Loss, Test Loss,
+# dLoss, PGD). robustbook.theory.wen2020 reads them for its errata checks.
+B2_SUMS = {"CIFAR-10 group 1": (4.7465, 0.1158), "CIFAR-10 group 2": (0.4372, 0.0312),
+           "CIFAR-100 group 1": (3.7511, 0.09618), "CIFAR-100 group 2": (0.4372, 0.1103)}
+TABLE3_RESNET56_STRENGTH4 = (99.51, 88.86, 10.65, 0.014, 0.683, 0.669, 65.92)
+TABLE6_UNCONTROLLED_STRENGTH4 = (99.51, 88.86, 10.65, 0.014, 0.683, 0.669, 65.92)
 
 
 # ---------------------------------------------------------------------------------------------- claims
