@@ -141,7 +141,7 @@ def test_capacity_claims_gated_on_the_gap_in_the_unclipped_reference():
     out = {(v.claim.split(" (paper")[0], v.claim_id): v for v in ex.capacity_verdicts(m, 10, hist)}
     assert out["SP 1", "wen2020:capacity-error-gap-falls-sp1"].outcome == V.NOT_TESTABLE
     assert out["SP free", "wen2020:capacity-error-gap-rises"].outcome == V.NOT_TESTABLE
-    assert "unclipped AR 4 network shows a error gap" in out["SP 1", "wen2020:capacity-error-gap-falls-sp1"].precondition.text
+    assert "unclipped AR 4 network shows an error gap" in out["SP 1", "wen2020:capacity-error-gap-falls-sp1"].precondition.text
     # the loss gap is still there (test loss 0.5 vs training loss 0.1): the loss rows are judged as before
     assert out["SP 1", "wen2020:capacity-loss-gap-falls"].outcome == V.AGREES
     m[None, 4]["row"]["trn_loss"] = 0.6  # planted: no loss gap either

@@ -435,7 +435,7 @@ def reference_gate(what: str, gap: tuple[float, float, float], ar: float, units:
     """The "effect in reference" gate of a Table 6 claim: the unclipped network shows the gap (95% interval above
     0). About power: a gap that is not there cannot be moved by a clip, whichever way the claim says it moves."""
     value, low, high = gap
-    return V.Precondition(f"unclipped AR {ar:g} network shows a {what} gap: 95% interval above 0 (measured "
+    return V.Precondition(f"unclipped AR {ar:g} network shows {'an' if what[0] in 'aeiou' else 'a'} {what} gap: 95% interval above 0 (measured "
                           f"{value:.3g} {units} [{low:.3g}, {high:.3g}])", bool(low > 0), "effect in reference")
 
 
