@@ -3,6 +3,7 @@ import itertools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -15,6 +16,11 @@ from robustbook.theory import nern2023 as t
 
 
 # ------------------------------------------------------------------ theory (checks + mutants: test_falsifiable.py)
+
+# a training history that flattened (the last epoch made 0.06% of the descent), for every encoder name the tests use
+_FLAT = pd.DataFrame({"epoch": [1, 2, 3, 4], "loss": [2.3, 1.0, 0.501, 0.5]})
+FLAT_H = {name: _FLAT for name in ("linear", "standard", "AT", *(f"e{i}" for i in range(8)))}
+
 def test_refutations_return_their_counterexamples():
     ce = t.refute_final_constant()
     assert ce["loss gap"] > ce["C_paper |r - r'|"] and ce["loss gap"] <= ce["C_corrected |r - r'|"]
@@ -235,19 +241,19 @@ def test_thm32_checks_have_power_on_a_linear_model():
 
     row, pts = _linear_measurement()
     assert pts["shift_at_attack"][160:] == pytest.approx(0.4)  # the attack moves the feature by the whole ball
-    right = ex.thm32_verdicts([row], [pts], 2)
+    right = ex.thm32_verdicts([row], [pts], 2, histories=FLAT_H)
     per_point = right[0]
     assert per_point.claim_id == "nern2023:thm32-per-point" and per_point.kind == "demonstration"  # a Lipschitz identity: it cannot disagree but through a bug
     assert per_point.outcome == V.AGREES and per_point.effect > V.CONTROL_FACTOR  # the control is violated
     assert per_point.effect == pytest.approx(1.0, abs=1e-3)  # tight: log(1+e^16.8) - log(1+e^16) ~ 0.8 = 2 x 0.4
-    wrong = ex.thm32_verdicts([row], [pts], 2, scale=0.5)  # the bound wrong by 2x
+    wrong = ex.thm32_verdicts([row], [pts], 2, scale=0.5, histories=FLAT_H)  # the bound wrong by 2x
     assert wrong[0].outcome == V.DISAGREES
     # the sample forms average over points that barely move: their controls hold, so no claim of power
     assert {v.outcome for v in right[1:]} <= {V.AGREES, V.INCONCLUSIVE}
-    assert all(v.outcome == V.DISAGREES for v in ex.thm32_verdicts([row], [pts], 2, scale=0.1)[1:])
+    assert all(v.outcome == V.DISAGREES for v in ex.thm32_verdicts([row], [pts], 2, scale=0.1, histories=FLAT_H)[1:])
     # too few points to judge: "not testable here" (the book-wide MIN_SAMPLE)
     few_row, few = _linear_measurement(8, 4)
-    assert ex.thm32_verdicts([few_row], [few], 2)[0].outcome == V.NOT_TESTABLE
+    assert ex.thm32_verdicts([few_row], [few], 2, histories=FLAT_H)[0].outcome == V.NOT_TESTABLE
 
 
 def test_thm32_sample_form_with_the_largest_shift_is_a_demonstration_implied_by_the_per_point_claim():
@@ -260,11 +266,11 @@ def test_thm32_sample_form_with_the_largest_shift_is_a_demonstration_implied_by_
 
     assert not claim("nern2023:thm32-sample-largest-shift").tallied
     row, pts = _linear_measurement()
-    per_point, largest, _ = ex.thm32_verdicts([row], [pts], 2)
+    per_point, largest, _ = ex.thm32_verdicts([row], [pts], 2, histories=FLAT_H)
     assert V.outcome_of(largest.outcome) != V.DISAGREES and not largest.tallied
     planted = dict(pts, gap=pts["gap"] * 100)  # a loss that moves 100x more than the Lipschitz chain allows
     planted_row = dict(row, gap=float(planted["gap"].mean()))
-    per_point, largest, _ = ex.thm32_verdicts([planted_row], [planted], 2)
+    per_point, largest, _ = ex.thm32_verdicts([planted_row], [planted], 2, histories=FLAT_H)
     assert per_point.outcome == V.DISAGREES and largest.outcome == V.DISAGREES
 
 
@@ -275,16 +281,16 @@ def test_thm41_checks_per_point_on_a_linear_model():
     row, pts = _linear_measurement()
     # margins +16 (right) and -16 (wrong); 2 ||W||_2 x 0.4 = 1.13 < 16, so the right points are certified
     assert pts["cert_sound"].sum() == 160
-    certified, step = ex.thm41_verdicts([row], [pts], 2)
+    certified, step = ex.thm41_verdicts([row], [pts], 2, histories=FLAT_H)
     assert certified.outcome == V.INCONCLUSIVE  # no flip, but the drops are tiny next to the margins
     assert step.outcome == V.AGREES and step.effect == pytest.approx(1.0, abs=1e-3)  # attained by a linear map
-    assert ex.thm41_verdicts([row], [pts], 2, scale=0.5)[1].outcome == V.DISAGREES
+    assert ex.thm41_verdicts([row], [pts], 2, scale=0.5, histories=FLAT_H)[1].outcome == V.DISAGREES
     # nothing certified: "not testable here", never a vacuous "agrees"
     none = dict(pts, cert_sound=np.zeros(200, bool))
-    assert ex.thm41_verdicts([row], [none], 2)[0].outcome == V.NOT_TESTABLE
+    assert ex.thm41_verdicts([row], [none], 2, histories=FLAT_H)[0].outcome == V.NOT_TESTABLE
     # a head at chance is left out of every check
     at_chance = dict(row, clean_acc=0.5)
-    assert all(v.outcome == V.NOT_TESTABLE for v in ex.thm41_verdicts([at_chance], [pts], 2))
+    assert all(v.outcome == V.NOT_TESTABLE for v in ex.thm41_verdicts([at_chance], [pts], 2, histories=FLAT_H))
 
 
 def test_appendix_b_printed_constant_reads_as_a_wrong_printed_formula():
@@ -307,15 +313,46 @@ def test_shift_and_trend_verdicts_reach_their_outcomes():
     rng = np.random.default_rng(0)
     big, small = rng.uniform(1, 2, 50), rng.uniform(0, 0.5, 50)
     acc = {"standard": 0.9, "AT": 0.8}
-    assert ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, acc, 5)[0].outcome == V.AGREES
-    assert ex.shift_verdicts({("standard", "l2"): small, ("AT", "l2"): big}, acc, 5)[0].outcome == V.DISAGREES
-    assert ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, dict(acc, AT=0.2), 5)[0].outcome \
+    assert ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, acc, 5, histories=FLAT_H)[0].outcome == V.AGREES
+    assert ex.shift_verdicts({("standard", "l2"): small, ("AT", "l2"): big}, acc, 5, histories=FLAT_H)[0].outcome == V.DISAGREES
+    assert ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, dict(acc, AT=0.2), 5, histories=FLAT_H)[0].outcome \
         == V.NOT_TESTABLE
     rows = [dict(W_norm=float(w), rep_pgd=1.0, gap=float(w) ** 2, clean_acc=0.9) for w in range(1, 9)]
     rows = [dict(r, encoder=f"e{i}") for i, r in enumerate(rows)]
-    assert ex.trend_verdict(rows, 5).outcome == V.AGREES
-    assert ex.trend_verdict([dict(r, gap=-r["gap"]) for r in rows], 5).outcome == V.DISAGREES
-    assert ex.trend_verdict(rows[:2], 5).outcome == V.NOT_TESTABLE
+    assert ex.trend_verdict(rows, 5, histories=FLAT_H).outcome == V.AGREES
+    assert ex.trend_verdict([dict(r, gap=-r["gap"]) for r in rows], 5, histories=FLAT_H).outcome == V.DISAGREES
+    assert ex.trend_verdict(rows[:2], 5, histories=FLAT_H).outcome == V.NOT_TESTABLE
     # a perfect order over 4 rows (1 in 24 by chance) is below MIN_RANK_POINTS: not testable, never "agrees"
-    four = ex.trend_verdict(rows[:V.MIN_RANK_POINTS - 1], 5)
+    four = ex.trend_verdict(rows[:V.MIN_RANK_POINTS - 1], 5, histories=FLAT_H)
     assert four.outcome == V.NOT_TESTABLE and four.effect == pytest.approx(1.0)
+
+
+def test_claim_registry_nern_encoder_claims_are_gated_on_flattened_encoders():
+    """Every claim reading a trained encoder declares "loss flattened"; an encoder still descending (planted) makes
+    its rows "not testable here"."""
+    from robustbook import verdicts as V
+    from robustbook.experiments import nern2023 as ex
+    from robustbook.papers.registry import claims
+
+    reads = [c for k, c in claims().items() if k.startswith("nern2023:") and "above chance" in c.preconditions]
+    assert reads and all("loss flattened" in c.preconditions for c in reads)
+    falling = dict(FLAT_H, linear=pd.DataFrame({"epoch": [1, 2, 3, 4], "loss": [2.3, 2.0, 1.5, 1.0]}))
+    row, pts = _linear_measurement()
+    assert {v.outcome for v in ex.thm32_verdicts([row], [pts], 2, histories=falling)} == {V.NOT_TESTABLE}
+    assert {v.outcome for v in ex.thm41_verdicts([row], [pts], 2, histories={})} == {V.NOT_TESTABLE}
+
+
+def test_claim_shift_comparison_divides_by_each_encoders_scale():
+    """A standard encoder whose shifts are larger only because its features are larger does not 'move more'."""
+    from robustbook import verdicts as V
+    from robustbook.experiments import nern2023 as ex
+
+    rng = np.random.default_rng(0)
+    small = rng.uniform(0.5, 1.0, 200)
+    big = 10 * small  # the same relative shift, ten times the scale
+    acc = {"standard": 0.9, "AT": 0.8}
+    raw = ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, acc, 5, histories=FLAT_H)[0]
+    assert V.outcome_of(raw.this_run) == V.AGREES  # unscaled, the planted case reads as the paper's premise
+    scaled = ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, acc, 5, histories=FLAT_H,
+                               scales={"standard": 10.0, "AT": 1.0})[0]
+    assert scaled.effect == pytest.approx(0.0, abs=1e-12) and V.outcome_of(scaled.this_run) == V.INCONCLUSIVE

@@ -127,3 +127,48 @@ def test_gpu_tables_are_wired():
         np.testing.assert_allclose(np.subtract(ref["test_loss"], ref["trn_loss"]), ref["d_loss"], atol=0.0011)
     with pytest.raises(ValueError, match="nonzero radii"):
         ex.regularizer_verdicts({0: _net(0.9, 0.5, 99), 4: _net(0.9, 0.5, 99)}, 10, {}, np.zeros(3), (4, 4), {})
+
+
+def test_capacity_claims_gated_on_the_gap_in_the_unclipped_reference():
+    """Table 6's rows read "not testable here" when the unclipped network at the weakest AR shows no gap, whatever
+    the clipped network's slope; a reference with the gap leaves the verdict to the slope."""
+    m = {(1.0, 4): _net(0.9, 0.5, 99, seed=1), (1.0, 32): _net(0.9, 0.2, 80, seed=2),
+         (None, 4): _net(0.9, 0.5, 99, seed=3), (None, 32): _net(0.9, 0.7, 80, seed=4)}
+    hist = {k: FLAT for k in m}
+    assert {v.precondition.met for v in ex.capacity_verdicts(m, 10, hist)} == {True}
+    m[None, 4] = _net(0.9, 0.5, 90, seed=3)  # planted: training accuracy = test accuracy, no error gap to move
+    m[None, 4]["row"]["trn_acc"] = m[None, 4]["row"]["test_acc"]
+    out = {(v.claim.split(" (paper")[0], v.claim_id): v for v in ex.capacity_verdicts(m, 10, hist)}
+    assert out["SP 1", "wen2020:capacity-error-gap-falls-sp1"].outcome == V.NOT_TESTABLE
+    assert out["SP free", "wen2020:capacity-error-gap-rises"].outcome == V.NOT_TESTABLE
+    assert "unclipped AR 4 network shows an error gap" in out["SP 1", "wen2020:capacity-error-gap-falls-sp1"].precondition.text
+    # the loss gap is still there (test loss 0.5 vs training loss 0.1): the loss rows are judged as before
+    assert out["SP 1", "wen2020:capacity-loss-gap-falls"].outcome == V.AGREES
+    m[None, 4]["row"]["trn_loss"] = 0.6  # planted: no loss gap either
+    out = _cap_ids(ex.capacity_verdicts(m, 10, hist))
+    assert out["SP 1", "wen2020:capacity-loss-gap-falls"] == V.NOT_TESTABLE
+    with pytest.raises(ValueError, match="unclipped"):
+        ex.capacity_verdicts({k: v for k, v in m.items() if k[0] is not None}, 10, hist)
+
+
+def test_claim_registry_capacity_rows_declare_the_reference_gate_and_sv_std_names_batch_norm():
+    from robustbook.papers.registry import claim
+
+    for cid in ("wen2020:capacity-loss-gap-falls", "wen2020:capacity-error-gap-rises",
+                "wen2020:capacity-error-gap-falls-sp1"):
+        assert "effect in reference" in claim(cid).preconditions
+    sv = claim("wen2020:sv-std-shrinks")
+    assert sv.kind == "book-reading" and "batch norm" in sv.statement and sv.threshold == V.NO_MARGIN
+
+
+def test_claim_theory_verdicts_come_from_the_registry_and_can_fail():
+    out = {v.claim_id: v for v in ex.theory_verdicts()}
+    assert set(out) == {*ex.THEORY_CHECKS, "wen2020:thm31-printed-display"}
+    assert all(v.kind == "printed-formula" for v in out.values())
+    assert out["wen2020:thm31-printed-display"].outcome == V.DISAGREES  # gamma^k as printed
+    assert {out[c].outcome for c in ex.THEORY_CHECKS} == {V.AGREES}
+    # planted: a wrong variant in place of a claim fails its check, so the verdict would be "disagrees"
+    from robustbook.theory import wen2020 as T
+
+    wrong = T.MUTANTS["sum_over_cells"][0].claim
+    assert V.judge("wen2020:thm31-sum-over-cells", **ex._check("sum_over_cells", wrong)).outcome == V.DISAGREES

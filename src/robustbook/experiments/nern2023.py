@@ -191,6 +191,13 @@ def heads_above_chance(rows: Sequence[dict[str, Any]], num_classes: int) -> V.Pr
     return V.trained_above_chance(best, num_classes)
 
 
+def encoders_flattened(histories, names) -> V.Precondition:
+    """The "loss flattened" gate of every claim that reads trained encoders: each named encoder's training loss
+    reached its plateau (`verdicts.loss_flattened` on its zoo history; unrecorded: not met). The linear heads are
+    convex L-BFGS fits, not epoch-trained, so they have no history to read."""
+    return V.loss_flattened(dict(histories or {}), list(dict.fromkeys(names)))
+
+
 def _per_point_ratio(rows, points, keep, scale: float, c1: float) -> np.ndarray:
     """gap_i / (scale c1 ||W||_2 shift_i) over the points of the kept rows that have a loss gap and moved."""
     ratios = []
@@ -213,20 +220,22 @@ def _worst_row(rows, keep, rhs) -> tuple[float, float]:
 
 
 def thm32_verdicts(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np.ndarray]], num_classes: int,
-                   scale: float = 1.0, c1: float = C1) -> list[V.Verdict]:
+                   scale: float = 1.0, c1: float = C1, histories=None) -> list[V.Verdict]:
     """Theorem 3.2 three ways (claims nern2023:thm32-*): per point at the classifier attack's own shift (the proof's
     chain; worst point); the fixed-sample form with the largest shift found per point (a demonstration: the
     per-point chain implies it); and the fixed-sample form with the sound layer-product bound (worst row).
 
     `scale` multiplies every bound (1 for the theorem; a test passes 0.5 to check that a bound wrong by 2x is
-    caught). Rows whose head is at chance are left out.
+    caught). Rows whose head is at chance are left out. `histories`: encoder name -> its training history.
     """
     keep = _usable(rows, num_classes)
     chance = heads_above_chance(rows, num_classes)
+    flat = encoders_flattened(histories, [r["encoder"] for r in rows])
     ratio = _per_point_ratio(rows, points, keep, scale, c1)
     out = [V.judge("nern2023:thm32-per-point", measured=float(ratio.max()) if ratio.size else 0.0, bound=EXACT,
                    control_bound=V.CONTROL_FACTOR,
-                   gates=[chance, V.enough("points with a loss gap (heads above chance)", ratio.size, V.MIN_SAMPLE)])]
+                   gates=[chance, flat, V.enough("points with a loss gap (heads above chance)", ratio.size,
+                                                 V.MIN_SAMPLE)])]
 
     def largest(i: int) -> float:  # the largest shift found per point, averaged
         return float(np.maximum(points[i]["rep_pgd"], points[i]["shift_at_attack"]).mean())
@@ -235,17 +244,19 @@ def thm32_verdicts(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np
                          ("nern2023:thm32-sample-sound", lambda i: rows[i]["rep_upper"])):
         gap, b = _worst_row(rows, keep, lambda i: scale * c1 * rows[i]["W_norm"] * shift(i))
         b = max(b, np.finfo(float).tiny)
-        out.append(V.judge(claim, measured=gap, bound=b * EXACT, control_bound=V.CONTROL_FACTOR * b, gates=[chance]))
+        out.append(V.judge(claim, measured=gap, bound=b * EXACT, control_bound=V.CONTROL_FACTOR * b,
+                           gates=[chance, flat]))
     return out
 
 
 def thm41_verdicts(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np.ndarray]], num_classes: int,
-                   scale: float = 1.0) -> list[V.Verdict]:
+                   scale: float = 1.0, histories=None) -> list[V.Verdict]:
     """Theorem 4.1 judged per point (claims nern2023:thm41-*): its conclusion on the points the sound shift bound
     certifies (worst margin drop / margin, above 1 a flip), and App. C's step in its pairwise form at every point
     the attack moved (worst drop / (||W_y - W_j||_2 shift)). `scale` multiplies both bounds (tests)."""
     keep = _usable(rows, num_classes)
     chance = heads_above_chance(rows, num_classes)
+    flat = encoders_flattened(histories, [r["encoder"] for r in rows])
     rel, step = [], []
     for i in keep:
         p = points[i]
@@ -256,32 +267,41 @@ def thm41_verdicts(rows: Sequence[dict[str, Any]], points: Sequence[dict[str, np
     step_all = np.concatenate(step) if step else np.zeros(0)
     return [V.judge("nern2023:thm41-certified-keep-label", measured=float(rel_all.max()) if rel_all.size else 0.0,
                     bound=scale, control_bound=V.CONTROL_FACTOR * scale,
-                    gates=[chance, V.enough("points certified with the sound shift bound", rel_all.size,
+                    gates=[chance, flat, V.enough("points certified with the sound shift bound", rel_all.size,
                                             V.MIN_SAMPLE)]),
             V.judge("nern2023:thm41-step-pairwise", measured=float(step_all.max()) if step_all.size else 0.0,
                     bound=EXACT, control_bound=V.CONTROL_FACTOR,
-                    gates=[chance, V.enough("points the attack moved", step_all.size, V.MIN_SAMPLE)])]
+                    gates=[chance, flat, V.enough("points the attack moved", step_all.size, V.MIN_SAMPLE)])]
 
 
 def shift_verdicts(rep: dict[tuple[str, str], np.ndarray], accuracies: dict[str, float], num_classes: int,
-                   standard: str = "standard", seed: int = 0) -> list[V.Verdict]:
-    """Claim nern2023:at-shrinks-shift per AT encoder and threat: standard - AT searched shift, paired over points."""
+                   standard: str = "standard", seed: int = 0, scales: dict[str, float] | None = None,
+                   histories=None) -> list[V.Verdict]:
+    """Claim nern2023:at-shrinks-shift per AT encoder and threat: standard - AT searched shift, paired over points,
+    each shift divided by its encoder's scale (`scales[name]`: the mean norm of its clean representations), so that
+    an encoder whose features are merely smaller does not count as moving less (None: every scale 1, tests)."""
+    scales = scales or {}
     out = []
     for (name, norm), shift in rep.items():
         if name == standard:
             continue
-        d, lo, hi = V.paired_difference(rep[standard, norm], shift, seed=seed)
+        a = np.asarray(rep[standard, norm], float) / scales.get(standard, 1.0)
+        b = np.asarray(shift, float) / scales.get(name, 1.0)
+        d, lo, hi = V.paired_difference(a, b, seed=seed)
         out.append(V.judge("nern2023:at-shrinks-shift", d, lo, hi, label=f"standard - {name} ({norm})",
                            gates=[V.trained_above_chance({standard: accuracies[standard], name: accuracies[name]},
-                                                         num_classes)]))
+                                                         num_classes),
+                                  encoders_flattened(histories, [standard, name])]))
     return out
 
 
-def trend_verdict(rows: Sequence[dict[str, Any]], num_classes: int, seed: int = 0) -> V.Verdict:
-    """Claim nern2023:gap-grows-with-w-shift: Spearman over the rows with a head above chance of the gap against
-    ||W||_2 x the independently searched shift; "not testable here" over fewer than MIN_RANK_POINTS rows."""
+def trend_verdict(rows: Sequence[dict[str, Any]], num_classes: int, seed: int = 0, histories=None) -> V.Verdict:
+    """Claim nern2023:gap-grows-with-w-shift (a demonstration): Spearman over the rows with a head above chance of
+    the gap against ||W||_2 x the independently searched shift; "not testable here" over fewer than
+    MIN_RANK_POINTS rows. The rows share encoders and both sides grow with ||W||_2, so it is shown, not tallied."""
     keep = _usable(rows, num_classes)
-    gates = [heads_above_chance(rows, num_classes), V.enough("rows ranked", len(keep), V.MIN_RANK_POINTS)]
+    gates = [heads_above_chance(rows, num_classes), encoders_flattened(histories, [r["encoder"] for r in rows]),
+             V.enough("rows ranked", len(keep), V.MIN_RANK_POINTS)]
     if len(keep) < 3:  # no rank correlation to compute: the sample-size gate says "not testable here"
         return V.judge("nern2023:gap-grows-with-w-shift", 0.0, gates=gates)
     rho, lo, hi = V.spearman_interval([rows[i]["W_norm"] * rows[i]["rep_pgd"] for i in keep],

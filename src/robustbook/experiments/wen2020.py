@@ -415,13 +415,41 @@ def error_gap_claim(sp: str) -> str | None:
     return "wen2020:capacity-error-gap-rises" if paper[3] > paper[2] else "wen2020:capacity-error-gap-falls-sp1"
 
 
+def reference_gaps(measured: Mapping[tuple[float | None, float], Mapping[str, object]],
+                   seed: int = 0) -> dict[str, tuple[float, float, float]]:
+    """The gaps Table 6's claims are about, in the reference network: the unclipped one (clip None) at the weakest
+    AR of the grid, as in the paper's "free" row at AR 4. {"loss": (test - training loss), "error": (training
+    accuracy - test accuracy, points)}, each (value, low, high) with a bootstrap over the test points."""
+    grid = sorted(a for c, a in measured if c is None)
+    if not grid:
+        raise ValueError("the capacity sweep has no unclipped network: Table 6's reference row is missing")
+    ref = measured[None, grid[0]]
+    row, pts = ref["row"], ref["points"]
+    loss = np.asarray(pts["loss"], float) - row["trn_loss"]
+    err = row["trn_acc"] - 100 * np.asarray(pts["correct"], float)
+    return {"loss": V.bootstrap_interval(loss, seed=seed), "error": V.bootstrap_interval(err, seed=seed),
+            "AR": grid[0]}
+
+
+def reference_gate(what: str, gap: tuple[float, float, float], ar: float, units: str) -> V.Precondition:
+    """The "effect in reference" gate of a Table 6 claim: the unclipped network shows the gap (95% interval above
+    0). About power: a gap that is not there cannot be moved by a clip, whichever way the claim says it moves."""
+    value, low, high = gap
+    return V.Precondition(f"unclipped AR {ar:g} network shows {'an' if what[0] in 'aeiou' else 'a'} {what} gap: 95% interval above 0 (measured "
+                          f"{value:.3g} {units} [{low:.3g}, {high:.3g}])", bool(low > 0), "effect in reference")
+
+
 def capacity_verdicts(measured: Mapping[tuple[float | None, float], Mapping[str, object]], num_classes: int,
                       histories: Mapping[tuple[float | None, float], object], seed: int = 0) -> list[V.Verdict]:
     """Table 6's claims per spectral-norm clip: the loss gap falls with AR at every clip (wen2020:capacity-loss-gap-
     falls); the error gap moves the way the paper's row of that clip moves (rises at SP 3, 5 and free, falls at
     SP 1). Slopes over the clip's AR grid with bootstrap intervals over test points; every claim of a clip is gated
-    on each of its networks being above chance and flattened (`histories` per (clip, AR))."""
+    on each of its networks being above chance and flattened (`histories` per (clip, AR)), and on the unclipped
+    reference network showing the gap the claim is about (`reference_gaps`)."""
     clips = list(dict.fromkeys(c for c, _ in measured))
+    ref = reference_gaps(measured, seed)
+    ref_gate = {"loss": reference_gate("loss", ref["loss"], ref["AR"], "loss"),
+                "error": reference_gate("error", ref["error"], ref["AR"], "points")}
     out = []
     for clip in clips:
         sp = "free" if clip is None else f"{clip:g}"
@@ -435,12 +463,43 @@ def capacity_verdicts(measured: Mapping[tuple[float | None, float], Mapping[str,
         err = np.column_stack([rows[a]["trn_acc"] - 100 * np.asarray(pts[a]["correct"], float) for a in grid])
         paper = PAPER_TABLE6.get(sp)
         quote = f" (paper, AR 4 → 16: {paper[0]:g} → {paper[1]:g})" if paper else ""
-        out.append(V.judge("wen2020:capacity-loss-gap-falls", *V.slope_interval(grid, loss, seed=seed), gates=gates,
-                           label=f"SP {sp}{quote}"))
+        out.append(V.judge("wen2020:capacity-loss-gap-falls", *V.slope_interval(grid, loss, seed=seed),
+                           gates=[*gates, ref_gate["loss"]], label=f"SP {sp}{quote}"))
         claim = error_gap_claim(sp)
         if claim is not None:
-            out.append(V.judge(claim, *V.slope_interval(grid, err, seed=seed), gates=gates,
+            out.append(V.judge(claim, *V.slope_interval(grid, err, seed=seed), gates=[*gates, ref_gate["error"]],
                                label=f"SP {sp} (paper, AR 4 → 16: {paper[2]:g} → {paper[3]:g})"))
+    return out
+
+
+# ------------------------------------------------------------------------------------- Theorem 3.1 / C.1
+# The printed-formula claims of the theory page (wen2020:lemma-3-1, wen2020:thm31-*, wen2020:thmC1-*), each the
+# theory check of robustbook.theory.wen2020 that `claim` names and the mutants that check must reject.
+THEORY_CHECKS = {"wen2020:lemma-3-1": "lemma_3_1", "wen2020:thm31-ramp-variation": "ramp_variation",
+                 "wen2020:thm31-sum-over-cells": "sum_over_cells", "wen2020:thmC1-bhc-tail": "bhc_tail",
+                 "wen2020:thm31-bound": "bhc_form"}
+
+
+def _check(name: str, claim=None) -> dict[str, object]:
+    """passes=, mutants=, rejected= for V.judge: the check `name` at its claim (or at `claim`) and its mutants."""
+    from ..theory import core
+    from ..theory import wen2020 as T
+
+    fn = T.CHECKS[name] if claim is None else (lambda variant=claim: T.CHECKS[name](variant))
+    r = core.falsifiability({name: fn}, T.MUTANTS).iloc[0]
+    return dict(passes=r["passes at its claim"] == "yes", mutants=int(r["mutants"]), rejected=int(r["rejected"]))
+
+
+def theory_verdicts() -> list[V.Verdict]:
+    """The verdicts of Theorem 3.1 / C.1 and Lemma 3.1 from the registry: each check with its mutants, and the
+    printed last display (gamma^k) through the bhc_form check (it must fail there; its mutants are the same)."""
+    import sympy as sp
+
+    from ..theory import wen2020 as T
+
+    out = [V.judge(cid, **_check(name)) for cid, name in THEORY_CHECKS.items()]
+    printed = T.theorem_3_1_printed() - sp.Max(0, 2 * (1 - T.u_min / T.gamma))
+    out.append(V.judge("wen2020:thm31-printed-display", **_check("bhc_form", printed)))
     return out
 
 

@@ -17,6 +17,9 @@ LOCATIONS: dict[str, str] = {
     "PAPER_LV": "Table 1. Data of the smoothing effect of PGD adversarial training [+30 lines]",
     "PAPER_B2": "Quantitatively, we can look at the accumulated standard [+16 lines]",
     "PAPER_TABLE6": "Table 6. Raw data for fg. 6. SP denotes spectral norm. [+40 lines]",
+    "B2_SUMS": "Quantitatively, we can look at the accumulated standard [+16 lines]",
+    "TABLE3_RESNET56_STRENGTH4": "Table 3. Raw data of CIFAR10 dataset [+40 lines]",
+    "TABLE6_UNCONTROLLED_STRENGTH4": "Table 6. Raw data for fg. 6. SP denotes spectral norm. [+40 lines]",
 }
 
 # Tables 3-5 (App. D.2): (data set, network) -> the AR strengths and one tuple per row, in the paper's order.
@@ -54,6 +57,14 @@ PAPER_TABLE6: dict[str, tuple[float, float, float, float]] = {
     "1": (0.224, 0.168, 6.44, 4.76), "3": (0.596, 0.470, 9.63, 10.51), "5": (0.638, 0.506, 10.04, 10.64),
     "free": (0.669, 0.545, 10.65, 11.08)}
 
+# App. B.2 (text): per group of layers, (summed std change, average std change) for CIFAR-10 and CIFAR-100; and the
+# AR-4 row of Table 3's ResNet-56 and of Table 6's uncontrolled network (Trn Acc, Test Acc, dAcc, Trn Loss, Test Loss,
+# dLoss, PGD). robustbook.theory.wen2020 reads them for its errata checks.
+B2_SUMS = {"CIFAR-10 group 1": (4.7465, 0.1158), "CIFAR-10 group 2": (0.4372, 0.0312),
+           "CIFAR-100 group 1": (3.7511, 0.09618), "CIFAR-100 group 2": (0.4372, 0.1103)}
+TABLE3_RESNET56_STRENGTH4 = (99.51, 88.86, 10.65, 0.014, 0.683, 0.669, 65.92)
+TABLE6_UNCONTROLLED_STRENGTH4 = (99.51, 88.86, 10.65, 0.014, 0.683, 0.669, 65.92)
+
 
 # ---------------------------------------------------------------------------------------------- claims
 # What the chapters test, declared from the paper before any run (robustbook.papers.registry). Every claim is a
@@ -64,6 +75,18 @@ PAPER_TABLE6: dict[str, tuple[float, float, float, float]] = {
 _NO_MARGIN = "book: robustbook.verdicts.NO_MARGIN (the paper gives a direction, no size)"
 _TRAINED = ("above chance", "loss flattened")
 _SAME_DATA = "none: a trend over networks trained alike but for the training radius"
+
+
+# Table 6's claims are about a gap (test minus training loss or error) that the unclipped network shows in the
+# paper (App. B.3: capacity to overfit); where the unclipped network of this run has no such gap (its 95% interval
+# not above 0) a clip has nothing to change, so each of these rows is also gated on "effect in reference".
+_CAPACITY = (*_TRAINED, "effect in reference")
+
+
+def _check(cid: str, source: str, statement: str, check: str) -> Claim:
+    return Claim(cid, source, "printed-formula", statement, "check",
+                 control=f"the check's mutants (robustbook.theory.wen2020.MUTANTS[{check!r}]) must be rejected",
+                 units="share of mutants rejected")
 
 
 def _trend(cid: str, source: str, kind: str, statement: str, direction: int, units: str) -> Claim:
@@ -89,8 +112,11 @@ CLAIMS = (
            "the training radius", -1, "logit margin per 1/255"),
     _trend("wen2020:sv-std-shrinks", "Sec. 4.2.2, Fig. 5c/d; App. B.2", "book-reading",
            "stronger robustness gives a smaller standard deviation of the singular values in most layers (App. B.2, "
-           "AR 4 vs 16: the summed decrease 4.75 is an order of magnitude above the summed increase 0.44); effect = "
-           "the mean over layers of std(AR weakest) - std(AR strongest)", +1, "singular-value std"),
+           "AR 4 vs 16: the summed decrease 4.75 is an order of magnitude above the summed increase 0.44). Read on "
+           "the book's substitute, networks WITH batch norm where the paper's have none (Fixup): batch norm leaves "
+           "each layer's weight scale free, so a spectrum that shrinks may be batch norm's rescaling as much as the "
+           "regulariser's; effect = the mean over layers of std(AR weakest) - std(AR strongest), direction only",
+           +1, "singular-value std"),
     _trend("wen2020:loss-variation-falls", "App. B.5, Table 1, Fig. 8", "paper-claim",
            "the average largest loss change within a small l_inf ball around a test point falls as the robustness "
            "strength grows; effect = slope of the per-point loss variation (largest radius) against the training "
@@ -101,18 +127,45 @@ CLAIMS = (
     _trend("wen2020:fgsm-test-acc-falls", "App. B.6, Table 2, Fig. 9b", "paper-claim",
            "with FGSM adversarial training, standard test accuracy still falls as the robustness strength grows",
            -1, "points per 1/255"),
-    _trend("wen2020:capacity-loss-gap-falls", "App. B.4.2, Fig. 6a; Table 6 (App. D.3)", "paper-claim",
-           "under every spectral-norm bound the loss gap keeps falling as the robustness strength grows; effect = "
-           "slope of the loss gap against the training radius, per clip", -1, "loss per 1/255"),
-    _trend("wen2020:capacity-error-gap-rises", "App. B.4.2, Fig. 6a; Table 6 (App. D.3), rows SP 3, SP 5 and free",
-           "book-reading",
-           "with a spectral-norm bound of 3, 5 or none (capacity enough to overfit, App. B.3) the error gap grows "
-           "with the robustness strength (Table 6: 9.63 -> 10.51, 10.04 -> 10.64, 10.65 -> 11.08 from AR 4 to 16); "
-           "effect = slope of training accuracy - per-point test correctness (points) against the training radius",
-           +1, "points per 1/255"),
-    _trend("wen2020:capacity-error-gap-falls-sp1", "App. B.4.2, Fig. 6a; Table 6 (App. D.3), row SP 1",
-           "book-reading",
-           "under the tightest spectral-norm bound (1) the error gap falls as the robustness strength grows "
-           "(Table 6: 6.44 -> 4.76 from AR 4 to 16); effect as for wen2020:capacity-error-gap-rises", -1,
-           "points per 1/255"),
+    Claim("wen2020:capacity-loss-gap-falls", "App. B.4.2, Fig. 6a; Table 6 (App. D.3)", "paper-claim",
+          "under every spectral-norm bound the loss gap keeps falling as the robustness strength grows; effect = "
+          "slope of the loss gap against the training radius, per clip", "sign", direction=-1, threshold=0.0,
+          threshold_source=_NO_MARGIN, preconditions=_CAPACITY, control=_SAME_DATA, units="loss per 1/255"),
+    Claim("wen2020:capacity-error-gap-rises", "App. B.4.2, Fig. 6a; Table 6 (App. D.3), rows SP 3, SP 5 and free",
+          "book-reading",
+          "with a spectral-norm bound of 3, 5 or none (capacity enough to overfit, App. B.3) the error gap grows "
+          "with the robustness strength (Table 6: 9.63 -> 10.51, 10.04 -> 10.64, 10.65 -> 11.08 from AR 4 to 16); "
+          "effect = slope of training accuracy - per-point test correctness (points) against the training radius",
+          "sign", direction=+1, threshold=0.0, threshold_source=_NO_MARGIN, preconditions=_CAPACITY,
+          control=_SAME_DATA, units="points per 1/255"),
+    Claim("wen2020:capacity-error-gap-falls-sp1", "App. B.4.2, Fig. 6a; Table 6 (App. D.3), row SP 1",
+          "book-reading",
+          "under the tightest spectral-norm bound (1) the error gap falls as the robustness strength grows "
+          "(Table 6: 6.44 -> 4.76 from AR 4 to 16); effect as for wen2020:capacity-error-gap-rises", "sign",
+          direction=-1, threshold=0.0, threshold_source=_NO_MARGIN, preconditions=_CAPACITY, control=_SAME_DATA,
+          units="points per 1/255"),
+    # Theorem 3.1 / C.1 and Lemma 3.1 as printed: each judged by its theory check of robustbook.theory.wen2020 and
+    # the mutants (wrong variants) that check must reject; no trained model, no threshold.
+    _check("wen2020:lemma-3-1", "Lemma 3.1 / Corollary C.1 (Sec. 3, App. C, eq. (7))",
+           "the difference of a ReLU network's outputs along a segment is the sum, over the linear regions it crosses, "
+           "of each region's Jacobian times the part of the segment inside it (with the segment x + t(x' - x) of "
+           "eq. (10); eq. (7) prints x - t(x' - x), an erratum)", "lemma_3_1"),
+    _check("wen2020:thm31-ramp-variation", "Theorem 3.1, proof, eq. (8) (App. C)",
+           "within a cell the ramp loss varies by at most max{0, 1 - u_min / gamma}", "ramp_variation"),
+    _check("wen2020:thm31-sum-over-cells", "Theorem 3.1, proof, eq. (17) (App. C)",
+           "the average over the cells of the largest loss variation is at most the largest variation of one cell "
+           "(the text's 2 max{0, 1 - u_min/gamma} is looser)", "sum_over_cells"),
+    _check("wen2020:thmC1-bhc-tail", "Theorem C.1 (Xu & Mannor), eq. (18) (App. C)",
+           "the cell frequencies of m samples deviate from the cell masses by sum_i |N_i/m - mu(C_i)| >= "
+           "sqrt((2K log 2 + 2 log(1/eta))/m) with probability at most eta (Bretagnolle-Huber-Carol)", "bhc_tail"),
+    _check("wen2020:thm31-bound", "Theorem 3.1 (Sec. 3) with Theorem C.1; the proof's cell count (App. C)",
+           "the covering term of the bound is M sqrt((2K log 2 + 2 log(1/eta))/m) with K = (2 C_X / eps)^k cells, "
+           "i.e. sqrt(log 2 2^(k+1) C_X^k / (eps^k m) + 2 log(1/eta)/m) for a loss bounded by 1", "bhc_form"),
+    Claim("wen2020:thm31-printed-display", "Theorem 3.1 (Sec. 3), the bound's last display as printed",
+          "printed-formula",
+          "the bound as printed, with gamma^k (the ramp margin) in place of eps^k (the cover radius) in the cell "
+          "count; judged by the sympy identity check of wen2020:thm31-bound with the printed term in place of its "
+          "claim", "check",
+          control="the same check accepts the proof's form (wen2020:thm31-bound agrees and rejects its mutants), so "
+                  "a rejection here is the display's, not the check's", units="share of mutants rejected"),
 )

@@ -26,13 +26,9 @@ import sympy as sp
 from .core import Mutant, Result, bhc_radius, check_bhc_radius_claim, run_checks as _run_checks, step_check
 from .core import step_cited, step_extra, step_false, steps_table
 
-# Where this module's transcribed numbers (B2_SUMS, TABLE3_RESNET56_STRENGTH4, TABLE6_UNCONTROLLED_STRENGTH4, defined
-# below) sit in the paper text, in the form of `robustbook.papers.wen2020.LOCATIONS` (tests/test_transcriptions.py).
-LOCATIONS: dict[str, str] = {
-    "B2_SUMS": "Quantitatively, we can look at the accumulated standard [+16 lines]",
-    "TABLE3_RESNET56_STRENGTH4": "Table 3. Raw data of CIFAR10 dataset [+40 lines]",
-    "TABLE6_UNCONTROLLED_STRENGTH4": "Table 6. Raw data for fg. 6. SP denotes spectral norm. [+40 lines]",
-}
+# The numbers this module reads from the paper (B2_SUMS, TABLE3_RESNET56_STRENGTH4, TABLE6_UNCONTROLLED_STRENGTH4)
+# are transcribed once, with their locations, in robustbook.papers.wen2020 (tests/test_transcriptions.py).
+from ..papers import wen2020 as _paper
 
 # Symbols (all positive unless stated).
 C_X, eps, k, m, eta, M, gamma = sp.symbols("C_X epsilon k m eta M gamma", positive=True)
@@ -484,17 +480,10 @@ def refute_printed_gamma() -> dict[str, Any]:
             "printed term with gamma^k": b}
 
 
-# Transcribed from App. B.2 (text) and Tables 3 and 6 (App. D); see the errata page.
-B2_SUMS = {"CIFAR-10 group 1": (4.7465, 0.1158), "CIFAR-10 group 2": (0.4372, 0.0312),
-           "CIFAR-100 group 1": (3.7511, 0.09618), "CIFAR-100 group 2": (0.4372, 0.1103)}
-TABLE3_RESNET56_STRENGTH4 = (99.51, 88.86, 10.65, 0.014, 0.683, 0.669, 65.92)
-TABLE6_UNCONTROLLED_STRENGTH4 = (99.51, 88.86, 10.65, 0.014, 0.683, 0.669, 65.92)
-
-
 def refute_b2_layer_counts() -> dict[str, Any]:
     """App. B.2: sum / average is the number of layers in each group; CIFAR-100's second group is not an integer
     count, and the two CIFAR-100 groups do not add up to the CIFAR-10 total (the same ResNet-56)."""
-    counts = {kk: s / a for kk, (s, a) in B2_SUMS.items()}
+    counts = {kk: s / a for kk, (s, a) in _paper.B2_SUMS.items()}
     c10 = counts["CIFAR-10 group 1"] + counts["CIFAR-10 group 2"]
     c100 = counts["CIFAR-100 group 1"] + counts["CIFAR-100 group 2"]
     off = abs(counts["CIFAR-100 group 2"] - round(counts["CIFAR-100 group 2"]))
@@ -506,8 +495,8 @@ def refute_b2_layer_counts() -> dict[str, Any]:
 def table6_matches_table3() -> dict[str, Any]:
     """Table 6 'SP Uncontrolled' vs Table 3 ResNet-56 at strength 4: App. D.2 says the Table 3 networks are those of
     App. B.3 without spectral normalization, i.e. the uncontrolled configuration, so equality is expected."""
-    same = TABLE3_RESNET56_STRENGTH4 == TABLE6_UNCONTROLLED_STRENGTH4
-    return {"entries compared": len(TABLE3_RESNET56_STRENGTH4), "all equal": same}
+    same = _paper.TABLE3_RESNET56_STRENGTH4 == _paper.TABLE6_UNCONTROLLED_STRENGTH4
+    return {"entries compared": len(_paper.TABLE3_RESNET56_STRENGTH4), "all equal": same}
 
 
 CHECKS: dict[str, Callable[..., Result]] = {
@@ -606,5 +595,5 @@ def errata_evidence() -> dict[str, Any]:
             "wen_b2_c10": b2["CIFAR-10 total"], "wen_b2_c100": b2["CIFAR-100 total"],
             "wen_b2_c100g2": b2["count, CIFAR-100 group 2"],
             "wen_b2_implied_sum": (round(b2["CIFAR-10 total"]) - round(b2["count, CIFAR-100 group 1"]))
-            * B2_SUMS["CIFAR-100 group 2"][1],
+            * _paper.B2_SUMS["CIFAR-100 group 2"][1],
             "wen_t6_equal": str(table6_matches_table3()["all equal"])}
