@@ -148,11 +148,34 @@ def test_nlu_table2_gates_every_split_and_not_the_std_drop():
     correct = {"Std": {"airline": acc(0.85), "brands": acc(0.49)}, "Adv-l2": {"airline": acc(0.80),
                                                                               "brands": acc(0.56)},
                "Adv-linf": {"airline": acc(0.85), "brands": acc(0.5)}}
-    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline")} == {V.NOT_TESTABLE}
+    flat = {m: FLAT for m in ("Std", "Adv-l2", "Adv-linf")}
+    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline", 0, flat)} == {V.NOT_TESTABLE}
     # Std barely drops and Adv drops a lot: a refutation the old "Std drop >= 2 points" gate hid
     correct = {"Std": {"airline": acc(0.80), "cars": acc(0.80)}, "Adv-l2": {"airline": acc(0.85), "cars": acc(0.65)},
                "Adv-linf": {"airline": acc(0.85), "cars": acc(0.65)}}
-    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline")} == {V.DISAGREES}
+    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline", 0, flat)} == {V.DISAGREES}
+    # the plateau gate reads the fine-tuned text models too: an unflattened or unrecorded curve is not testable
+    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline", 0, {**flat, "Adv-l2": FALLING})
+            if v.claim.startswith("Adv-l2 vs")} == {V.NOT_TESTABLE}
+    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline")} == {V.NOT_TESTABLE}
+    # two epochs (the cpu profile's) cannot show a plateau
+    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline", 0, {m: FLAT.iloc[1:] for m in flat})} \
+        == {V.NOT_TESTABLE}
+
+
+def test_nlu_text_history_is_per_epoch_mean_of_batch_losses(monkeypatch):
+    from robustbook import zoo
+    from robustbook.experiments.yi2021 import nlu
+
+    s = nlu.NLU_SETTINGS["cpu"]  # 256 tweets, batch 16: 16 steps per epoch
+    steps = pd.DataFrame({"step": range(1, 49), "loss": np.repeat([1.0, 0.5, 0.499], 16)})
+    monkeypatch.setattr(zoo, "history", lambda recipe, device="cpu": steps)
+    monkeypatch.setattr(nlu, "text_recipe", lambda *a, **k: None)
+    h = nlu.text_history(s, "airline", "Std")
+    assert h["epoch"].tolist() == [1, 2, 3] and np.allclose(h["loss"], [1.0, 0.5, 0.499])
+    assert abs(V.last_epoch_share(h) - 0.001 / 0.501) < 1e-12
+    monkeypatch.setattr(zoo, "history", lambda recipe, device="cpu": None)
+    assert nlu.text_history(s, "airline", "Std") is None
 
 
 def test_table3_gates_corruptions_not_comparisons():
@@ -173,15 +196,43 @@ def test_table3_gates_corruptions_not_comparisons():
                for ft in FINETUNINGS for pre in PRETRAININGS}
     kept, why = table3.kept_corruptions(correct, 5)
     assert list(why) == ["gaussian_noise"] and len(kept) == cols - 1
-    got = table3.table3_verdicts(correct, 5)
+    flat = {**{f"{ft}/{pre}": FLAT for ft in FINETUNINGS for pre in PRETRAININGS},
+            **{f"pre-training {m}": FLAT for m in PRETRAININGS[1:]}}
+    got = table3.table3_verdicts(correct, 5, 0, flat)
     b = [v for v in got if v.claim_id == "yi2021:t3-linf-beats-l2-finetuning"]
     assert len(b) == len(PRETRAININGS) and {v.outcome for v in b} == {V.AGREES}
     # a compared model erased by the kept corruptions (5 classes: chance 0.2) gates the claims; no column is dropped
     erased = {**correct, ("Adv-l2", "No"): model(0.95, [0.05 if a != 0.95 else a for a in base])}
     assert table3.kept_corruptions(erased, 5)[0] == kept
-    assert {v.outcome for v in table3.table3_verdicts(erased, 5)} == {V.NOT_TESTABLE}
+    assert {v.outcome for v in table3.table3_verdicts(erased, 5, 0, flat)} == {V.NOT_TESTABLE}
     nothing = {k: model(0.95, [0.95] * cols) for k in correct}  # no corruption hurts the reference
-    assert {v.outcome for v in table3.table3_verdicts(nothing, 5)} == {V.NOT_TESTABLE}
+    assert {v.outcome for v in table3.table3_verdicts(nothing, 5, 0, flat)} == {V.NOT_TESTABLE}
+    # the plateau gate reads the fine-tuned model and the source model it came from, and only the rows reading them
+    label = lambda v: v.claim.split(": for ")[0]
+    reads = {"Adv-l2/Std": lambda t: t.startswith("(a) fine-tuning Adv-l2:") and t.endswith("vs Std")
+             or t.startswith("(b) pre-training Std:"),
+             "pre-training Std": lambda t: t.endswith("vs Std") or t.startswith("(b) pre-training Std:")}
+    for late, reads_it in reads.items():
+        gated = table3.table3_verdicts(correct, 5, 0, {**flat, late: FALLING})
+        assert {label(v) for v in gated if v.outcome == V.NOT_TESTABLE} == {label(v) for v in gated
+                                                                            if reads_it(label(v))}
+        assert 0 < sum(v.outcome == V.NOT_TESTABLE for v in gated) < len(gated)
+    assert {v.outcome for v in table3.table3_verdicts(correct, 5)} == {V.NOT_TESTABLE}  # no curve recorded
+
+
+def test_plateau_tolerance_sensitivity_threshold():
+    half_share = pd.DataFrame({"epoch": [1, 2, 3], "loss": [2.0, 0.515, 0.5]})  # last epoch: 1% of the descent
+    assert abs(V.last_epoch_share(half_share) - 0.01) < 1e-12
+    steep = pd.DataFrame({"epoch": [1, 2, 3], "loss": [2.0, 0.53, 0.5]})  # 2%: flattened only at twice the tolerance
+    gate = lambda: [V.Verdict("row", "", 0, 0, 0, V.AGREES if V.loss_flattened({"m": steep}, ("m",)).met
+                              else V.NOT_TESTABLE)]
+    assert not V.loss_flattened({"m": steep}, ("m",)).met
+    with V.plateau_tolerance(2.5 * V.PLATEAU_TOL):
+        assert V.loss_flattened({"m": steep}, ("m",)).met
+    assert not V.loss_flattened({"m": steep}, ("m",)).met  # restored after the block
+    changed = V.plateau_sensitivity(gate, (0.5, 2.5))
+    assert len(changed) == 1 and changed.iloc[0]["at this tolerance"] == V.AGREES
+    assert V.plateau_sensitivity(gate, (0.5,)).empty
 
 
 def test_d2_models_train_as_many_steps_as_the_full_data_model():

@@ -159,7 +159,7 @@ CLAIMS = (
     Claim("yi2021:thm4-bound-13", "Theorem 4, bound (13) (Sec. 4)", "demonstration",
           "the adversarial risk on the downstream distribution P0 is at most the pre-training adversarial risk "
           "eps_pre plus 2 M TV(P0, Q0)",
-          "bound", preconditions=("effect in reference",),
+          "bound", preconditions=("effect in reference", "loss flattened"),
           control="eps_pre alone (no transfer price): the downstream error must exceed it", units="measured / bound"),
     Claim("yi2021:t3-adv-pretraining", "Sec. 5.2, Table 3", "paper-claim",
           "for every fine-tuning (Std, Adv-l2, Adv-linf), an adversarially pre-trained model (Adv-l2 or Adv-linf) "
@@ -168,7 +168,7 @@ CLAIMS = (
           "by the gates, paired over the same images",
           "sign", direction=+1, threshold=0.0,
           threshold_source="book: robustbook.verdicts.NO_MARGIN (the paper says 'consistently better' without a "
-                           "size)", preconditions=("above chance", "effect in reference"),
+                           "size)", preconditions=("above chance", "effect in reference", "loss flattened"),
           control="none: a comparison of two fine-tuned models on the same corrupted images",
           units="points of accuracy"),
     Claim("yi2021:t3-linf-beats-l2-finetuning", "Sec. 5.2, Table 3", "paper-claim",
@@ -176,7 +176,7 @@ CLAIMS = (
           "accurate on the corrupted data than under l_2; effect = acc(Adv-linf fine-tuning) - acc(Adv-l2 "
           "fine-tuning), averaged over the kept corruptions",
           "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
-          preconditions=("above chance", "effect in reference"),
+          preconditions=("above chance", "effect in reference", "loss flattened"),
           control="none: a comparison of two fine-tuned models on the same corrupted images",
           units="points of accuracy"),
     Claim("yi2021:t2-smaller-gap", "Sec. 5.1.2, Table 2", "paper-claim",
@@ -184,7 +184,7 @@ CLAIMS = (
           "in-domain and OOD accuracy than standard fine-tuning; effect = gap(Adv) - gap(Std) with gap = OOD - "
           "in-domain accuracy (points; positive: Adv loses less)",
           "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
-          preconditions=("above chance",),
+          preconditions=("above chance", "loss flattened"),
           control="none: a comparison of two fine-tuned models on the same test texts", units="points of accuracy"),
     *(Claim(f"yi2021:fig1-{name}", "Sec. 5.3, Figure 1", "book-reading",
             f"the paper finds BERT's last-layer hidden states change less than a randomly initialised twin's under "
