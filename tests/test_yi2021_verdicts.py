@@ -25,9 +25,13 @@ def test_thm3_rule_is_one_range_on_the_interval():
     got = algorithm1.thm3_verdicts(fits, 100, 10_000, {"2": 0.5}, {"2": 1.0})
     assert [v.outcome for v in got] == [V.AGREES, V.DISAGREES, V.INCONCLUSIVE, V.AGREES]
     assert all(v.claim_id.startswith("yi2021:thm3-") for v in got)
-    # |slope + 1| < tol alone does not agree: the interval must lie inside the range
+    # |slope + 1| < tol alone does not agree: the interval must lie below -1 + tol
     assert algorithm1.thm3_verdicts({("2", "mean"): {"slope": -1.0, "lo": -1.5, "hi": -0.5}}, 100, 10_000, {}, {})[0].outcome \
         == V.INCONCLUSIVE
+    # O~(1/T) is an upper rate: a faster fall (slope -2) agrees, a slower one (-0.5, above) disagrees
+    rate = lambda s, lo, hi: algorithm1.thm3_verdicts({("2", "mean"): {"slope": s, "lo": lo, "hi": hi}}, 100, 10_000,
+                                                      {}, {})[0].outcome
+    assert rate(-2.0, -2.1, -1.9) == V.AGREES and rate(-0.5, -0.6, -0.4) == V.DISAGREES
     short = algorithm1.thm3_verdicts(fits, 10, 300, {}, {})
     assert all(v.outcome == V.NOT_TESTABLE for v in short)
     # bound (11): the control is (11) at a faster rate exponent, 1 + LOG_FACTOR_SLOPE; a risk 225 times below

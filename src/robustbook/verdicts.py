@@ -493,6 +493,8 @@ def _paper_side(c) -> str:
         return f"{'>' if c.direction > 0 else '<'} {'+' if c.direction > 0 else '-'}{scale * float(c.threshold):g}{unit}"
     if c.rule == "range":
         low, high = c.threshold
+        if low == -math.inf:  # a one-sided range: an upper rate or bound
+            return f"<= {scale * high:g}{unit}"
         return f"in [{scale * low:g}, {scale * high:g}]{unit}"
     if c.rule == "bound":
         return "measured <= the bound"
