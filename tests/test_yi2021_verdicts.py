@@ -249,3 +249,22 @@ def test_d2_models_train_as_many_steps_as_the_full_data_model():
     assert abs(steps(quarter, quarter.train_size) - steps(full, n_full)) <= quarter.train.epochs
     gpu = corruption_models.settings("gpu")  # the paper's own budget: the same epochs for every size
     assert corruption_models.recipe(gpu, "Adv-linf", train_size=5000).train.epochs == gpu.epochs
+
+
+def test_plateau_sensitivity_threshold_on_table1_rows():
+    from robustbook.data.corruptions import FAMILIES
+
+    ones = pd.DataFrame(np.ones((50, 16)), columns=["Clean", *CORRUPTIONS])
+    worse = ones.copy()
+    worse[list(CORRUPTIONS)] = 0.4
+    curve = lambda share: pd.DataFrame({"epoch": [1, 2, 3], "loss": [2.0, 1.0 + share, 1.0]})  # share of descent ~
+    hist = {"Std": curve(0.0021), "Adv-l2": curve(0.0055), "Adv-linf": curve(0.018)}  # the cold cpu build's shares
+    rows = lambda: table1.table1_verdicts({"Std": worse, "Adv-l2": ones, "Adv-linf": ones}, FAMILIES, 0, hist)
+    changed = V.plateau_sensitivity(rows)
+    half = changed[changed["tolerance"].str.startswith("0.5 x")]
+    double = changed[changed["tolerance"].str.startswith("2 x")]
+    assert len(half) == 6 and half["verdict row"].str.startswith("Adv-l2 - Std").all()
+    assert (half["at this tolerance"] == V.NOT_TESTABLE).all()
+    assert len(double) == 6 and double["verdict row"].str.startswith("Adv-linf - Std").all()
+    assert (double["at this tolerance"] != V.NOT_TESTABLE).all()
+    assert V._plateau_tol == [V.PLATEAU_TOL]  # the published tolerance is restored
