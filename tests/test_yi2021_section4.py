@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from robustbook.theory import yi2021_section4 as th
@@ -56,19 +57,23 @@ def test_table3_and_table2_verdicts_follow_the_data():
             clean = rng.random((n, 1)) < p_clean
             corr = rng.random((n, 15)) < p_corr
             correct[(ft, pre)] = np.hstack([clean, corr]).astype(float)
-    out = V.table(table3.table3_verdicts(correct, 5))
+    curve = pd.DataFrame({"epoch": [1, 2, 3], "loss": [2.0, 0.501, 0.5]})  # flattened: the plateau gate is met
+    hist = {**{f"{ft}/{pre}": curve for ft in paper.FINETUNINGS for pre in paper.PRETRAININGS},
+            **{f"pre-training {m}": curve for m in paper.PRETRAININGS[1:]}}
+    out = V.table(table3.table3_verdicts(correct, 5, 0, hist))
     assert (out[out["id"] == "yi2021:t3-adv-pretraining"]["verdict"] == V.AGREES).all()
     assert (out[out["id"] == "yi2021:t3-linf-beats-l2-finetuning"]["verdict"] == V.AGREES).all()
     flat = {k: np.hstack([v[:, :1], np.repeat(v[:, :1], 15, 1)]) for k, v in correct.items()}  # corruptions cost 0
-    assert (V.table(table3.table3_verdicts(flat, 5))["verdict"] == V.NOT_TESTABLE).all()
+    assert (V.table(table3.table3_verdicts(flat, 5, 0, hist))["verdict"] == V.NOT_TESTABLE).all()
     ones = np.ones(200)
     share = lambda p: (np.arange(200) < p * 200).astype(float)
     t2 = {"Std": {"airline": ones, "cars": share(0.75)}, "Adv-l2": {"airline": ones, "cars": ones},
           "Adv-linf": {"airline": ones, "cars": share(0.6)}}
-    verdicts = {v.claim.split(" vs")[0]: v.outcome for v in nlu.table2_verdicts(t2, "airline")}
+    hist_t2 = {m: curve for m in paper.FINETUNINGS}
+    verdicts = {v.claim.split(" vs")[0]: v.outcome for v in nlu.table2_verdicts(t2, "airline", 0, hist_t2)}
     assert verdicts == {"Adv-l2": V.AGREES, "Adv-linf": V.DISAGREES}
     t2["Std"]["cars"] = share(0.5)  # Std at chance out of domain: the claim reads that split, not testable
-    assert {v.outcome for v in nlu.table2_verdicts(t2, "airline")} == {V.NOT_TESTABLE}
+    assert {v.outcome for v in nlu.table2_verdicts(t2, "airline", 0, hist_t2)} == {V.NOT_TESTABLE}
 
 
 def test_gpu_profile_fails_clearly_offline(tmp_path, monkeypatch):

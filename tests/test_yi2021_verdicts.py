@@ -25,9 +25,13 @@ def test_thm3_rule_is_one_range_on_the_interval():
     got = algorithm1.thm3_verdicts(fits, 100, 10_000, {"2": 0.5}, {"2": 1.0})
     assert [v.outcome for v in got] == [V.AGREES, V.DISAGREES, V.INCONCLUSIVE, V.AGREES]
     assert all(v.claim_id.startswith("yi2021:thm3-") for v in got)
-    # |slope + 1| < tol alone does not agree: the interval must lie inside the range
+    # |slope + 1| < tol alone does not agree: the interval must lie below -1 + tol
     assert algorithm1.thm3_verdicts({("2", "mean"): {"slope": -1.0, "lo": -1.5, "hi": -0.5}}, 100, 10_000, {}, {})[0].outcome \
         == V.INCONCLUSIVE
+    # O~(1/T) is an upper rate: a faster fall (slope -2) agrees, a slower one (-0.5, above) disagrees
+    rate = lambda s, lo, hi: algorithm1.thm3_verdicts({("2", "mean"): {"slope": s, "lo": lo, "hi": hi}}, 100, 10_000,
+                                                      {}, {})[0].outcome
+    assert rate(-2.0, -2.1, -1.9) == V.AGREES and rate(-0.5, -0.6, -0.4) == V.DISAGREES
     short = algorithm1.thm3_verdicts(fits, 10, 300, {}, {})
     assert all(v.outcome == V.NOT_TESTABLE for v in short)
     # bound (11): the control is (11) at a faster rate exponent, 1 + LOG_FACTOR_SLOPE; a risk 225 times below
@@ -148,11 +152,34 @@ def test_nlu_table2_gates_every_split_and_not_the_std_drop():
     correct = {"Std": {"airline": acc(0.85), "brands": acc(0.49)}, "Adv-l2": {"airline": acc(0.80),
                                                                               "brands": acc(0.56)},
                "Adv-linf": {"airline": acc(0.85), "brands": acc(0.5)}}
-    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline")} == {V.NOT_TESTABLE}
+    flat = {m: FLAT for m in ("Std", "Adv-l2", "Adv-linf")}
+    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline", 0, flat)} == {V.NOT_TESTABLE}
     # Std barely drops and Adv drops a lot: a refutation the old "Std drop >= 2 points" gate hid
     correct = {"Std": {"airline": acc(0.80), "cars": acc(0.80)}, "Adv-l2": {"airline": acc(0.85), "cars": acc(0.65)},
                "Adv-linf": {"airline": acc(0.85), "cars": acc(0.65)}}
-    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline")} == {V.DISAGREES}
+    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline", 0, flat)} == {V.DISAGREES}
+    # the plateau gate reads the fine-tuned text models too: an unflattened or unrecorded curve is not testable
+    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline", 0, {**flat, "Adv-l2": FALLING})
+            if v.claim.startswith("Adv-l2 vs")} == {V.NOT_TESTABLE}
+    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline")} == {V.NOT_TESTABLE}
+    # two epochs (the cpu profile's) cannot show a plateau
+    assert {v.outcome for v in nlu.table2_verdicts(correct, "airline", 0, {m: FLAT.iloc[1:] for m in flat})} \
+        == {V.NOT_TESTABLE}
+
+
+def test_nlu_text_history_is_per_epoch_mean_of_batch_losses(monkeypatch):
+    from robustbook import zoo
+    from robustbook.experiments.yi2021 import nlu
+
+    s = nlu.NLU_SETTINGS["cpu"]  # 256 tweets, batch 16: 16 steps per epoch
+    steps = pd.DataFrame({"step": range(1, 49), "loss": np.repeat([1.0, 0.5, 0.499], 16)})
+    monkeypatch.setattr(zoo, "history", lambda recipe, device="cpu": steps)
+    monkeypatch.setattr(nlu, "text_recipe", lambda *a, **k: None)
+    h = nlu.text_history(s, "airline", "Std")
+    assert h["epoch"].tolist() == [1, 2, 3] and np.allclose(h["loss"], [1.0, 0.5, 0.499])
+    assert abs(V.last_epoch_share(h) - 0.001 / 0.501) < 1e-12
+    monkeypatch.setattr(zoo, "history", lambda recipe, device="cpu": None)
+    assert nlu.text_history(s, "airline", "Std") is None
 
 
 def test_table3_gates_corruptions_not_comparisons():
@@ -173,15 +200,43 @@ def test_table3_gates_corruptions_not_comparisons():
                for ft in FINETUNINGS for pre in PRETRAININGS}
     kept, why = table3.kept_corruptions(correct, 5)
     assert list(why) == ["gaussian_noise"] and len(kept) == cols - 1
-    got = table3.table3_verdicts(correct, 5)
+    flat = {**{f"{ft}/{pre}": FLAT for ft in FINETUNINGS for pre in PRETRAININGS},
+            **{f"pre-training {m}": FLAT for m in PRETRAININGS[1:]}}
+    got = table3.table3_verdicts(correct, 5, 0, flat)
     b = [v for v in got if v.claim_id == "yi2021:t3-linf-beats-l2-finetuning"]
     assert len(b) == len(PRETRAININGS) and {v.outcome for v in b} == {V.AGREES}
     # a compared model erased by the kept corruptions (5 classes: chance 0.2) gates the claims; no column is dropped
     erased = {**correct, ("Adv-l2", "No"): model(0.95, [0.05 if a != 0.95 else a for a in base])}
     assert table3.kept_corruptions(erased, 5)[0] == kept
-    assert {v.outcome for v in table3.table3_verdicts(erased, 5)} == {V.NOT_TESTABLE}
+    assert {v.outcome for v in table3.table3_verdicts(erased, 5, 0, flat)} == {V.NOT_TESTABLE}
     nothing = {k: model(0.95, [0.95] * cols) for k in correct}  # no corruption hurts the reference
-    assert {v.outcome for v in table3.table3_verdicts(nothing, 5)} == {V.NOT_TESTABLE}
+    assert {v.outcome for v in table3.table3_verdicts(nothing, 5, 0, flat)} == {V.NOT_TESTABLE}
+    # the plateau gate reads the fine-tuned model and the source model it came from, and only the rows reading them
+    label = lambda v: v.claim.split(": for ")[0]
+    reads = {"Adv-l2/Std": lambda t: t.startswith("(a) fine-tuning Adv-l2:") and t.endswith("vs Std")
+             or t.startswith("(b) pre-training Std:"),
+             "pre-training Std": lambda t: t.endswith("vs Std") or t.startswith("(b) pre-training Std:")}
+    for late, reads_it in reads.items():
+        gated = table3.table3_verdicts(correct, 5, 0, {**flat, late: FALLING})
+        assert {label(v) for v in gated if v.outcome == V.NOT_TESTABLE} == {label(v) for v in gated
+                                                                            if reads_it(label(v))}
+        assert 0 < sum(v.outcome == V.NOT_TESTABLE for v in gated) < len(gated)
+    assert {v.outcome for v in table3.table3_verdicts(correct, 5)} == {V.NOT_TESTABLE}  # no curve recorded
+
+
+def test_plateau_tolerance_sensitivity_threshold():
+    half_share = pd.DataFrame({"epoch": [1, 2, 3], "loss": [2.0, 0.515, 0.5]})  # last epoch: 1% of the descent
+    assert abs(V.last_epoch_share(half_share) - 0.01) < 1e-12
+    steep = pd.DataFrame({"epoch": [1, 2, 3], "loss": [2.0, 0.53, 0.5]})  # 2%: flattened only at twice the tolerance
+    gate = lambda: [V.Verdict("row", "", 0, 0, 0, V.AGREES if V.loss_flattened({"m": steep}, ("m",)).met
+                              else V.NOT_TESTABLE)]
+    assert not V.loss_flattened({"m": steep}, ("m",)).met
+    with V.plateau_tolerance(2.5 * V.PLATEAU_TOL):
+        assert V.loss_flattened({"m": steep}, ("m",)).met
+    assert not V.loss_flattened({"m": steep}, ("m",)).met  # restored after the block
+    changed = V.plateau_sensitivity(gate, (0.5, 2.5))
+    assert len(changed) == 1 and changed.iloc[0]["at this tolerance"] == V.AGREES
+    assert V.plateau_sensitivity(gate, (0.5,)).empty
 
 
 def test_d2_models_train_as_many_steps_as_the_full_data_model():
@@ -194,3 +249,22 @@ def test_d2_models_train_as_many_steps_as_the_full_data_model():
     assert abs(steps(quarter, quarter.train_size) - steps(full, n_full)) <= quarter.train.epochs
     gpu = corruption_models.settings("gpu")  # the paper's own budget: the same epochs for every size
     assert corruption_models.recipe(gpu, "Adv-linf", train_size=5000).train.epochs == gpu.epochs
+
+
+def test_plateau_sensitivity_threshold_on_table1_rows():
+    from robustbook.data.corruptions import FAMILIES
+
+    ones = pd.DataFrame(np.ones((50, 16)), columns=["Clean", *CORRUPTIONS])
+    worse = ones.copy()
+    worse[list(CORRUPTIONS)] = 0.4
+    curve = lambda share: pd.DataFrame({"epoch": [1, 2, 3], "loss": [2.0, 1.0 + share, 1.0]})  # share of descent ~
+    hist = {"Std": curve(0.0021), "Adv-l2": curve(0.0055), "Adv-linf": curve(0.018)}  # the cold cpu build's shares
+    rows = lambda: table1.table1_verdicts({"Std": worse, "Adv-l2": ones, "Adv-linf": ones}, FAMILIES, 0, hist)
+    changed = V.plateau_sensitivity(rows)
+    half = changed[changed["tolerance"].str.startswith("0.5 x")]
+    double = changed[changed["tolerance"].str.startswith("2 x")]
+    assert len(half) == 6 and half["verdict row"].str.startswith("Adv-l2 - Std").all()
+    assert (half["at this tolerance"] == V.NOT_TESTABLE).all()
+    assert len(double) == 6 and double["verdict row"].str.startswith("Adv-linf - Std").all()
+    assert (double["at this tolerance"] != V.NOT_TESTABLE).all()
+    assert V._plateau_tol == [V.PLATEAU_TOL]  # the published tolerance is restored

@@ -157,6 +157,22 @@ def text_model(s: NLUSettings, domain: str, method: str, device: torch.device | 
     return zoo.get(text_recipe(s, domain, method, seed), device, progress=progress)
 
 
+def text_history(s: NLUSettings, domain: str, method: str, seed: int = 0) -> pd.DataFrame | None:
+    """The per-epoch training loss of `text_model` (columns epoch, loss) for the plateau gate, or None when the
+    model is not in the zoo. The zoo stores a text model's batch losses (`train.text.finetune`); an epoch's loss
+    is the mean of its batches' (as `train.loop` records for image models), so the same `verdicts.loss_flattened`
+    rule reads both without a new training run or a changed zoo key."""
+    from ...data import text
+
+    steps = zoo.history(text_recipe(s, domain, method, seed))
+    if steps is None:
+        return None
+    n = s.train_size if domain in text.DOMAINS else len(text_data(s, domain, "train", seed).labels)
+    per_epoch = -(-n // s.batch_size)
+    epoch = (steps["step"].to_numpy() - 1) // per_epoch + 1
+    return steps.groupby(epoch)["loss"].mean().rename_axis("epoch").reset_index()
+
+
 def text_correctness(model, tokenizer, s: NLUSettings, domains: tuple[str, ...], device: torch.device | str = "cpu",
                      seed: int = 0) -> dict[str, np.ndarray]:
     """Per test domain, the 0/1 correctness of `model` on its class-balanced test split."""
@@ -204,7 +220,8 @@ def gap_interval(id_a: np.ndarray, id_b: np.ndarray, ood_a: np.ndarray, ood_b: n
     return float(eff), min(lo, float(eff)), max(hi, float(eff))
 
 
-def table2_verdicts(correct: dict[str, dict[str, np.ndarray]], train_domain: str, seed: int = 0) -> list:
+def table2_verdicts(correct: dict[str, dict[str, np.ndarray]], train_domain: str, seed: int = 0,
+                    histories: dict | None = None) -> list:
     """`judge` of `yi2021:t2-smaller-gap` per adversarial method and OOD domain: Adv's in-domain-to-OOD gap minus
     Std's (points).
 
@@ -212,7 +229,8 @@ def table2_verdicts(correct: dict[str, dict[str, np.ndarray]], train_domain: str
     the OOD domain (binary sentiment, chance 1/2 + `verdicts.NEAR_CHANCE_MARGIN`): two models at chance out of
     domain differ only by noise, and their "gap" difference is the in-domain difference. There is no gate on
     Std's own drop: it is part of the effect, and the paper's Table 2 itself includes a pair where Std loses 0.56
-    points (MNLI Telephone -> Letters).
+    points (MNLI Telephone -> Letters). Gate ("loss flattened", the book's one plateau rule): both fine-tuned
+    models' per-epoch losses (`text_history`) flattened; a run of fewer than 3 epochs cannot show it.
     """
     from ... import verdicts as V
 
@@ -225,7 +243,8 @@ def table2_verdicts(correct: dict[str, dict[str, np.ndarray]], train_domain: str
             eff, lo, hi = gap_interval(correct[m][train_domain], std[train_domain], correct[m][d], std[d], seed=seed)
             accs = {f"{name} on {split}": float(correct[name][split].mean())
                     for name in (m, "Std") for split in (train_domain, d)}
-            out.append(V.judge("yi2021:t2-smaller-gap", eff, lo, hi, gates=[V.trained_above_chance(accs, 2)],
+            gates = [V.trained_above_chance(accs, 2), V.loss_flattened(histories or {}, ("Std", m))]
+            out.append(V.judge("yi2021:t2-smaller-gap", eff, lo, hi, gates=gates,
                                label=f"{m} vs Std, {train_domain} -> {d}"))
     return out
 

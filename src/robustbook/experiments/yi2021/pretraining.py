@@ -210,6 +210,17 @@ def finetuned_model(s: PretrainSettings, pretraining: str, finetuning: str, devi
     return zoo.get(finetune_recipe(s, pretraining, finetuning, seed), device, progress=False)
 
 
+def training_histories(s: PretrainSettings, seed: int = 0) -> dict:
+    """The per-epoch training losses of Table 3's models for the plateau gate (`verdicts.loss_flattened`):
+    "<fine-tuning>/<pre-training>" for each fine-tuned model and "pre-training <method>" for each source model
+    the book trains (none at `gpu`, whose sources are released checkpoints). None where a model is not in the
+    zoo; call after the models are fetched."""
+    out = {f"{ft}/{pre}": zoo.history(finetune_recipe(s, pre, ft, seed)) for ft in FINETUNINGS for pre in PRETRAININGS}
+    if s.source != "imagenet":
+        out.update({f"pre-training {m}": zoo.history(pretrain_recipe(s, m, seed)) for m in PRETRAININGS[1:]})
+    return out
+
+
 def target_test(s: PretrainSettings, seed: int = 0):
     """The clean test split of the fine-tuning task (a subset at smoke)."""
     from ...data import images

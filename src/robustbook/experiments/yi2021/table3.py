@@ -52,14 +52,28 @@ def kept_corruptions(correct: dict[tuple[str, str], np.ndarray], num_classes: in
     return kept, why
 
 
-def table3_verdicts(correct: dict[tuple[str, str], np.ndarray], num_classes: int, seed: int = 0) -> list:
+def _trained(histories: dict, keys) -> list[str]:
+    """The models a comparison reads, for its plateau gate: each fine-tuned model ("ft/pre") and, where the book
+    trained it (`histories` holds it), the source model it was fine-tuned from."""
+    names = []
+    for ft, pre in keys:
+        names.append(f"{ft}/{pre}")
+        if f"pre-training {pre}" in histories and f"pre-training {pre}" not in names:
+            names.append(f"pre-training {pre}")
+    return names
+
+
+def table3_verdicts(correct: dict[tuple[str, str], np.ndarray], num_classes: int, seed: int = 0,
+                    histories: dict | None = None) -> list:
     """Verdicts on Table 3's two claims, each a paired bootstrap over test images of the accuracy averaged over
     the `kept_corruptions`.
 
     (a) `yi2021:t3-adv-pretraining`: adversarial pre-training beats standard and no pre-training after each
     fine-tuning; (b) `yi2021:t3-linf-beats-l2-finetuning`: l_inf adversarial fine-tuning beats l_2 adversarial
     fine-tuning after each of the four pre-trainings (the paper's Sec. 5.2 finding). Gates: every model above
-    chance clean and on the kept corruptions' average; at least one corruption hurts the reference model enough.
+    chance clean and on the kept corruptions' average; at least one corruption hurts the reference model enough;
+    and each row's models, fine-tuned and (where the book trained them) pre-trained, reached their plateau
+    (`verdicts.loss_flattened` on `pretraining.training_histories`; an unrecorded curve counts as not flattened).
     """
     from ... import verdicts as V
     from ...data.corruptions import CORRUPTIONS
@@ -73,7 +87,7 @@ def table3_verdicts(correct: dict[tuple[str, str], np.ndarray], num_classes: int
     if idx:  # every model the claims read, on the data they read: clean and the kept corruptions' average
         read.update({f"{k[0]}/{k[1]} kept corruptions": float(c[:, idx].mean()) for k, c in correct.items()})
     chance = V.trained_above_chance(read, num_classes)
-    gates = [chance, reference]
+    histories = histories or {}
     out = []
 
     def avg(key):
@@ -83,10 +97,13 @@ def table3_verdicts(correct: dict[tuple[str, str], np.ndarray], num_classes: int
         for pre in ("Adv-l2", "Adv-linf"):
             for other in ("Std", "No"):
                 eff, lo, hi = V.paired_difference(avg((ft, pre)), avg((ft, other)), seed=seed)
+                gates = [chance, reference, V.loss_flattened(histories, _trained(histories, ((ft, pre), (ft, other))))]
                 out.append(V.judge("yi2021:t3-adv-pretraining", 100 * eff, 100 * lo, 100 * hi, gates=gates,
                                    label=f"(a) fine-tuning {ft}: pre-training {pre} vs {other}"))
     for pre in PRETRAININGS:
         eff, lo, hi = V.paired_difference(avg(("Adv-linf", pre)), avg(("Adv-l2", pre)), seed=seed)
+        gates = [chance, reference,
+                 V.loss_flattened(histories, _trained(histories, (("Adv-linf", pre), ("Adv-l2", pre))))]
         out.append(V.judge("yi2021:t3-linf-beats-l2-finetuning", 100 * eff, 100 * lo, 100 * hi, gates=gates,
                            label=f"(b) pre-training {pre}: fine-tuning Adv-linf vs Adv-l2"))
     return out
