@@ -13,6 +13,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 LEVEL = 0.95  # two-sided coverage of every interval the book reports
+ALPHA = round((1 - LEVEL) / 2, 12)  # one-sided level of a test behind a verdict: the sign rule reads a LEVEL interval, i.e.
+#                          rejects at (1 - LEVEL) / 2 on each side; a p-value is held to the same bar
+EXACT_MAX = 8  # up to 8 points every order is enumerated (8! = 40320); a bootstrap over 5 pairs has ~120 values
 
 
 def _check_level(level: float) -> None:
@@ -124,3 +127,44 @@ def spearman_interval(x: Sequence[float], y: Sequence[float], n_boot: int = 2000
     if pairs.shape[0] < 3:
         raise ValueError(f"a rank correlation needs at least 3 pairs, got {pairs.shape[0]}")
     return bootstrap_interval(pairs, lambda p: rank_correlation(p[:, 0], p[:, 1]), n_boot, level, seed)
+
+
+def spearman_exact(x: Sequence[float], y: Sequence[float], alpha: float = ALPHA) -> tuple[float, float, float]:
+    """(rho, low, high): Spearman's rho with the exact permutation test over all n! orders of y (n <= EXACT_MAX),
+    inverted into an interval of the same shape as the others, for the sign rule.
+
+    With the null distribution R of rho (x and y exchangeable), v_lo = the smallest value with P(R <= v) > alpha and
+    v_hi = the largest with P(R >= v) > alpha, the interval is [rho - v_hi, rho - v_lo]: its top is below 0 exactly
+    when the one-sided p-value P(R <= rho) <= alpha, its bottom above 0 exactly when P(R >= rho) <= alpha. It is
+    rho's excess over the null's critical values, so it may leave [-1, 1]; a bootstrap over so few pairs degenerates.
+    """
+    import itertools
+
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    n = xs.size
+    if ys.size != n or n < 3:
+        raise ValueError(f"need two sequences of one length >= 3, got {xs.size} and {ys.size}")
+    if n > EXACT_MAX:
+        raise ValueError(f"{n} points: enumerating {n}! orders is too many (at most {EXACT_MAX})")
+    if not 0 < alpha < 0.5:
+        raise ValueError(f"invalid alpha={alpha!r}: in (0, 0.5)")
+    rho = round(rank_correlation(xs, ys), 12)  # rounded like the null, so that rho == v compares exactly
+    null = np.round([rank_correlation(xs, ys[list(p)]) for p in itertools.permutations(range(n))], 12)
+    values = np.unique(null)
+    below = np.array([(null <= v).mean() for v in values])
+    above = np.array([(null >= v).mean() for v in values])
+    v_lo = float(values[below > alpha].min())
+    v_hi = float(values[above > alpha].max())
+    return rho, round(rho - v_hi, 12), round(rho - v_lo, 12)
+
+
+def spearman_p_values(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
+    """(P(R <= rho), P(R >= rho)): the exact one-sided permutation p-values of Spearman's rho (n <= EXACT_MAX)."""
+    import itertools
+
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if xs.size > EXACT_MAX:
+        raise ValueError(f"{xs.size} points: at most {EXACT_MAX}")
+    rho = round(rank_correlation(xs, ys), 12)
+    null = np.round([rank_correlation(xs, ys[list(p)]) for p in itertools.permutations(range(xs.size))], 12)
+    return float((null <= rho).mean()), float((null >= rho).mean())

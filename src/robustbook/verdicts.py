@@ -21,8 +21,9 @@ from typing import Mapping, Sequence
 import numpy as np
 
 # the intervals live in robustbook.intervals (SciPy's bootstrap, statsmodels' Wilson); re-exported here
-from .intervals import (LEVEL, bootstrap_interval, paired_difference, rank_correlation,  # noqa: F401
-                        seed_interval, slope_interval, spearman_interval, two_sample_interval, wilson_interval)
+from .intervals import (ALPHA, EXACT_MAX, LEVEL, bootstrap_interval, paired_difference,  # noqa: F401
+                        rank_correlation, seed_interval, slope_interval, spearman_exact, spearman_interval,
+                        spearman_p_values, two_sample_interval, wilson_interval)
 
 AGREES = "agrees"
 DISAGREES = "disagrees"

@@ -131,3 +131,15 @@ def frac255(x: float) -> str:
     """A radius in [0, 1] pixel units as k/255 when it is one (8/255), else as a short decimal."""
     k = x * 255
     return f"{round(k):g}/255" if abs(k - round(k)) < 1e-9 and x != 0 else f"{x:g}"
+
+
+def theory_verdict(claim_id: str, checks: Mapping[str, Any], mutants: Mapping[str, Sequence[Any]], check: str,
+                   *args: Any, use_mutants: bool = True):
+    """`judge` of the registered check claim `claim_id` from `checks[check]` run at `args` (a paper's printed
+    claim, or the default), counting the mutants `mutants[check]` it rejects (`use_mutants=False`: none counted,
+    so a passing check reads inconclusive). The runner is `theory.core.check_power`."""
+    from .. import verdicts as V
+    from ..theory import core
+
+    passes, n, rejected = core.check_power(checks[check], mutants.get(check, ()) if use_mutants else (), *args)
+    return V.judge(claim_id, passes=passes, mutants=n, rejected=rejected)

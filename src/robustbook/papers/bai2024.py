@@ -90,25 +90,28 @@ CLAIMS = (
           "every network (by 14.06 to 18.48 points); the paper states no sentence of it, the book reads the table "
           "as a direction; effect = acc(W_inf) - acc(W_2) over the same test points",
           "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (a table "
-          "read as a direction)", preconditions=("above chance", "effect in reference"),
+          "read as a direction)", preconditions=("above chance", "loss flattened", "effect in reference"),
           control="none: a comparison of two attacks on one model", units="accuracy"),
     Claim("bai2024:budget-weaker-than-wpgd", "Sec. 7, Table 2 (p. 6)", "paper-claim",
           "W-PGD-Budget (Upsilon from a 10% sample of the training set) is slightly less effective than W-PGD; "
-          "effect = acc(W-PGD-Budget) - acc(W-PGD)",
+          "the book compares the two at equal realised W_2 cost: effect = acc(W-PGD-Budget) - acc(W-PGD run at "
+          "the radius the budget attack actually spent)",
           "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
-          preconditions=("above chance", "effect in reference", "sample size", "budget feasible"),
+          preconditions=("above chance", "loss flattened", "effect in reference", "sample size",
+                         "budget feasible"),
           control="none: a comparison of two attacks on one model", units="accuracy"),
     Claim("bai2024:budget-stronger-than-winf", "Sec. 7, Table 2 (p. 6)", "paper-claim",
           "W-PGD-Budget is much stronger than the W_inf attack; effect = acc(W_inf) - acc(W-PGD-Budget)",
           "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (the paper "
           "says 'much' without a size)",
-          preconditions=("above chance", "effect in reference", "sample size", "budget feasible"),
+          preconditions=("above chance", "loss flattened", "effect in reference", "sample size",
+                         "budget feasible"),
           control="none: a comparison of two attacks on one model", units="accuracy"),
     Claim("bai2024:finetune-raises-w2", "Sec. 8, Table 5 (p. 8)", "paper-claim",
           "fine-tuning with distributional TRADES improves W_2 accuracy on every pre-trained network; effect = "
           "acc(W_2) after - before, same test points",
           "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
-          preconditions=("above chance", "effect in reference"),
+          preconditions=("above chance", "loss flattened", "effect in reference"),
           control="not run here: a plain (pointwise) TRADES fine-tune of equal length, which would separate the "
                   "distributional objective from fine-tuning longer", units="accuracy"),
     Claim("bai2024:finetune-keeps-winf", "abstract; Sec. 8, Table 5 (p. 8)", "book-reading",
@@ -116,24 +119,26 @@ CLAIMS = (
           "accuracy does not fall (Sec. 8 itself lists drops of up to 3.05 points for three networks as a "
           "limitation, not as kept); effect = acc(W_inf) after - before",
           "range", threshold=(0.0, 1.0), threshold_source="book: robustbook.verdicts.NO_MARGIN (the abstract "
-          "names no tolerance)", preconditions=("above chance", "effect in reference"),
+          "names no tolerance)", preconditions=("above chance", "loss flattened", "effect in reference"),
           control="none: the W_inf attack is PGD-20 with a random start", units="accuracy"),
     Claim("bai2024:robust-nets-closer-estimate", "Sec. 7, Fig. 7.1 (p. 7)", "paper-claim",
           "the more robust the network, the closer its 10% estimate of Upsilon to the full-set value; effect = "
-          "Spearman rho between W_2 accuracy and mean |estimate / Upsilon - 1| over the networks",
+          "Spearman rho between W_2 accuracy and mean |estimate / Upsilon - 1| over the networks; up to "
+          "verdicts.EXACT_MAX networks its interval is the exact permutation test's (one-sided at verdicts.ALPHA)",
           "sign", direction=-1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
-          preconditions=("sample size",), control="none: a rank correlation over networks",
+          preconditions=("loss flattened", "sample size"), control="none: a rank correlation over networks",
           units="Spearman rho"),
     Claim("bai2024:thm41-remainder-vanishes", "Theorem 4.1 (i), Sec. 4 (p. 4)", "printed-formula",
           "V(delta) = V(0) + delta Upsilon + o(delta): the scaled remainder (V(delta) - V(0))/delta - Upsilon "
           "vanishes as delta -> 0; effect = its fitted log-log rate in delta (logistic model)",
           "sign", direction=+1, threshold=0.5, threshold_source="book: robustbook.verdicts.RATE_MIDPOINT",
-          preconditions=("control violated",),
+          preconditions=("control violated", "sample size"),
           control="Upsilon with the L_2 norm of the gradient instead of its dual (L_1): its remainder must not "
                   "vanish (fitted rate <= RATE_MIDPOINT)", units="rate"),
-    Claim("bai2024:budget-admissible-frozen", "Sec. 5, (5.4)-(5.5) (p. 5)", "printed-formula",
+    Claim("bai2024:budget-admissible-frozen", "Sec. 5, (5.4)-(5.5) (p. 5)", "demonstration",
           "with theta frozen and the exact Upsilon, the batch budgets delta_B = delta Upsilon_B / Upsilon make an "
-          "admissible attack on the whole set: sum_B |B| delta_B^2 = N delta^2",
+          "admissible attack on the whole set: sum_B |B| delta_B^2 = N delta^2. An identity (it holds for any "
+          "split of the set, since sum_B |B| Upsilon_B^2 = N Upsilon^2), so it is shown, never tallied",
           "check", control="the check's mutants, delta_B with (Upsilon_B / Upsilon)^2 and with its square root, "
                            "must be rejected", units="share of mutants rejected"),
 )

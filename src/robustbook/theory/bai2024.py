@@ -166,7 +166,7 @@ def logistic_pushforward(p: dict, delta: float, direction: str = "theorem") -> f
     return float(np.mean(_softplus(-p["y"] * (xs @ p["w"] + p["b"]))))
 
 
-DELTAS = (0.2, 0.1, 0.05, 0.025, 0.0125)
+DELTAS = tuple(0.2 / 2 ** k for k in range(8))  # 0.2 down to 0.0016: 2.1 decades (verdicts.MIN_DECADES)
 
 
 def _rate(deltas: np.ndarray, rem: np.ndarray) -> float:

@@ -74,6 +74,18 @@ def rejects(check: Callable[..., Any], mutant: Any) -> bool:
     return False
 
 
+def check_power(check: Callable[..., Any], mutants: Iterable[Any] = (), *args: Any) -> tuple[bool, int, int]:
+    """(passes, mutants, rejected): whether `check(*args)` holds, and how many of `mutants` it rejects (`rejects`).
+    What a check verdict needs (`experiments.common.theory_verdict` judges it; theory does not import verdicts)."""
+    try:
+        check(*args)
+        passes = True
+    except AssertionError:
+        passes = False
+    ms = list(mutants)
+    return passes, len(ms), int(sum(rejects(check, m) for m in ms))
+
+
 def _required_params(fn: Callable[..., Any]) -> int:
     try:
         sig = inspect.signature(fn)

@@ -23,18 +23,10 @@ def theory_verdict(claim_id: str, check: str, *args, mutants: bool = True):
     """`judge` of the registered check claim `claim_id` from `theory.yi2021.CHECKS[check]` run at `args` (the
     paper's printed claim, or the default), counting the registered mutants it rejects (`mutants=False`: none
     counted, so a passing check reads inconclusive)."""
-    from ... import verdicts as V
-    from ...theory import core
     from ...theory import yi2021 as th
+    from ..common import theory_verdict as run
 
-    fn = th.CHECKS[check]
-    try:
-        fn(*args)
-        passes = True
-    except AssertionError:
-        passes = False
-    ms = list(th.MUTANTS.get(check, ())) if mutants else []
-    return V.judge(claim_id, passes=passes, mutants=len(ms), rejected=int(sum(core.rejects(fn, m) for m in ms)))
+    return run(claim_id, th.CHECKS, th.MUTANTS, check, *args, use_mutants=mutants)
 
 
 def eps_per_point(model: nn.Module, data, radius: float, norm: str = "linf", steps: int = 10,
