@@ -115,7 +115,9 @@ def test_judge_marks_a_verdict_that_flips_under_an_alternative_unstable():
     flipped = V.judge(c, 2.0, 1.0, 3.0, alternatives={"seed 1": (1.5, 0.5, 2.5),
                                                        "the paper's setting": (-2.0, -3.0, -1.0)})
     assert V.outcome_of(flipped.outcome) == V.INCONCLUSIVE and "disagrees with the paper's setting" in flipped.outcome
-    assert flipped.stability.startswith("2/3 runs agree")
+    assert flipped.stability.startswith("2/3 runs agree") and "(unstable: agrees here" in flipped.outcome
+    weaker = V.judge(c, 2.0, 1.0, 3.0, alternatives={"sigma 0.5": (1.0, -1.0, 3.0)})  # inconclusive elsewhere
+    assert weaker.outcome == "inconclusive (not replicated: agrees here, inconclusive with sigma 0.5)"
 
 
 def _rule_calls(path: Path) -> list[str]:

@@ -434,7 +434,8 @@ def judge(claim, effect: float = float("nan"), low: float | None = None, high: f
     declares, each exactly once (a gate it does not declare, or a declared one left out, is an error: no chapter
     gates a claim after seeing its run). `alternatives` maps what a referee would try first (another training
     seed, the paper's own setting where the book substituted one) to its (effect, low, high): when any of them
-    gives another outcome the verdict is "inconclusive (unstable: ...)" naming it, and `stability` says how
+    gives another outcome the verdict is "inconclusive (unstable: ...)" (the opposite outcome) or
+    "inconclusive (not replicated: ...)" (a weaker one), naming it, and `stability` says how
     many runs agreed. A bound claim takes `measured`, `bound` and `control_bound`; a check claim `passes`, `mutants` and
     `rejected`; the others an effect and its interval (a point estimate when low and high are omitted).
     """
@@ -461,8 +462,7 @@ def judge(claim, effect: float = float("nan"), low: float | None = None, high: f
         same = sum(o == outcome for o in others.values())
         notes.append(f"{same + 1}/{len(others) + 1} runs agree (this one, {', '.join(others)})")
         if same < len(others):
-            flips = "; ".join(f"{o} with {name}" for name, o in others.items() if o != outcome)
-            outcome = f"{INCONCLUSIVE} (unstable: {v.outcome} here, {flips})"
+            outcome = f"{INCONCLUSIVE} ({replication(v.outcome, {f'with {n}': o for n, o in others.items()})})"
     pre = all_of(*gates) if gates else None
     if pre is not None and not pre.met:
         outcome = NOT_TESTABLE
@@ -479,6 +479,17 @@ def judge(claim, effect: float = float("nan"), low: float | None = None, high: f
     return Verdict(v.claim, v.rule, v.effect, v.low, v.high, outcome, pre, c.id, c.source, c.kind,
                    c.threshold_source or "no threshold", "; ".join(notes), c.control, c.units, _paper_side(c),
                    this_run)
+
+
+def replication(outcome: str, others: Mapping[str, str]) -> str:
+    """How a decisive outcome fares elsewhere (other seeds, the paper's setting), for the verdict's text:
+    "unstable: ..." when some run reaches the opposite decisive outcome, "not replicated: ..." when the others
+    only fail to reach it (inconclusive or not testable: a weaker run cannot refute, but it does not confirm);
+    either way the verdict is not decisive."""
+    differ = {where: o for where, o in others.items() if o != outcome}
+    opposite = {AGREES: DISAGREES, DISAGREES: AGREES}.get(outcome)
+    word = "unstable" if opposite in differ.values() else "not replicated"
+    return f"{word}: {outcome} here, " + "; ".join(f"{o} {where}" for where, o in differ.items())
 
 
 def reads_trained(claim) -> bool:

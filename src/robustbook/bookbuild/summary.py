@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..hashing import sha256_json
-from ..verdicts import AGREES, DISAGREES, INCONCLUSIVE, MIN_SEEDS, OUTCOMES, outcome_of
+from ..verdicts import AGREES, DISAGREES, INCONCLUSIVE, MIN_SEEDS, OUTCOMES, outcome_of, replication
 from .notebooks import SEEDS_DIR, SUMMARY_MODULE, reads_executed, seed_output, toc_notebooks
 
 assert __name__ == SUMMARY_MODULE  # a notebook importing this module reads the other notebooks' outputs
@@ -130,14 +130,14 @@ def seed_outcomes(by_seed: dict[int, list[Chapter]]) -> dict[tuple[str, str, str
 
 
 def seed_stability(outcome: str, others: dict[int, str]) -> str:
-    """How a verdict fares at the other seeds: '3/3 seeds', 'unstable: disagrees at seed 1', or '' when none ran."""
+    """How a verdict fares at the other seeds: '3/3 seeds', 'unstable: agrees here, disagrees at seed 1',
+    'not replicated: agrees here, inconclusive at seed 2', or '' when none ran."""
     if not others:
         return ""
     mine = outcome_of(outcome)
-    flips = {s: o for s, o in sorted(others.items()) if o != mine}
-    if not flips:
+    if all(o == mine for o in others.values()):
         return f"{len(others) + 1}/{len(others) + 1} seeds"
-    return "unstable: " + ", ".join(f"{o} at seed {s}" for s, o in flips.items())
+    return replication(mine, {f"at seed {s}": o for s, o in sorted(others.items())})
 
 
 def claims(chapters: Sequence[Chapter], by_seed: dict[int, list[Chapter]] | None = None):
@@ -158,7 +158,7 @@ def claims(chapters: Sequence[Chapter], by_seed: dict[int, list[Chapter]] | None
                 seeds = seed_stability(this_run, at_seeds)
                 row["seeds"] = seeds
                 if this_run in (AGREES, DISAGREES) and at_seeds:
-                    if seeds.startswith("unstable"):
+                    if not seeds.endswith(" seeds"):  # unstable, or not replicated
                         row["verdict"] = f"{INCONCLUSIVE} ({seeds})"
                     elif len(at_seeds) + 1 >= MIN_SEEDS and str(row["verdict"]).startswith(f"{INCONCLUSIVE} (one seed"):
                         row["verdict"] = this_run  # decisive: it held at every seed the rule asks for
