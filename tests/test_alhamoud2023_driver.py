@@ -182,6 +182,8 @@ def test_q2_claim_ranks_models_within_columns_and_rejects_a_pooled_artefact():
     assert dg.rank_orderings(few) == 36
     assert dg.q2_rank_verdict("t", src, tgt, few, GATES).outcome == V.NOT_TESTABLE
     assert dg.q2_drop_verdict("t", src[1, 1], tgt[1, 1], GATES).kind == "demonstration"
+    broken = np.column_stack([src_acc, np.zeros(4)])  # a column where every model is broken orders nothing
+    assert dg.within_column_rank(broken, broken, np.ones((4, 4), bool)) == pytest.approx(1.0)
 
 
 def test_q3_claims_are_paired_and_read_at_the_papers_radius():

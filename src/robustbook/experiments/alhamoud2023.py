@@ -79,8 +79,8 @@ EMPIRICAL: dict[str, EmpiricalSettings] = {
                                (0, 1.0), (0.1,), (8 / 255,), epochs=1, train_steps=2, eval_steps=2,
                                ablation_eps=8 / 255, lr=0.05, batch_size=64),
     # The photo pair's MLP reads three colour channels (three times the first layer's work), so it trains at
-    # three radii instead of four (Q2 still ranks four robust cells, Q3's trend three radii); the lambda
-    # ablation drops 0.1 (its verdict compares the smallest with the largest lambda) and TRADES drops 16/255
+    # three radii instead of four (Q2 then ranks three models in two columns, too few orderings to test); the
+    # lambda ablation drops 0.1 (A.1 then compares 0.5, the page's lambda, with 0.9) and TRADES drops 16/255
     # (A.3 compares both methods at the radii TRADES runs): the chapter's cpu time stays at or below the
     # one-data-set version's (CPU seconds of a cold `robustbook run --profile cpu`, 2026-11-23: 163 before,
     # 172 with only the first two cuts, 144 with all three).
@@ -455,9 +455,12 @@ def _columns(cells: np.ndarray) -> list[tuple[int, np.ndarray]]:
 def within_column_rank(src_acc: np.ndarray, tgt_acc: np.ndarray, cells: np.ndarray) -> float:
     """Mean over the eval-eps columns of `cells` of Spearman's rho between the models' source and target accuracy
     (models x eval eps): models are compared only with models under the same attack, so the eval-eps axis,
-    along which every model falls on both domains, cannot make the correlation."""
-    rhos = [V.rank_correlation(src_acc[rows, j], tgt_acc[rows, j]) for j, rows in _columns(cells)]
-    return float(np.mean(rhos)) if rhos else float("nan")
+    along which every model falls on both domains, cannot make the correlation. A column where every model ties on
+    a domain (all broken at a large radius) orders nothing and is left out rather than counted as rho = 0; with
+    no column left the statistic is 0, as `rank_correlation` is for constant input."""
+    rhos = [V.rank_correlation(src_acc[rows, j], tgt_acc[rows, j]) for j, rows in _columns(cells)
+            if np.ptp(src_acc[rows, j]) > 0 and np.ptp(tgt_acc[rows, j]) > 0]
+    return float(np.mean(rhos)) if rhos else 0.0
 
 
 def rank_orderings(cells: np.ndarray) -> int:
