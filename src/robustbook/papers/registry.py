@@ -36,6 +36,7 @@ class Claim:
     preconditions: tuple[str, ...] = ()  # names of robustbook.verdicts.PRECONDITIONS the verdict is gated on
     control: str = ""  # the negative control (a wrong claim the same data must reject), or why there is none
     units: str = ""  # the units of the effect: "points of accuracy", "Spearman rho", "ratio", ...
+    alternatives: str = ""  # the re-runs a chapter may pass to `judge(alternatives=...)`, named before any run
 
     def __post_init__(self) -> None:
         where = f"claim {self.id!r}"
