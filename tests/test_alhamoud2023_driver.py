@@ -234,7 +234,7 @@ def test_q4_can_disagree_and_q5_q6_reach_their_outcomes():
     v = _q4("scaling", src, _certs(_bits(0.8, seed=3), 0.3))  # keeps ~60 %: more than half
     assert v.claim_id.endswith("q4-deformation-acr-kept") and v.outcome == V.AGREES
     small = _q4("pixel", _certs(_bits(0.8)[:50], 0.5), _certs(_bits(0.8, seed=3)[:50], 0.45))
-    assert small.outcome == V.NOT_TESTABLE and "certified points" in small.precondition.text  # cpu's 50 points
+    assert small.outcome == V.NOT_TESTABLE and "certified points" in small.precondition.text  # 50 points: under MIN_SAMPLE
     flipped = _q4("pixel", src, _certs(_bits(0.8, seed=3), 0.5), {"sigma 0.5": (src, _certs(_bits(0.8, seed=3), 0.1))})
     assert V.outcome_of(flipped.outcome) == V.INCONCLUSIVE and "sigma 0.5" in flipped.outcome
     weak, strong = _certs(_bits(0.5), 0.2), _certs(_bits(0.5), 0.6)
