@@ -2,9 +2,9 @@
 `DEPARTURES`, every Departure is complete, and every number in a `cpu` / `gpu` column is a value of the code
 it claims to describe (the expressions in `reads`), so a table cannot drift from the settings.
 
-Exempt: the Foundations chapters (`foundations`, `evaluating` drivers) and the back-matter reference pages,
-which reproduce no paper's experiment (they set up threat models, evaluation suites and corruptions that the
-paper chapters use, and list parameters / verdicts).
+The Foundations chapters (`foundations`, `evaluating` drivers) declare departures too (their demonstrations
+stand in for papers' experiments); they have no overview page, so their display is checked on its own. Exempt:
+the back-matter reference pages, which list parameters / verdicts.
 """
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ from robustbook.experiments import common
 from robustbook.experiments.common import ASPECTS, DEPARTURE_COLUMNS, Departure, departures_frame
 
 ROOT = Path(__file__).resolve().parents[1]
-EXEMPT_DRIVERS = {"foundations", "evaluating"}  # no paper experiment: see the module docstring
-EXEMPT_PARTS = ("notebooks/foundations/", "notebooks/reference/")
+EXEMPT_DRIVERS: set[str] = set()
+EXEMPT_PARTS = ("notebooks/foundations/", "notebooks/reference/")  # foundations: no overview page (own test)
+FOUNDATIONS = ("notebooks/foundations/threat_models", "notebooks/foundations/corruptions",
+               "notebooks/foundations/evaluating")
 
 
 def toc_chapters() -> list[str]:
@@ -166,6 +168,19 @@ def test_chapter_shows_its_drivers_departures(chapter):
     # the overview page links to the chapter (where the table is shown)
     paper = chapter.split("/")[1]
     assert f"notebooks/{paper}/" in (ROOT / "book" / f"{paper}.md").read_text()
+
+
+@pytest.mark.parametrize("chapter", FOUNDATIONS)
+def test_foundations_chapter_shows_its_drivers_departures(chapter):
+    source = code_of(ROOT / f"{chapter}.md")
+    mod = importlib.import_module(f"robustbook.experiments.{chapter_driver(source)}")
+    assert isinstance(getattr(mod, "DEPARTURES", None), tuple) and mod.DEPARTURES
+    assert re.search(r"show_departures\(\s*\"\w+\",\s*ex\.DEPARTURES\s*\)", source), \
+        f"{chapter} does not render ex.DEPARTURES with show_departures"
+
+
+def test_foundations_drivers_are_no_longer_exempt():
+    assert {"foundations", "evaluating"} <= set(drivers_with_departures())
 
 
 @pytest.mark.parametrize("driver", drivers_with_departures())

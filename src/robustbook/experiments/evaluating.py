@@ -16,7 +16,7 @@ from .. import zoo
 from ..evaluate.checks import Quantized
 from ..evaluate.robust import SuiteConfig
 from ..train.config import TrainConfig
-from .common import fixture_settings
+from .common import Departure, fixture_settings, frac255
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,73 @@ def chapter_report(model: nn.Module, data, threat: str, eps: float, profile: str
     n = CHAPTER_SUBSET[profile] if subset is None else int(subset)
     return robustness_report(model, data, threat, eps, suites=SUITES, subset=n, num_classes=num_classes,
                              device=device, seed=seed, cfg=fixture_suites(CHAPTER_SUITES[profile]))
+
+
+def pgd_gap(report) -> dict[str, float]:
+    """How much AutoAttack finds beyond PGD-20 in a `robustness_report`, paired over its n points: the gap
+    acc(PGD-20) - acc(AutoAttack) with its bootstrap interval (low, high), and `miss`, the largest gap this
+    sample leaves open: the Wilson upper end of the share of points PGD-20 leaves correct and AutoAttack breaks
+    (the gap is at most that share; a bootstrap of all-zero differences would give a degenerate [0, 0])."""
+    from .. import verdicts
+
+    pgd, aa = (report.results[k].robust.float().numpy() for k in ("pgd", "autoattack"))
+    gap, low, high = verdicts.paired_difference(pgd, aa)
+    broken = int(((pgd == 1) & (aa == 0)).sum())
+    return dict(gap=gap, low=low, high=high, n=len(pgd), broken=broken,
+                miss=verdicts.wilson_interval(broken, len(pgd))[2])
+
+
+def trust_sentence(report) -> str:
+    """What the chapter may say of PGD-20 on a model from its report: a check that failed, a significant gap,
+    or no significant gap at this n, with the largest gap the sample leaves open (absence of evidence)."""
+    g = pgd_gap(report)
+    if not report.passed:
+        return "A masking check fails on this model: neither number can be trusted without an adaptive attack."
+    if g["low"] > 0:
+        return (f"No masking check fails, but AutoAttack finds significantly more adversarial points than PGD-20 "
+                f"({100 * g['gap']:+.1f} points, 95% interval [{100 * g['low']:+.1f}, {100 * g['high']:+.1f}], "
+                f"n = {g['n']}): report AutoAttack's number, and read PGD-20's as an upper bound.")
+    return (f"No masking check fails, and AutoAttack finds no significant gap beyond PGD-20 at n = {g['n']} "
+            f"({100 * g['gap']:+.1f} points); this sample could miss a gap of up to {100 * g['miss']:+.1f} points, so "
+            "this is an absence of evidence, not a proof that PGD-20 suffices.")
+
+
+# Where the chapter's evaluation differs from the standard one it follows (AutoAttack, RobustBench); the
+# numbers are read from SETTINGS and the chapter-report budget (checked by tests/test_departures.py).
+def _evaluating_departures() -> tuple[Departure, ...]:
+    c, g = SETTINGS["cpu"], SETTINGS["gpu"]
+    rc, rg = CHAPTER_SUITES["cpu"], CHAPTER_SUITES["gpu"]
+    return (
+        Departure("reference models", "data",
+                  "CIFAR-10 at eps 8/255 (L_inf), the networks of the RobustBench leaderboard (Croce et al. 2021)",
+                  f"{c.dataset}, the {c.arch} trained {c.epochs} epochs, PGD-AT and evaluation at eps {c.eps:g}",
+                  f"{g.dataset}, the {g.arch} trained {g.epochs} epochs, eps {frac255(g.eps)}",
+                  "2 cores: no CIFAR-10 network trains in the cpu budget",
+                  reads=("SETTINGS[p].epochs", "SETTINGS[p].eps")),
+        Departure("AutoAttack (this chapter)", "attack",
+                  "standard AutoAttack: APGD-CE, APGD-T, FAB-T, Square; 100 iterations, Square 5,000 queries "
+                  "(Croce and Hein 2020)",
+                  f"{c.suites.aa_steps} iterations, Square {c.suites.square_queries:,} queries",
+                  f"{g.suites.aa_steps} iterations, Square {g.suites.square_queries:,} queries (the standard)",
+                  "2 cores: Square's standard budget alone took 3/4 of the chapter's time (measured)",
+                  reads=("SETTINGS[p].suites.aa_steps", "SETTINGS[p].suites.square_queries")),
+        Departure("AutoAttack (this chapter)", "selection",
+                  "the full test split (10,000 CIFAR-10 images on RobustBench)",
+                  f"a seeded subset of {c.subset} test points", f"a seeded subset of {g.subset:,} test points",
+                  "AutoAttack's cost per point; the chapter prints each gap's interval and what it could miss",
+                  reads=("SETTINGS[p].subset",)),
+        Departure("robustness report beside other chapters' numbers", "budget",
+                  "standard AutoAttack on the full test split",
+                  f"{CHAPTER_SUBSET['cpu']} points, {rc.aa_steps} iterations, Square {rc.square_queries} queries",
+                  f"{CHAPTER_SUBSET['gpu']:,} points, {rg.aa_steps} iterations, Square {rg.square_queries:,} "
+                  "queries",
+                  "the report is shown in nine places and must cost under a minute each on 2 cores; read its "
+                  "AutoAttack number as an upper bound",
+                  reads=("CHAPTER_SUBSET[p]", "CHAPTER_SUITES[p].aa_steps", "CHAPTER_SUITES[p].square_queries")),
+    )
+
+
+DEPARTURES: tuple[Departure, ...] = _evaluating_departures()
 
 
 def sweep_recipes(profile: str, seed: int = 0, notebooks: set[str] | None = None) -> list[zoo.Recipe]:

@@ -30,4 +30,32 @@ CLAIMS = (
           "acc(PGD-AT) - acc(standard) under PGD, same points", "sign", direction=+1, threshold=0.0,
           threshold_source="book: robustbook.verdicts.NO_MARGIN", preconditions=("above chance",),
           control="none: the comparison is between two trained models", units="accuracy"),
+    # Moved from yi2021's tally (referee F2): PGD beating noise is what any trained network shows, not Lemma 1.
+    Claim("book:pgd-push-forward-above-noise", "foundations, 'Threat models and attacks', 'The lemma on a trained "
+          "network' (after yi2021's Lemma 1)", "demonstration",
+          "the construction in the proof of Lemma 1 on a trained network, with PGD standing in for the pointwise "
+          "sup: the push-forward of PGD, a member of the W_inf ball, has a higher risk than uniform noise of the "
+          "same size, another member; effect = per-point cross-entropy under PGD minus under the noise, same "
+          "points", "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance",),
+          control="none: PGD is built to raise the loss, so this shows the construction, it tests no paper",
+          units="nats"),
+    # Moved from yi2021's tally (referee F1): Table 1 measures the paper's own ResNet-34 on CIFAR-10-C and says
+    # nothing about other data; these read its Std row on the book's digits, with CIFAR-10-C's constants.
+    Claim("book:every-corruption-costs-accuracy", "foundations, 'Common corruptions', 'Corruption accuracy' "
+          "(after yi2021 Table 1, CIFAR10-C Std row, where every corruption costs accuracy)", "demonstration",
+          "on the book's data, every one of the 15 corruptions at severity 5 costs a standard model accuracy, "
+          "read literally: effect = the smallest drop over the corruptions, clean minus corrupted accuracy "
+          "(points), with a bootstrap interval over the test points (the same points for every corruption)",
+          "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
+          preconditions=("above chance", "sample size"),
+          control="none: a comparison of one model clean and corrupted", units="points of accuracy"),
+    Claim("book:corruption-ranking-transfers", "foundations, 'Common corruptions', 'Corruption accuracy' "
+          "(after yi2021 Table 1, CIFAR10-C Std row)", "demonstration",
+          "the corruptions that hurt the paper's standard ResNet-34 most on CIFAR10-C hurt the book's standard "
+          "model most on its data too; effect = Spearman rho between the row's 15 accuracies and ours at "
+          "severity 5, its interval resampling both the corruptions and the test points inside each (so ties "
+          "within sampling noise widen it)", "sign", direction=+1, threshold=0.0,
+          threshold_source="book: robustbook.verdicts.NO_MARGIN", preconditions=("above chance", "sample size"),
+          control="none: a rank correlation over corruptions", units="Spearman rho"),
 )
