@@ -124,7 +124,24 @@ def show_departures(key: str, departures: Sequence[Departure]):
     styled = (departures_frame(departures).style.hide(axis="index")
               .set_properties(**{"text-align": "left", "white-space": "normal", "vertical-align": "top"}))
     glue(key, styled, display=False)
-    return styled
+    return _Shown(styled, len(departures))
+
+
+class _Shown:
+    """A styled table for display whose plain-text form is stable (a Styler's repr carries its memory address,
+    which would make two runs of a chapter print differently)."""
+
+    def __init__(self, styled, rows: int):
+        self.styled, self.rows = styled, rows
+
+    def to_html(self) -> str:
+        return self.styled.to_html()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"<departures from the paper: {self.rows} rows>"
 
 
 def frac255(x: float) -> str:
