@@ -115,9 +115,9 @@ def test_judge_marks_a_verdict_that_flips_under_an_alternative_unstable():
     flipped = V.judge(c, 2.0, 1.0, 3.0, alternatives={"seed 1": (1.5, 0.5, 2.5),
                                                        "the paper's setting": (-2.0, -3.0, -1.0)})
     assert V.outcome_of(flipped.outcome) == V.INCONCLUSIVE and "disagrees with the paper's setting" in flipped.outcome
-    assert flipped.stability.startswith("2/3 runs agree") and "(unstable: agrees here" in flipped.outcome
+    assert flipped.stability.startswith("2/3 runs agree") and "(unstable: agrees in this run" in flipped.outcome
     weaker = V.judge(c, 2.0, 1.0, 3.0, alternatives={"sigma 0.5": (1.0, -1.0, 3.0)})  # inconclusive elsewhere
-    assert weaker.outcome == "inconclusive (not replicated: agrees here, inconclusive with sigma 0.5)"
+    assert weaker.outcome == "inconclusive (not replicated: agrees in this run, inconclusive with sigma 0.5)"
 
 
 def _rule_calls(path: Path) -> list[str]:
@@ -173,3 +173,10 @@ def test_threshold_scan_finds_a_planted_rule_call(tmp_path):
 def _rule_calls_at(path: Path) -> list[str]:
     return [n.func.attr for n in ast.walk(ast.parse(path.read_text()))
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in RULE_FUNCTIONS]
+
+
+def test_claim_stability_wording_names_what_kind_of_difference_another_run_makes():
+    assert V.replication(V.AGREES, {"at seed 1": V.DISAGREES}).startswith("unstable: agrees in this run")
+    assert V.replication(V.AGREES, {"at seed 1": V.INCONCLUSIVE}).startswith("not replicated:")
+    assert V.replication(V.NOT_TESTABLE, {"at seed 1": V.AGREES}) == \
+        "varies: not testable here in this run, agrees at seed 1"  # nothing decisive to replicate

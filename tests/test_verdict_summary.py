@@ -174,7 +174,7 @@ def test_a_decisive_verdict_another_seed_flips_reads_unstable_and_demonstrations
     assert sorted(by_seed) == [1, 2]
     claims = S.claims(S.collect(book), by_seed)
     a = claims.set_index("claim")
-    assert a.loc["A beats B", "verdict"].startswith("inconclusive (unstable: agrees here, disagrees at seed 1")
+    assert a.loc["A beats B", "verdict"].startswith("inconclusive (unstable: agrees in this run, disagrees at seed 1")
     assert a.loc["C beats D", "verdict"] == V.DISAGREES and a.loc["C beats D", "seeds"] == "3/3 seeds"
     whole = S.counts(S.collect(book), by_seed).loc["whole book"]
     assert (whole["decisive"], whole["decisive, stable over seeds"], whole[V.INCONCLUSIVE]) == (2, 2, 1)
@@ -215,7 +215,7 @@ def test_a_one_seed_verdict_becomes_decisive_when_the_other_seeds_agree(book, mo
     assert row()["verdict"] == V.AGREES and row()["seeds"] == "3/3 seeds"
     flipped = [V.judge(c, -0.1, -0.15, -0.05, gates=gate)]
     _executed(seed_output(book, book / "notebooks/p/c.md", 2), _glue_outputs(flipped, "p_c", monkeypatch))
-    assert row()["verdict"].startswith("inconclusive (unstable: agrees here, disagrees at seed 2")
+    assert row()["verdict"].startswith("inconclusive (unstable: agrees in this run, disagrees at seed 2")
     weaker = [V.judge(c, 0.1, -0.05, 0.25, gates=gate)]  # inconclusive at seed 2: not a refutation, no confirmation
     _executed(seed_output(book, book / "notebooks/p/c.md", 2), _glue_outputs(weaker, "p_c", monkeypatch))
-    assert row()["verdict"] == "inconclusive (not replicated: agrees here, inconclusive at seed 2)"
+    assert row()["verdict"] == "inconclusive (not replicated: agrees in this run, inconclusive at seed 2)"

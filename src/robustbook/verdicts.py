@@ -485,11 +485,14 @@ def replication(outcome: str, others: Mapping[str, str]) -> str:
     """How a decisive outcome fares elsewhere (other seeds, the paper's setting), for the verdict's text:
     "unstable: ..." when some run reaches the opposite decisive outcome, "not replicated: ..." when the others
     only fail to reach it (inconclusive or not testable: a weaker run cannot refute, but it does not confirm);
-    either way the verdict is not decisive."""
+    either way the verdict is not decisive; "varies: ..." when this run itself was not decisive."""
     differ = {where: o for where, o in others.items() if o != outcome}
     opposite = {AGREES: DISAGREES, DISAGREES: AGREES}.get(outcome)
-    word = "unstable" if opposite in differ.values() else "not replicated"
-    return f"{word}: {outcome} here, " + "; ".join(f"{o} {where}" for where, o in differ.items())
+    if opposite is None:  # this run was not decisive: nothing to replicate, only a difference to name
+        word = "varies"
+    else:
+        word = "unstable" if opposite in differ.values() else "not replicated"
+    return f"{word}: {outcome} in this run, " + "; ".join(f"{o} {where}" for where, o in differ.items())
 
 
 def reads_trained(claim) -> bool:
