@@ -131,7 +131,8 @@ def seed_outcomes(by_seed: dict[int, list[Chapter]]) -> dict[tuple[str, str, str
 
 def seed_stability(outcome: str, others: dict[int, str]) -> str:
     """How a verdict fares at the other seeds: '3/3 seeds', 'unstable: agrees in this run, disagrees at seed 1',
-    'not replicated: agrees in this run, inconclusive at seed 2', 'varies: ...' (this run not decisive), or '' when none ran."""
+    'not replicated: agrees in this run, inconclusive at seed 2', 'varies: ...' (this run not decisive), or ''
+    when none ran."""
     if not others:
         return ""
     mine = outcome_of(outcome)
