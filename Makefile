@@ -34,7 +34,7 @@ test: $(STAMP)
 # headless Chromium once MathJax has typeset it (robustbook.bookbuild.pdf refuses a PDF with raw TeX left in it).
 pdf: book
 	$(BIN)/jupyter-book build . --builder singlehtml
-	$(BIN)/python -m robustbook.bookbuild.pdf _build/singlehtml/index.html _build/pdf/robustbook.bookbuild.pdf
+	$(BIN)/python -m robustbook.bookbuild.pdf _build/singlehtml/index.html _build/pdf/robustbook.pdf
 
 bench:
 	$(MAKE) venv EXTRAS=book,test,dev

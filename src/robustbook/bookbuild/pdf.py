@@ -1,7 +1,7 @@
 """Print the single-page HTML book to PDF with headless Chromium, after MathJax has typeset every formula.
 
 `make pdf` builds `_build/singlehtml` (jupyter-book's singlehtml builder) and calls
-`python -m robustbook.bookbuild.pdf _build/singlehtml/index.html _build/pdf/robustbook.bookbuild.pdf`. Chromium's virtual time
+`python -m robustbook.bookbuild.pdf _build/singlehtml/index.html _build/pdf/robustbook.pdf`. Chromium's virtual time
 budget lets the page's scripts (MathJax served with the book) run to completion before it prints; the
 background-networking flags keep the browser from reaching out (offline-safe).
 """
