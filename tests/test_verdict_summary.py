@@ -190,12 +190,21 @@ def test_a_decisive_verdict_another_seed_flips_reads_unstable_and_demonstrations
 def test_seed_tasks_put_other_seeds_apart_and_keep_the_summary_at_the_first(book):
     from robustbook.bookbuild.notebooks import toc_notebooks
 
+    for name in ("a", "b"):  # two chapters with a seed parameter; c has none (nothing to vary)
+        src = book / "notebooks" / "p" / f"{name}.md"
+        src.write_text(src.read_text().replace('profile = "cpu"', 'profile = "cpu"\nseed = 0', 1))
     sources = toc_notebooks(book)
+    plain = schedule.seed_tasks(sources, {s: {"profile": "smoke"} for s in sources}, book, [0])
     tasks = schedule.seed_tasks(sources, {s: {"profile": "smoke"} for s in sources}, book, [0, 1])
-    assert len(tasks) == 4 + 3  # the summary page runs once
+    assert len(tasks) == 4 + 2  # the summary page and the seedless chapter run once
     assert len({t.key for t in tasks}) == len(tasks)
     assert all(t.output.is_relative_to(book / "_build" / "seeds" / "seed1") for t in tasks
-               if t.parameters["seed"] == 1)
+               if t.parameters.get("seed") == 1)
+    # seed 0 is every notebook's default: --seeds 0 1 reuses the plain build's executions (same run keys)
+    assert [execute.run_key(t.source, t.parameters) for t in tasks[:4]] == \
+        [execute.run_key(t.source, t.parameters) for t in plain]
+    shifted = schedule.seed_tasks(sources, {s: {"profile": "smoke"} for s in sources}, book, [1, 2])
+    assert [t.parameters.get("seed") for t in shifted[:2]] == [1, 1]  # a first seed off the default is passed
 
 
 def test_a_one_seed_verdict_becomes_decisive_when_the_other_seeds_agree(book, monkeypatch):

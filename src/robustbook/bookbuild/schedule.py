@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ..params import cell_parameters
 from ..runtime import cache_root
 from ..session import resolve_device
 from .execute import NotebookFailed, discard_partial_writes, execute, is_current
@@ -741,13 +742,21 @@ def run_notebooks(sources: Sequence[Path], profile: str, params: dict[str, Any],
 def seed_tasks(sources: Sequence[Path], parameters: dict[Path, dict[str, Any]], root: Path,
                seeds: Sequence[int], force: bool = False) -> list[Task]:
     """One task per notebook and seed: the first seed's output next to the source (the book), the others' under
-    _build/seeds/seed<N>/ (the stability runs the verdict summary reads); summary pages run at the first only."""
+    _build/seeds/seed<N>/ (the stability runs the verdict summary reads), for the notebooks with a `seed`
+    parameter; summary pages run at the first only.
+
+    The first seed is passed only where it differs from the notebook's own default, so `--seeds 0 1 2` after a
+    plain build reuses the book's executions (an explicit `seed=0` would change every run key).
+    """
     first, *rest = seeds
-    tasks = [Task(src, src.with_suffix(".ipynb"), {**parameters[src], **({"seed": first} if rest else {})}, root,
-                  force) for src in sources]
+    defaults = {src: dict((n, v) for n, v, _ in cell_parameters(src)).get("seed") for src in sources}
+    tasks = [Task(src, src.with_suffix(".ipynb"),
+                  {**parameters[src], **({"seed": first} if rest and defaults[src] not in (None, str(first))
+                                         else {})}, root, force)
+             for src in sources]
     for seed in rest:
         tasks += [Task(src, seed_output(root, src, seed), {**parameters[src], "seed": seed}, root, force)
-                  for src in sources if not reads_executed(src)]
+                  for src in sources if not reads_executed(src) and defaults[src] is not None]
     return tasks
 
 
