@@ -62,11 +62,12 @@ def test_claim_fig71_uses_the_exact_permutation_test_at_small_n():
     acc = dict(zip(names, [10.0, 20.0, 30.0, 40.0, 50.0]))
     flat = ex.flattened({k: _flat() for k in names}, names)
     perfect = ex.verdict_upsilon_estimate(acc, dict(zip(names, [5, 4, 3, 2, 1.0])), loss_gate=flat)
-    assert perfect.outcome == V.AGREES  # p = 1/120 <= ALPHA
+    assert perfect.this_run == V.AGREES  # p = 1/120 <= ALPHA
+    assert perfect.outcome.startswith("inconclusive (one seed")  # it reads trained networks: the seed rule
     one_swap = ex.verdict_upsilon_estimate(acc, dict(zip(names, [5, 4, 3, 1, 2.0])), loss_gate=flat)
-    assert one_swap.outcome == V.INCONCLUSIVE  # p = 5/120 > ALPHA
+    assert one_swap.this_run == V.INCONCLUSIVE  # p = 5/120 > ALPHA
     reversed_ = ex.verdict_upsilon_estimate(acc, dict(zip(names, [1, 2, 3, 4, 5.0])), loss_gate=flat)
-    assert reversed_.outcome == V.DISAGREES
+    assert reversed_.this_run == V.DISAGREES
     few = ex.verdict_upsilon_estimate(dict(list(acc.items())[:4]), dict(zip(names[:4], [4, 3, 2, 1.0])),
                                       loss_gate=ex.flattened({k: _flat() for k in names}, names[:4]))
     assert few.outcome == V.NOT_TESTABLE  # below MIN_RANK_POINTS

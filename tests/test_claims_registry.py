@@ -99,13 +99,33 @@ def test_judge_a_claim_on_trained_models_is_decisive_only_over_min_seeds_seeds()
     above = V.Precondition("every model above chance", True, "above chance")
     one = V.judge(c, 2.0, 1.0, 3.0, gates=[above])
     assert one.outcome.startswith("inconclusive (one seed: agrees here") and one.this_run == V.AGREES
-    assert "1 training seed" in one.stability
+    assert V.seed_note(1) in one.stability
     two = V.judge(c, 2.0, 1.0, 3.0, gates=[above], alternatives={"seed 1": (2.0, 1.0, 3.0)})
     assert V.outcome_of(two.outcome) == V.INCONCLUSIVE  # 2 < MIN_SEEDS
     exact = V.judge(_sign(preconditions=()), 2.0, 1.0, 3.0)  # no trained model: nothing to vary
     assert exact.outcome == V.AGREES and "nothing to vary" in exact.stability
     demo = V.judge(_sign(id="book:demo", kind="demonstration"), 2.0, 1.0, 3.0, gates=[above])
     assert demo.outcome == V.AGREES and "demonstration" in demo.stability  # shown, never counted: no seed rule
+
+
+def test_claim_seed_rule_reaches_seeded_and_loss_gated_claims_and_this_run_keeps_the_stress_tests():
+    flat = V.Precondition("curves flattened", True, "loss flattened")
+    gated = V.judge(_sign(preconditions=("loss flattened",)), 2.0, 1.0, 3.0, gates=[flat])
+    assert gated.outcome.startswith("inconclusive (one seed")  # trained networks, though no "above chance" gate
+    twin = V.judge(_sign(preconditions=(), seeded=True), 2.0, 1.0, 3.0)  # a random twin network: seeded
+    assert twin.outcome.startswith("inconclusive (one seed") and "nothing to vary" not in twin.stability
+    above = V.Precondition("every model above chance", True, "above chance")
+    flipped = V.judge(_sign(), 2.0, 1.0, 3.0, gates=[above], alternatives={"the full-set Upsilon": (-2.0, -3.0, -1.0)})
+    # the summary compares this_run across seeds: a run its own stress test overturned must not count as agreeing
+    assert V.outcome_of(flipped.this_run) == V.INCONCLUSIVE and "unstable" in flipped.this_run
+
+
+def test_claim_not_run_where_the_paper_stood_is_not_decisive():
+    c = _sign(preconditions=())
+    v = V.judge(c, -2.0, -3.0, -1.0, not_run=["the paper's encoder (BERT-base; gpu only)"])
+    assert v.outcome.startswith("inconclusive (not replicated: disagrees in this run; not run here: the paper's")
+    assert V.judge(c, 0.5, -1.0, 2.0, not_run=["x"]).outcome == V.INCONCLUSIVE  # nothing decisive to qualify
+    assert V.judge(c, -2.0, -3.0, -1.0).outcome == V.DISAGREES  # without it the same effect is decisive
 
 
 def test_judge_marks_a_verdict_that_flips_under_an_alternative_unstable():

@@ -103,7 +103,8 @@ class Verdict:
     control: str = ""
     units: str = ""
     paper: str = ""  # what the paper says, as the rule reads it: "> 0", "in [-0.0305, 1]", "<= the bound", ...
-    this_run: str = ""  # the outcome of this run alone (before the seed rule); the summary compares it across seeds
+    this_run: str = ""  # this run's outcome after its gates and its own stress tests, before the seed rule: what
+    #                     the summary compares across seeds (an alternative that flipped it reads inconclusive)
 
     @property
     def tallied(self) -> bool:
@@ -328,8 +329,8 @@ def trained_above_chance(accuracies: dict[str, float], num_classes: int) -> Prec
     return Precondition(text, not stuck, "above chance")
 
 
-# A model counts as trained to its plateau when its last epoch made at most PLATEAU_TOL of the run's whole
-# descent, (loss[-2] - loss[-1]) / (loss[0] - loss[-1]). The share of the descent was chosen over the last-epoch
+# A model counts as trained to its plateau when its last epoch moved the loss by at most PLATEAU_TOL of the run's
+# whole descent, |loss[-2] - loss[-1]| / (loss[0] - loss[-1]) (a last epoch that rose counts as moving). The share of the descent was chosen over the last-epoch
 # decrease relative to the loss itself, which the final lr drop of a cosine schedule shrinks on every curve.
 # The value 1% was set AFTER seeing yi2021 Table 1's curves at `cpu` (Std 0.22%, Adv-l2 0.56%, Adv-linf 1.76%),
 # so it is a convention, not a calibration: a longer Adv-linf run was once reported to fall a further 4x, but no
@@ -352,29 +353,34 @@ def plateau_tolerance(tol: float):
 
 
 def plateau_sensitivity(judge_all, factors: Sequence[float] = (0.5, 2.0)):
-    """The verdict rows whose outcome would change if PLATEAU_TOL were multiplied by each of `factors`.
+    """The verdict rows whose outcome in this run (before the seed rule) would change if PLATEAU_TOL were
+    multiplied by each of `factors`.
 
     `judge_all()` returns a chapter's verdicts (it is called once per tolerance, the chapter's gates evaluated
     afresh). A frame with one row per changed verdict: tolerance, row, outcome at PLATEAU_TOL, outcome at the
     other tolerance; empty (with those columns) when none changes."""
     import pandas as pd
 
-    base = [outcome_of(v.outcome) for v in judge_all()]
+    def seen(v) -> str:  # this run's outcome before the seed rule: a gated row shows which way it points
+        return outcome_of(v.this_run or v.outcome)
+
+    base = [seen(v) for v in judge_all()]
     rows = []
     for f in factors:
         with plateau_tolerance(f * PLATEAU_TOL):
             other = judge_all()
         for v, b in zip(other, base):
-            if outcome_of(v.outcome) != b:
+            if seen(v) != b:
                 rows.append({"tolerance": f"{f:g} x PLATEAU_TOL = {f * PLATEAU_TOL:g}", "verdict row": v.claim[:90],
-                             f"at PLATEAU_TOL = {PLATEAU_TOL:g}": b, "at this tolerance": outcome_of(v.outcome)})
+                             f"at PLATEAU_TOL = {PLATEAU_TOL:g}": b, "at this tolerance": seen(v)})
     return pd.DataFrame(rows, columns=["tolerance", "verdict row", f"at PLATEAU_TOL = {PLATEAU_TOL:g}",
                                        "at this tolerance"])
 
 
 def last_epoch_share(history) -> float:
     """(loss[-2] - loss[-1]) / (loss[0] - loss[-1]) of a per-epoch history (a frame or a dict with a 'loss'
-    column): the share of a run's descent made in its last epoch; nan with fewer than 3 epochs or no descent."""
+    column): the share of a run's descent made in its last epoch (negative when the last epoch rose); nan with
+    fewer than 3 epochs or no descent."""
     if history is None:
         return float("nan")
     loss = np.asarray(history["loss"], dtype=float)
@@ -385,8 +391,9 @@ def last_epoch_share(history) -> float:
 
 
 def loss_flattened(histories: dict, names: Sequence[str], tol: float | None = None) -> Precondition:
-    """Each named model's training loss flattened: `last_epoch_share` <= tol (PLATEAU_TOL unless a
-    `plateau_tolerance` block says otherwise; not met if unmeasured)."""
+    """Each named model's training loss flattened: |`last_epoch_share`| <= tol (PLATEAU_TOL unless a
+    `plateau_tolerance` block says otherwise; not met if unmeasured). A last epoch that rose by more than `tol`
+    of the descent is a curve still moving, not a plateau."""
     tol = _plateau_tol[-1] if tol is None else tol
     parts = []
     for name in names:
@@ -395,8 +402,8 @@ def loss_flattened(histories: dict, names: Sequence[str], tol: float | None = No
             parts.append(Precondition(f"{name} loss curve: under 3 epochs recorded or no descent", False,
                                       "loss flattened"))
         else:
-            parts.append(at_most(f"{name} loss flattened: last epoch's share of the descent", d, tol,
-                                 "loss flattened"))
+            parts.append(at_most(f"{name} loss flattened: |last epoch's share of the descent| (share {d:.3g})",
+                                 abs(d), tol, "loss flattened"))
     return all_of(*parts)
 
 
@@ -426,6 +433,7 @@ def _by_rule(c, label: str, effect: float, low: float, high: float, measured: fl
 def judge(claim, effect: float = float("nan"), low: float | None = None, high: float | None = None, *,
           gates: Sequence[Precondition] = (), label: str = "",
           alternatives: Mapping[str, tuple[float, float, float]] | None = None,
+          not_run: Sequence[str] = (),
           measured: float | None = None, bound: float | None = None, control_bound: float | None = None,
           passes: bool | None = None, mutants: int = 0, rejected: int = 0) -> Verdict:
     """The verdict on a registered claim (a `robustbook.papers.registry.Claim` or its id) from this run's effect.
@@ -436,8 +444,15 @@ def judge(claim, effect: float = float("nan"), low: float | None = None, high: f
     seed, the paper's own setting where the book substituted one) to its (effect, low, high): when any of them
     gives another outcome the verdict is "inconclusive (unstable: ...)" (the opposite outcome) or
     "inconclusive (not replicated: ...)" (a weaker one), naming it, and `stability` says how
-    many runs agreed. A bound claim takes `measured`, `bound` and `control_bound`; a check claim `passes`, `mutants` and
-    `rejected`; the others an effect and its interval (a point estimate when low and high are omitted).
+    many runs agreed. `not_run` names the stress tests a referee would try first that this profile cannot run
+    (the paper's own encoder or data set where the book substituted one): a decisive outcome then reads
+    "inconclusive (not replicated: ...)", since nothing confirmed it where the paper stood. A bound claim takes
+    `measured`, `bound` and `control_bound`; a check claim `passes`, `mutants` and `rejected`; the others an
+    effect and its interval (a point estimate when low and high are omitted).
+
+    The seed rule: a tallied claim whose effect depends on the notebook's seed (`seed_dependent`) is decisive
+    only over `MIN_SEEDS` seeds; one run reads "inconclusive (one seed: ...)", and the verdict summary upgrades
+    it when `robustbook build --seeds` ran the others and each of them, after its own stress tests, agrees.
     """
     from .papers.registry import Claim, claim as lookup
 
@@ -463,19 +478,23 @@ def judge(claim, effect: float = float("nan"), low: float | None = None, high: f
         notes.append(f"{same + 1}/{len(others) + 1} runs agree (this one, {', '.join(others)})")
         if same < len(others):
             outcome = f"{INCONCLUSIVE} ({replication(v.outcome, {f'with {n}': o for n, o in others.items()})})"
+    if not_run:
+        notes.append(f"not run at this profile: {'; '.join(not_run)}")
+        if outcome in (AGREES, DISAGREES):
+            outcome = f"{INCONCLUSIVE} (not replicated: {outcome} in this run; not run here: {'; '.join(not_run)})"
     pre = all_of(*gates) if gates else None
     if pre is not None and not pre.met:
         outcome = NOT_TESTABLE
-    this_run = outcome if outcome == NOT_TESTABLE else v.outcome  # what this run alone says
+    this_run = outcome  # after the gates and this run's stress tests, before the seed rule
     seeds = 1 + sum(name.startswith("seed") for name in alternatives)
-    if reads_trained(c) and c.tallied and seeds < MIN_SEEDS:  # a demonstration is shown, never counted
-        notes.append(f"{seeds} training seed (decisive needs {MIN_SEEDS}: robustbook build --seeds 0 1 2)")
+    if seed_dependent(c) and c.tallied and seeds < MIN_SEEDS:  # a demonstration is shown, never counted
+        notes.append(seed_note(seeds))
         if outcome in (AGREES, DISAGREES):
             outcome = f"{INCONCLUSIVE} (one seed: {outcome} here; decisive needs {MIN_SEEDS} seeds)"
-    elif reads_trained(c) and not c.tallied and seeds < MIN_SEEDS:
-        notes.append(f"{seeds} training seed (a demonstration: shown, never counted)")
-    elif not reads_trained(c) and not alternatives:
-        notes.append("no trained model, nothing to vary across seeds")
+    elif seed_dependent(c) and not c.tallied and seeds < MIN_SEEDS:
+        notes.append(f"{seeds} seed (a demonstration: shown, never counted)")
+    elif not seed_dependent(c) and not alternatives:
+        notes.append("deterministic: no trained or random model, nothing to vary across seeds")
     return Verdict(v.claim, v.rule, v.effect, v.low, v.high, outcome, pre, c.id, c.source, c.kind,
                    c.threshold_source or "no threshold", "; ".join(notes), c.control, c.units, _paper_side(c),
                    this_run)
@@ -495,10 +514,17 @@ def replication(outcome: str, others: Mapping[str, str]) -> str:
     return f"{word}: {outcome} in this run, " + "; ".join(f"{o} {where}" for where, o in differ.items())
 
 
-def reads_trained(claim) -> bool:
-    """True for a claim about trained models (it is gated on "above chance"): one training seed cannot make its
-    verdict decisive."""
-    return "above chance" in claim.preconditions
+def seed_note(seeds: int) -> str:
+    """The stability note of a seed-dependent verdict judged over fewer than MIN_SEEDS seeds (the summary
+    replaces it once `robustbook build --seeds` has run the others)."""
+    return f"{seeds} seed{'s' if seeds > 1 else ''} (decisive needs {MIN_SEEDS}: robustbook build --seeds 0 1 2)"
+
+
+def seed_dependent(claim) -> bool:
+    """True for a claim whose effect changes with the notebook's seed: it reads trained models (gated on "above
+    chance" or "loss flattened") or is declared `seeded` in the registry (a random network, a simulation, a
+    random start). One seed cannot make its verdict decisive."""
+    return bool({"above chance", "loss flattened"} & set(claim.preconditions)) or claim.seeded
 
 
 def _paper_side(c) -> str:

@@ -37,6 +37,8 @@ class Claim:
     control: str = ""  # the negative control (a wrong claim the same data must reject), or why there is none
     units: str = ""  # the units of the effect: "points of accuracy", "Spearman rho", "ratio", ...
     alternatives: str = ""  # the re-runs a chapter may pass to `judge(alternatives=...)`, named before any run
+    seeded: bool = False  # its effect changes with the notebook's seed although no gate says it reads a trained
+    #                       model (a random twin network, a simulation, a random start): the seed rule applies
 
     def __post_init__(self) -> None:
         where = f"claim {self.id!r}"
