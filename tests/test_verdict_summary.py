@@ -52,12 +52,22 @@ def _glue_outputs(verdicts: list[V.Verdict], key: str, monkeypatch) -> list:
     return outputs
 
 
-def _executed(path: Path, outputs: list, profile: str = "smoke") -> None:
+def _executed(path: Path, outputs: list, profile: str = "smoke", current: bool = True) -> None:
+    """An executed notebook as the build writes it: its outputs, parameters and run key (a seed copy under
+    _build/seeds/seed<N>/ carries seed N); `current=False` leaves a key of older code."""
+    from robustbook.bookbuild.notebooks import execution_key
+
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("publish(...)")
     cell.outputs = outputs
     nb.cells = [cell]
-    nb.metadata["robustbook"] = {"parameters": {"profile": profile}}
+    parts = path.parts
+    top = parts.index("_build") if "_build" in parts else parts.index("notebooks")
+    source = Path(*parts[:top], *parts[parts.index("notebooks"):]).with_suffix(".md")
+    seed = next((int(q.removeprefix("seed")) for q in parts if q.startswith("seed") and q[4:].isdigit()), None)
+    parameters = {"profile": profile, **({"seed": seed} if seed is not None else {})}
+    key = execution_key(source, parameters) if source.exists() and current else "older-code"
+    nb.metadata["robustbook"] = {"parameters": parameters, "key": key}
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
 
@@ -178,6 +188,14 @@ def test_a_decisive_verdict_another_seed_flips_reads_unstable_and_demonstrations
     assert a.loc["C beats D", "verdict"] == V.DISAGREES and a.loc["C beats D", "seeds"] == "3/3 seeds"
     whole = S.counts(S.collect(book), by_seed).loc["whole book"]
     assert (whole["decisive"], whole["decisive, stable over seeds"], whole[V.INCONCLUSIVE]) == (2, 2, 1)
+    for stale in ({"profile": "gpu"}, {"current": False}):  # another profile, or an older build's copy
+        _executed(seed_output(book, book / "notebooks/p/a.md", 2), _glue_outputs(_verdicts(), "p_a", monkeypatch),
+                  **{"profile": "cpu", **stale})
+        assert [c.status for c in S.other_seeds(book)[2]][0] == S.STALE
+        assert S.claims(S.collect(book), S.other_seeds(book)).set_index("claim").loc["C beats D", "verdict"] \
+            == V.DISAGREES and S.claims(S.collect(book), S.other_seeds(book)).set_index("claim").loc[
+                "C beats D", "seeds"] == "2/2 seeds"  # seed 2 set aside: only seeds 0 and 1 confirm
+    _executed(seed_output(book, book / "notebooks/p/a.md", 2), _glue_outputs(_verdicts(), "p_a", monkeypatch), "cpu")
     before = S.records_digest(book)
     _executed(seed_output(book, book / "notebooks/p/a.md", 2), _glue_outputs(flipped, "p_a", monkeypatch), "cpu")
     assert S.records_digest(book) != before  # the summary page reruns when another seed's records change
@@ -222,6 +240,13 @@ def test_a_one_seed_verdict_becomes_decisive_when_the_other_seeds_agree(book, mo
     assert row()["verdict"].startswith("inconclusive (one seed")  # two seeds are not enough
     _executed(seed_output(book, book / "notebooks/p/c.md", 2), _glue_outputs(one, "p_c", monkeypatch))
     assert row()["verdict"] == V.AGREES and row()["seeds"] == "3/3 seeds"
+    assert V.seed_note(1) not in row()["stability"] and "3/3 seeds agree" in row()["stability"]
+    per_claim = S.by_claim(S.collect(book), S.other_seeds(book)).set_index("claim")
+    assert per_claim.loc["bai2024:summary-test", "rows"] == 1 and per_claim.loc["bai2024:summary-test", V.AGREES] == 1
+    # a seed whose own stress test overturned the verdict does not confirm it
+    flipped = [V.judge(c, 0.1, 0.05, 0.15, gates=gate, alternatives={"the paper's setting": (-0.1, -0.15, -0.05)})]
+    _executed(seed_output(book, book / "notebooks/p/c.md", 2), _glue_outputs(flipped, "p_c", monkeypatch))
+    assert row()["verdict"] == "inconclusive (not replicated: agrees in this run, inconclusive at seed 2)"
     flipped = [V.judge(c, -0.1, -0.15, -0.05, gates=gate)]
     _executed(seed_output(book, book / "notebooks/p/c.md", 2), _glue_outputs(flipped, "p_c", monkeypatch))
     assert row()["verdict"].startswith("inconclusive (unstable: agrees in this run, disagrees at seed 2")

@@ -37,7 +37,9 @@ def outcome_of(verdict: str) -> str:
     return INCONCLUSIVE if verdict.startswith(INCONCLUSIVE) else verdict
 
 # ---- book-wide constants: every threshold that is not a number the paper prints is one of these
-NEAR_CHANCE_MARGIN = 0.05  # absolute accuracy above 1/k that still counts as "at chance"
+NEAR_CHANCE_MARGIN = 0.05  # absolute accuracy above 1/k that still counts as "at chance": a model within 5 points
+#                            of guessing has too little signal to carry the few-point effects the papers report; a
+#                            point-estimate convention (not an interval), disclosed in how_to_run
 NO_MARGIN = 0.0  # a paper that names a direction but no size: any effect on its side counts
 MIN_RANK_POINTS = 5  # a rank correlation over fewer points has no interval worth the name (4 points: 1 in 24)
 MIN_SEEDS = 3  # training seeds behind a decisive verdict on trained models

@@ -13,34 +13,19 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .. import __version__
-from ..hashing import code_digest, package_dir, sha256_json
 from ..params import ParameterError, cell_parameters, declared, validate
 from ..runtime import fixture_mode
-from .notebooks import notebook_imports, reads_executed, repo_root, shown
+from .notebooks import execution_key, reads_executed, repo_root, shown
 from .summary import records_digest
 
 PROFILE_TAG = "robustbook-profile"
 
 
-def package_fingerprint(source: Path | None = None) -> str:
-    """Digest of the robustbook code a notebook runs: the modules it imports, transitively, from their
-    syntax trees (docstrings and comments do not count); without a notebook, of the whole package."""
-    if source is not None:
-        return code_digest(notebook_imports(source))[:16]
-    pkg = package_dir()
-    names = ["robustbook." + ".".join(p.relative_to(pkg).with_suffix("").parts).removesuffix(".__init__")
-             for p in sorted(pkg.rglob("*.py"))]
-    return code_digest([n.removesuffix(".") for n in names])[:16]
-
-
 def run_key(source: Path, parameters: dict[str, Any]) -> str:
     """The cache key of one execution: the notebook's text, its parameters and the code it imports (and, for
     a page that reads the executed chapters, their published verdict records)."""
-    key = {"src": source.read_text(), "params": parameters, "code": package_fingerprint(source),
-           "fixtures": fixture_mode()}
-    if reads_executed(source):  # the verdict summary: it reruns when any chapter's published records change
-        key["records"] = records_digest(repo_root(source.parent))
-    return sha256_json(key)[:24]
+    records = records_digest(repo_root(source.parent)) if reads_executed(source) else None
+    return execution_key(source, parameters, records)
 
 
 class NotebookFailed(RuntimeError):

@@ -6,6 +6,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from ..hashing import code_digest, package_dir, sha256_json
+from ..runtime import fixture_mode
+
 # A notebook that imports this module reads the other notebooks' executed outputs (the verdict summary).
 SUMMARY_MODULE = "robustbook.bookbuild.summary"
 # `robustbook build --seeds 0 1 2`: the executions at other training seeds, kept out of the book's sources
@@ -132,3 +135,24 @@ def install_requirement(repo_url: str, commit: str | None) -> str:
     if commit and repo_url:
         return f"robustbook[run] @ git+{repo_url}@{commit}"
     return f"robustbook[run]=={__version__}"
+
+
+def package_fingerprint(source: Path | None = None) -> str:
+    """Digest of the robustbook code a notebook runs: the modules it imports, transitively, from their
+    syntax trees (docstrings and comments do not count); without a notebook, of the whole package."""
+    if source is not None:
+        return code_digest(notebook_imports(source))[:16]
+    pkg = package_dir()
+    names = ["robustbook." + ".".join(p.relative_to(pkg).with_suffix("").parts).removesuffix(".__init__")
+             for p in sorted(pkg.rglob("*.py"))]
+    return code_digest([n.removesuffix(".") for n in names])[:16]
+
+
+def execution_key(source: Path, parameters: dict[str, Any], records: str | None = None) -> str:
+    """The cache key of one execution: the notebook's text, its parameters and the code it imports, and for a
+    page that reads the executed chapters the digest of their `records` (see `execute.run_key`)."""
+    key: dict[str, Any] = {"src": source.read_text(), "params": parameters, "code": package_fingerprint(source),
+                           "fixtures": fixture_mode()}
+    if records is not None:
+        key["records"] = records
+    return sha256_json(key)[:24]

@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..hashing import sha256_json
-from ..verdicts import AGREES, DISAGREES, INCONCLUSIVE, MIN_SEEDS, OUTCOMES, outcome_of, replication
-from .notebooks import SEEDS_DIR, SUMMARY_MODULE, reads_executed, seed_output, toc_notebooks
+from ..verdicts import AGREES, DISAGREES, INCONCLUSIVE, MIN_SEEDS, OUTCOMES, outcome_of, replication, seed_note
+from .notebooks import SEEDS_DIR, SUMMARY_MODULE, execution_key, reads_executed, seed_output, toc_notebooks
 
 assert __name__ == SUMMARY_MODULE  # a notebook importing this module reads the other notebooks' outputs
 RECORDS_SUFFIX = "_records"
 NOT_BUILT = "not built yet"
 NO_TABLE = "no verdict table published"
 UNREADABLE = "executed notebook unreadable"  # a half-written or corrupt .ipynb, or malformed records
+STALE = "another build"  # a seed copy at another profile or parameters than the book's, or of older code or text
 BUILT = "built"
 ROW_FIELDS = ("claim", "source", "kind", "rule", "threshold_source", "effect", "interval", "precondition",
               "precondition met", "control", "stability", "verdict", "id", "this run")
@@ -35,9 +36,11 @@ class Chapter:
     """One toc notebook: whether it was built, at which profile, and its published verdict tables."""
 
     notebook: str  # path from the repository root, e.g. notebooks/bai2024/finetuning.md
-    status: str  # BUILT, NOT_BUILT or NO_TABLE
+    status: str  # BUILT, NOT_BUILT, NO_TABLE, UNREADABLE or STALE
     profile: str = ""
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # KEY -> rows
+    parameters: dict[str, Any] = field(default_factory=dict)  # what it was executed with
+    current: bool = True  # its run key still matches its source, parameters and code
 
 
 def glued_values(nb: Any) -> dict[str, str]:
@@ -76,12 +79,15 @@ def read_chapter(root: Path, source: Path, executed: Path | None = None) -> Chap
         return Chapter(rel, NOT_BUILT)
     try:  # a broken chapter must not stop the build from planning: the summary lists it instead
         nb = nbformat.read(executed, as_version=4)
-        profile = str(nb.metadata.get("robustbook", {}).get("parameters", {}).get("profile", "unknown"))
+        meta = nb.metadata.get("robustbook", {})
+        parameters = dict(meta.get("parameters", {}))
+        profile = str(parameters.get("profile", "unknown"))
         tables = {k.removesuffix(RECORDS_SUFFIX): parse_records(v) for k, v in glued_values(nb).items()
                   if k.endswith(RECORDS_SUFFIX)}
     except Exception:  # noqa: BLE001 - nbformat raises several kinds on a corrupt file
         return Chapter(rel, UNREADABLE)
-    return Chapter(rel, BUILT if tables else NO_TABLE, profile, tables)
+    current = "key" in meta and meta["key"] == execution_key(source, parameters)
+    return Chapter(rel, BUILT if tables else NO_TABLE, profile, tables, parameters, current)
 
 
 def chapter_sources(root: Path) -> list[Path]:
@@ -96,14 +102,30 @@ def collect(root: Path | str = ".", sources: Sequence[Path] | None = None) -> li
 
 
 def other_seeds(root: Path | str = ".") -> dict[int, list[Chapter]]:
-    """The chapters executed at other training seeds (`robustbook build --seeds ...`), by seed."""
+    """The chapters executed at other training seeds (`robustbook build --seeds ...`), by seed. A seed copy
+    counts only when it was executed with the book's own parameters but the seed, from today's source and code:
+    a copy left over from another profile or an older build reads STALE and confirms nothing."""
     root = Path(root).resolve()
+    sources = chapter_sources(root)
+    book = {s: read_chapter(root, s) for s in sources}
     out: dict[int, list[Chapter]] = {}
     for folder in sorted((root / SEEDS_DIR).glob("seed*")):
         seed = folder.name.removeprefix("seed")
-        if seed.isdigit():
-            out[int(seed)] = [read_chapter(root, s, seed_output(root, s, int(seed))) for s in chapter_sources(root)]
+        if not seed.isdigit():
+            continue
+        chapters = []
+        for s in sources:
+            c = read_chapter(root, s, seed_output(root, s, int(seed)))
+            same = _but_seed(c.parameters) == _but_seed(book[s].parameters)
+            if c.status in (BUILT, NO_TABLE) and not (same and c.current and book[s].current):
+                c = Chapter(c.notebook, STALE, c.profile, {}, c.parameters, c.current)
+            chapters.append(c)
+        out[int(seed)] = chapters
     return out
+
+
+def _but_seed(parameters: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in parameters.items() if k != "seed"}
 
 
 def records_digest(root: Path | str) -> str:
@@ -163,6 +185,8 @@ def claims(chapters: Sequence[Chapter], by_seed: dict[int, list[Chapter]] | None
                         row["verdict"] = f"{INCONCLUSIVE} ({seeds})"
                     elif len(at_seeds) + 1 >= MIN_SEEDS and str(row["verdict"]).startswith(f"{INCONCLUSIVE} (one seed"):
                         row["verdict"] = this_run  # decisive: it held at every seed the rule asks for
+                        row["stability"] = str(row["stability"]).replace(
+                            seed_note(1), f"{seeds} agree after their own stress tests (robustbook build --seeds)")
                 rows.append(row)
     return pd.DataFrame(rows, columns=["chapter", "table", "profile", *ROW_FIELDS, "seeds"])
 
@@ -189,6 +213,22 @@ def counts(chapters: Sequence[Chapter], by_seed: dict[int, list[Chapter]] | None
         row["share met"] = row["precondition met"] / row["claims"] if row["claims"] else float("nan")
         rows.append(row)
     return pd.DataFrame(rows).set_index("chapter")
+
+
+def by_claim(chapters: Sequence[Chapter], by_seed: dict[int, list[Chapter]] | None = None):
+    """One row per registered claim (demonstrations left out): its source, how many verdict rows (settings: a
+    model, a corruption, a radius) judge it, and how many of those rows reach each outcome. A claim judged in
+    many settings is one claim: the tallies per row weigh it by its settings, this table does not."""
+    import pandas as pd
+
+    frame = claims(chapters, by_seed)
+    frame = frame[(frame["kind"] != "demonstration") & (frame["id"].astype(str) != "")]
+    rows = []
+    for cid, sub in frame.groupby("id", sort=False):
+        outcomes = sub["verdict"].map(outcome_of)
+        rows.append({"claim": cid, "source": sub["source"].iloc[0], "kind": sub["kind"].iloc[0],
+                     "rows": len(sub), **{o: int((outcomes == o).sum()) for o in OUTCOMES}})
+    return pd.DataFrame(rows, columns=["claim", "source", "kind", "rows", *OUTCOMES])
 
 
 def demonstrations(chapters: Sequence[Chapter]):
