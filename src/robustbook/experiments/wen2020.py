@@ -473,11 +473,11 @@ def capacity_verdicts(measured: Mapping[tuple[float | None, float], Mapping[str,
 
 
 # ------------------------------------------------------------------------------------- Theorem 3.1 / C.1
-# The printed-formula claims of the theory page (wen2020:lemma-3-1, wen2020:thm31-*, wen2020:thmC1-*), each the
-# theory check of robustbook.theory.wen2020 that `claim` names and the mutants that check must reject.
+# The claims of the theory page (wen2020:lemma-3-1, wen2020:thm31-*, wen2020:thmC1-*), each the theory check of
+# robustbook.theory.wen2020 that `claim` names and the mutants that check must reject.
 THEORY_CHECKS = {"wen2020:lemma-3-1": "lemma_3_1", "wen2020:thm31-ramp-variation": "ramp_variation",
                  "wen2020:thm31-sum-over-cells": "sum_over_cells", "wen2020:thmC1-bhc-tail": "bhc_tail",
-                 "wen2020:thm31-bound": "bhc_form"}
+                 "wen2020:thm31-one-label-cells": "one_label_cells", "wen2020:thm31-bound": "bhc_form"}
 
 
 def _check(name: str, claim=None) -> dict[str, object]:
@@ -491,15 +491,20 @@ def _check(name: str, claim=None) -> dict[str, object]:
 
 
 def theory_verdicts() -> list[V.Verdict]:
-    """The verdicts of Theorem 3.1 / C.1 and Lemma 3.1 from the registry: each check with its mutants, and the
-    printed last display (gamma^k) through the bhc_form check (it must fail there; its mutants are the same)."""
+    """The verdicts of Theorem 3.1 / C.1 and Lemma 3.1 from the registry: each check with its mutants; the chain
+    (13)-(14) as printed (the ReLU masks kept) through the margin-chain check; and the printed last display
+    (gamma^k, 2^(k+1)) through the identity check of Theorem C.1's term with the proof's K = C_X^k/eps^k. The
+    controls of the last two are asserted here: the same checks pass at the corrected step and at the proof's term."""
     import sympy as sp
 
     from ..theory import wen2020 as T
 
     out = [V.judge(cid, **_check(name)) for cid, name in THEORY_CHECKS.items()]
+    T.check_margin_chain()  # control: the chain holds with every unit on (raises otherwise)
+    out.append(V.judge("wen2020:thm31-margin-chain", **_check("margin_chain", "ReLU masks")))
+    T.check_bhc_form_proof()  # control: the identity check passes on the proof's own term (raises otherwise)
     printed = T.theorem_3_1_printed() - sp.Max(0, 2 * (1 - T.u_min / T.gamma))
-    out.append(V.judge("wen2020:thm31-printed-display", **_check("bhc_form", printed)))
+    out.append(V.judge("wen2020:thm31-printed-display", **_check("bhc_form_proof", printed)))
     return out
 
 
