@@ -157,8 +157,37 @@ def test_claim_registry_capacity_rows_declare_the_reference_gate_and_sv_std_name
     for cid in ("wen2020:capacity-loss-gap-falls", "wen2020:capacity-error-gap-rises",
                 "wen2020:capacity-error-gap-falls-sp1"):
         assert "effect in reference" in claim(cid).preconditions
-    sv = claim("wen2020:sv-std-shrinks")
-    assert sv.kind == "book-reading" and "batch norm" in sv.statement and sv.threshold == V.NO_MARGIN
+    # W4: both readings of the singular-value claim are demonstrations (batch-norm substitute; the layers are the
+    # population, not a sample: no interval over them)
+    for cid in ("wen2020:sv-std-shrinks", "wen2020:sv-std-sums"):
+        sv = claim(cid)
+        assert sv.kind == "demonstration" and "batch norm" in sv.statement and sv.threshold == V.NO_MARGIN
+    # W3: every loss-gap claim of a sweep is gated on a gap in its reference network, as Table 6's are
+    for cid in ("wen2020:loss-gap-shrinks", "wen2020:fgsm-loss-gap-shrinks"):
+        assert "effect in reference" in claim(cid).preconditions
+
+
+def test_claim_loss_gap_rows_are_not_testable_without_a_gap_in_the_weakest_network():
+    m = _sweep(-1)
+    for a in m:  # no gap anywhere: test loss equals training loss
+        m[a]["points"]["loss"] = m[a]["row"]["trn_loss"] + 0.05 * np.random.default_rng(a).standard_normal(300)
+    lv = {a: np.ones(300) for a in (4, 16, 32)}
+    out = {v.claim_id: v for v in ex.regularizer_verdicts(m, 10, lv, np.ones(12), (4, 16), {a: FLAT for a in m},
+                                                          fgsm=m, fgsm_histories={a: FLAT for a in m}, seed=0)}
+    for cid in ("wen2020:loss-gap-shrinks", "wen2020:fgsm-loss-gap-shrinks"):
+        assert out[cid].outcome == V.NOT_TESTABLE and "weakest" in out[cid].precondition.text
+    assert out["wen2020:test-acc-falls"].outcome != V.NOT_TESTABLE  # the gate reads the gap, nothing else
+
+
+def test_sv_rows_show_both_readings_without_an_interval():
+    m = _sweep(-1)
+    diff = np.array([0.05] * 8 + [-0.5, -0.5])  # most layers fell, but the sum rose: the readings point apart
+    out = {v.claim_id: v for v in ex.regularizer_verdicts(m, 10, {a: np.ones(300) for a in (4, 16, 32)}, diff,
+                                                          (4, 16), {a: FLAT for a in m}, seed=0)}
+    most, sums = out["wen2020:sv-std-shrinks"], out["wen2020:sv-std-sums"]
+    assert most.outcome == V.AGREES and most.effect == pytest.approx(0.3) and most.low == most.high
+    assert sums.outcome == V.DISAGREES and sums.effect == pytest.approx(0.4 - 1.0)
+    assert not most.tallied and not sums.tallied
 
 
 def test_claim_theory_verdicts_come_from_the_registry_and_can_fail():
