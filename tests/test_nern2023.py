@@ -356,3 +356,51 @@ def test_claim_shift_comparison_divides_by_each_encoders_scale():
     scaled = ex.shift_verdicts({("standard", "l2"): big, ("AT", "l2"): small}, acc, 5, histories=FLAT_H,
                                scales={"standard": 10.0, "AT": 1.0})[0]
     assert scaled.effect == pytest.approx(0.0, abs=1e-12) and V.outcome_of(scaled.this_run) == V.INCONCLUSIVE
+
+
+def test_claim_registry_at_shrinks_shift_is_a_demonstration_not_the_papers_claim():
+    """N1: the paper proves its bounds irrespective of the pre-training protocol; the shift comparison is the
+    book's own check of its encoders and is never tallied."""
+    from robustbook.papers.registry import claim
+
+    c = claim("nern2023:at-shrinks-shift")
+    assert c.kind == "demonstration" and not c.tallied and "irrespective" in c.source
+    assert "stronger representation search" in c.alternatives
+
+
+def test_shift_demonstration_is_stress_tested_by_a_stronger_search():
+    """N4: a weaker search on the AT encoder cannot make the direction: the stronger search is an alternative."""
+    from robustbook import verdicts as V
+    from robustbook.experiments import nern2023 as ex
+
+    rng = np.random.default_rng(0)
+    big, small = rng.uniform(1, 2, 50), rng.uniform(0, 0.5, 50)
+    acc = {"standard": 0.9, "AT": 0.8}
+    rep = {("standard", "l2"): big, ("AT", "l2"): small}
+    same = ex.shift_verdicts(rep, acc, 5, histories=FLAT_H, strong={("standard", "l2"): big[:20],
+                                                                     ("AT", "l2"): small[:20]})[0]
+    assert same.outcome == V.AGREES and "2/2 runs agree" in same.stability
+    # the stronger search finds the AT encoder moving as much: the direction was the weak search's
+    gone = ex.shift_verdicts(rep, acc, 5, histories=FLAT_H, strong={("standard", "l2"): big[:20],
+                                                                     ("AT", "l2"): big[:20] + 0.01})[0]
+    assert gone.outcome.startswith(V.INCONCLUSIVE) and "stronger search" in gone.outcome
+
+
+def test_verdict_sentences_give_the_reason_that_happened():
+    """N2: a seed-dependent row that agrees in this run says so and names the seed rule, never 'straddles zero'."""
+    from robustbook import verdicts as V
+    from robustbook.experiments import nern2023 as ex
+
+    rule = "95% interval > +0: agrees; on the other side of 0: disagrees"
+    one_seed = V.Verdict("c", rule, 0.07, 0.06, 0.08, "inconclusive (one seed: agrees here; decisive needs 3 seeds)",
+                         kind="paper-claim", stability=V.seed_note(1), this_run=V.AGREES)
+    text = ex.verdict_sentences([one_seed])[0]
+    assert "straddles" not in text and "agrees in this run" in text and "decisive needs 3" in text
+    straddle = V.Verdict("c", rule, 0.0, -0.1, 0.1, V.INCONCLUSIVE, kind="paper-claim", this_run=V.INCONCLUSIVE)
+    assert "straddles zero" in ex.verdict_sentences([straddle])[0]
+    stressed = V.Verdict("c", rule, 0.07, 0.06, 0.08, "inconclusive (not replicated: agrees in this run, "
+                         "inconclusive with a stronger search)", kind="demonstration",
+                         this_run="inconclusive (not replicated: agrees in this run, inconclusive with a stronger "
+                                  "search)")
+    text = ex.verdict_sentences([stressed])[0]
+    assert "straddles" not in text and "stronger search" in text

@@ -157,18 +157,70 @@ def test_claim_registry_capacity_rows_declare_the_reference_gate_and_sv_std_name
     for cid in ("wen2020:capacity-loss-gap-falls", "wen2020:capacity-error-gap-rises",
                 "wen2020:capacity-error-gap-falls-sp1"):
         assert "effect in reference" in claim(cid).preconditions
-    sv = claim("wen2020:sv-std-shrinks")
-    assert sv.kind == "book-reading" and "batch norm" in sv.statement and sv.threshold == V.NO_MARGIN
+    # W4: both readings of the singular-value claim are demonstrations (batch-norm substitute; the layers are the
+    # population, not a sample: no interval over them)
+    for cid in ("wen2020:sv-std-shrinks", "wen2020:sv-std-sums"):
+        sv = claim(cid)
+        assert sv.kind == "demonstration" and "batch norm" in sv.statement and sv.threshold == V.NO_MARGIN
+    # W3: every loss-gap claim of a sweep is gated on a gap in its reference network, as Table 6's are
+    for cid in ("wen2020:loss-gap-shrinks", "wen2020:fgsm-loss-gap-shrinks"):
+        assert "effect in reference" in claim(cid).preconditions
+
+
+def test_claim_loss_gap_rows_are_not_testable_without_a_gap_in_the_weakest_network():
+    m = _sweep(-1)
+    for a in m:  # no gap anywhere: test loss equals training loss
+        m[a]["points"]["loss"] = m[a]["row"]["trn_loss"] + 0.05 * np.random.default_rng(a).standard_normal(300)
+    lv = {a: np.ones(300) for a in (4, 16, 32)}
+    out = {v.claim_id: v for v in ex.regularizer_verdicts(m, 10, lv, np.ones(12), (4, 16), {a: FLAT for a in m},
+                                                          fgsm=m, fgsm_histories={a: FLAT for a in m}, seed=0)}
+    for cid in ("wen2020:loss-gap-shrinks", "wen2020:fgsm-loss-gap-shrinks"):
+        assert out[cid].outcome == V.NOT_TESTABLE and "weakest" in out[cid].precondition.text
+    assert out["wen2020:test-acc-falls"].outcome != V.NOT_TESTABLE  # the gate reads the gap, nothing else
+
+
+def test_sv_rows_show_both_readings_without_an_interval():
+    m = _sweep(-1)
+    diff = np.array([0.05] * 8 + [-0.5, -0.5])  # most layers fell, but the sum rose: the readings point apart
+    out = {v.claim_id: v for v in ex.regularizer_verdicts(m, 10, {a: np.ones(300) for a in (4, 16, 32)}, diff,
+                                                          (4, 16), {a: FLAT for a in m}, seed=0)}
+    most, sums = out["wen2020:sv-std-shrinks"], out["wen2020:sv-std-sums"]
+    assert most.outcome == V.AGREES and most.effect == pytest.approx(0.3) and most.low == most.high
+    assert sums.outcome == V.DISAGREES and sums.effect == pytest.approx(0.4 - 1.0)
+    assert not most.tallied and not sums.tallied
 
 
 def test_claim_theory_verdicts_come_from_the_registry_and_can_fail():
     out = {v.claim_id: v for v in ex.theory_verdicts()}
-    assert set(out) == {*ex.THEORY_CHECKS, "wen2020:thm31-printed-display"}
-    assert all(v.kind == "printed-formula" for v in out.values())
-    assert out["wen2020:thm31-printed-display"].outcome == V.DISAGREES  # gamma^k as printed
+    assert set(out) == {*ex.THEORY_CHECKS, "wen2020:thm31-printed-display", "wen2020:thm31-margin-chain"}
+    # a step the book corrected is a book-reading, never tallied as the paper's printed formula
+    assert {c for c, v in out.items() if v.kind == "book-reading"} == {
+        "wen2020:lemma-3-1", "wen2020:thm31-bound", "wen2020:thm31-one-label-cells"}
+    assert out["wen2020:thm31-printed-display"].outcome == V.DISAGREES  # gamma^k, and 2^(k+1) against the proof's 2
+    assert out["wen2020:thm31-margin-chain"].outcome == V.DISAGREES  # (13)-(14) with the ReLU masks
     assert {out[c].outcome for c in ex.THEORY_CHECKS} == {V.AGREES}
     # planted: a wrong variant in place of a claim fails its check, so the verdict would be "disagrees"
     from robustbook.theory import wen2020 as T
 
     wrong = T.MUTANTS["sum_over_cells"][0].claim
     assert V.judge("wen2020:thm31-sum-over-cells", **ex._check("sum_over_cells", wrong)).outcome == V.DISAGREES
+
+
+def test_claim_theory_mutants_are_never_a_form_the_paper_states():
+    """W1: the paper's display and its proof's K = C_X^k/eps^k are claims of their own, not mutants of the book's
+    reading; the printed display is judged against the proof's K and fails there."""
+    import sympy as sp
+
+    from robustbook.theory import wen2020 as T
+
+    printed = T.theorem_3_1_printed() - sp.Max(0, 2 * (1 - T.u_min / T.gamma))
+    proof = sp.sqrt(2 * sp.log(2) * T.C_X ** T.k / (T.eps ** T.k * T.m) + 2 * sp.log(1 / T.eta) / T.m)
+    for m in T.MUTANTS["bhc_form"] + T.MUTANTS["bhc_form_proof"]:
+        for paper_form in (printed, proof):
+            assert sp.simplify(m.claim ** 2 - paper_form ** 2) != 0, m.label
+    assert all("paper" not in m.label and "as printed" not in m.label for m in T.MUTANTS["margin_chain"])
+    T.check_bhc_form_proof(proof)  # the control: the check accepts the proof's own term
+    with pytest.raises(AssertionError):
+        T.check_bhc_form_proof(printed)
+    with pytest.raises(AssertionError):
+        T.check_margin_chain("ReLU masks")

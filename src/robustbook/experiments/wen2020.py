@@ -348,7 +348,8 @@ def regularizer_verdicts(measured: Mapping[float, Mapping[str, object]], num_cla
 
     gates = _gates_at(rows, histories, ars, num_classes)
     loss_pts = col("loss") - np.array([rows[a]["trn_loss"] for a in ars])
-    out = [V.judge("wen2020:loss-gap-shrinks", *V.slope_interval(ars, loss_pts, seed=seed), gates=gates,
+    gap_ref = sweep_gap_gate(loss_pts, ars, seed)
+    out = [V.judge("wen2020:loss-gap-shrinks", *V.slope_interval(ars, loss_pts, seed=seed), gates=[*gates, gap_ref],
                    label=f"PGD (paper: {paper_trend(ref['d_loss'])})"),
            V.judge("wen2020:test-acc-falls", *V.slope_interval(ars, 100 * col("correct"), seed=seed), gates=gates,
                    label=f"PGD (paper: {paper_trend(ref['test_acc'])})"),
@@ -358,10 +359,15 @@ def regularizer_verdicts(measured: Mapping[float, Mapping[str, object]], num_cla
            V.judge("wen2020:margins-concentrate", *statistic_trend(ars, col("margin"), _std_per_ar, seed),
                    gates=gates, label="PGD (paper: Fig. 4)")]
     lo, hi = sv_pair
-    out.append(V.judge("wen2020:sv-std-shrinks", *V.bootstrap_interval(np.asarray(sv_diff, dtype=float), seed=seed),
-                       gates=_gates_at(rows, histories, sorted({lo, hi}), num_classes),
-                       label=f"AR {lo:g} vs {hi:g} (paper: summed decrease {PAPER_B2['sum_fell']:g} vs increase "
-                             f"{PAPER_B2['sum_rose']:g})"))
+    diff = np.asarray(sv_diff, dtype=float)
+    fell, rose = float(diff[diff > 0].sum()), float(-diff[diff < 0].sum())
+    sv_gates = _gates_at(rows, histories, sorted({lo, hi}), num_classes)
+    out.append(V.judge("wen2020:sv-std-shrinks", float((diff > 0).mean() - 0.5), gates=sv_gates,
+                       label=f"AR {lo:g} vs {hi:g}: {int((diff > 0).sum())} of {diff.size} layers fell (paper: "
+                             "most layers)"))
+    out.append(V.judge("wen2020:sv-std-sums", fell - rose, gates=list(sv_gates),
+                       label=f"AR {lo:g} vs {hi:g}: summed decrease {fell:.3g} vs increase {rose:.3g} (paper: "
+                             f"{PAPER_B2['sum_fell']:g} vs {PAPER_B2['sum_rose']:g})"))
     lv_grid = [a for a in ars if a in lv]
     out.append(V.judge("wen2020:loss-variation-falls",
                        *V.slope_interval(lv_grid, np.column_stack([np.asarray(lv[a], float) for a in lv_grid]),
@@ -374,12 +380,22 @@ def regularizer_verdicts(measured: Mapping[float, Mapping[str, object]], num_cla
         fpts = {a: fgsm[a]["points"] for a in fars}
         fgates = _gates_at(frows, fgsm_histories or {}, fars, num_classes, "FGSM AR")
         floss = col("loss", fpts, fars) - np.array([frows[a]["trn_loss"] for a in fars])
-        out.append(V.judge("wen2020:fgsm-loss-gap-shrinks", *V.slope_interval(fars, floss, seed=seed), gates=fgates,
+        out.append(V.judge("wen2020:fgsm-loss-gap-shrinks", *V.slope_interval(fars, floss, seed=seed),
+                           gates=[*fgates, sweep_gap_gate(floss, fars, seed, "FGSM ")],
                            label=f"FGSM (paper: {paper_trend(PAPER_FGSM['d_loss'])})"))
         out.append(V.judge("wen2020:fgsm-test-acc-falls",
                            *V.slope_interval(fars, 100 * col("correct", fpts, fars), seed=seed), gates=fgates,
                            label=f"FGSM (paper: {paper_trend(PAPER_FGSM['test_acc'])})"))
     return out
+
+
+def sweep_gap_gate(loss_pts: np.ndarray, ars: Sequence[float], seed: int = 0, prefix: str = "") -> V.Precondition:
+    """The "effect in reference" gate of a sweep's loss-gap claim: the weakest-AR network (first column of
+    `loss_pts`, per-point test loss minus training loss) shows a loss gap, 95% bootstrap interval above 0; the same
+    gate as Table 6's (`reference_gate`). About power, not direction: a sweep with no gap has nothing to shrink."""
+    value, low, high = V.bootstrap_interval(np.asarray(loss_pts, dtype=float)[:, 0], seed=seed)
+    return V.Precondition(f"weakest {prefix}AR {ars[0]:g} network shows a loss gap: 95% interval above 0 (measured "
+                          f"{value:.3g} loss [{low:.3g}, {high:.3g}])", bool(low > 0), "effect in reference")
 
 
 def table_verdicts(name: str, measured: Mapping[float, Mapping[str, object]], num_classes: int,
@@ -392,7 +408,8 @@ def table_verdicts(name: str, measured: Mapping[float, Mapping[str, object]], nu
     correct = np.column_stack([np.asarray(measured[a]["points"]["correct"], dtype=float) for a in ars])
     gates = _gates_at(rows, histories, ars, num_classes)
     loss_pts = pts - np.array([rows[a]["trn_loss"] for a in ars])
-    return [V.judge("wen2020:loss-gap-shrinks", *V.slope_interval(ars, loss_pts, seed=seed), gates=gates,
+    return [V.judge("wen2020:loss-gap-shrinks", *V.slope_interval(ars, loss_pts, seed=seed),
+                    gates=[*gates, sweep_gap_gate(loss_pts, ars, seed)],
                     label=f"{name} (paper: {paper_trend(reference['d_loss'])})"),
             V.judge("wen2020:test-acc-falls", *V.slope_interval(ars, 100 * correct, seed=seed), gates=gates,
                     label=f"{name} (paper: {paper_trend(reference['test_acc'])})")]
@@ -473,11 +490,11 @@ def capacity_verdicts(measured: Mapping[tuple[float | None, float], Mapping[str,
 
 
 # ------------------------------------------------------------------------------------- Theorem 3.1 / C.1
-# The printed-formula claims of the theory page (wen2020:lemma-3-1, wen2020:thm31-*, wen2020:thmC1-*), each the
-# theory check of robustbook.theory.wen2020 that `claim` names and the mutants that check must reject.
+# The claims of the theory page (wen2020:lemma-3-1, wen2020:thm31-*, wen2020:thmC1-*), each the theory check of
+# robustbook.theory.wen2020 that `claim` names and the mutants that check must reject.
 THEORY_CHECKS = {"wen2020:lemma-3-1": "lemma_3_1", "wen2020:thm31-ramp-variation": "ramp_variation",
                  "wen2020:thm31-sum-over-cells": "sum_over_cells", "wen2020:thmC1-bhc-tail": "bhc_tail",
-                 "wen2020:thm31-bound": "bhc_form"}
+                 "wen2020:thm31-one-label-cells": "one_label_cells", "wen2020:thm31-bound": "bhc_form"}
 
 
 def _check(name: str, claim=None) -> dict[str, object]:
@@ -491,15 +508,20 @@ def _check(name: str, claim=None) -> dict[str, object]:
 
 
 def theory_verdicts() -> list[V.Verdict]:
-    """The verdicts of Theorem 3.1 / C.1 and Lemma 3.1 from the registry: each check with its mutants, and the
-    printed last display (gamma^k) through the bhc_form check (it must fail there; its mutants are the same)."""
+    """The verdicts of Theorem 3.1 / C.1 and Lemma 3.1 from the registry: each check with its mutants; the chain
+    (13)-(14) as printed (the ReLU masks kept) through the margin-chain check; and the printed last display
+    (gamma^k, 2^(k+1)) through the identity check of Theorem C.1's term with the proof's K = C_X^k/eps^k. The
+    controls of the last two are asserted here: the same checks pass at the corrected step and at the proof's term."""
     import sympy as sp
 
     from ..theory import wen2020 as T
 
     out = [V.judge(cid, **_check(name)) for cid, name in THEORY_CHECKS.items()]
+    T.check_margin_chain()  # control: the chain holds with every unit on (raises otherwise)
+    out.append(V.judge("wen2020:thm31-margin-chain", **_check("margin_chain", "ReLU masks")))
+    T.check_bhc_form_proof()  # control: the identity check passes on the proof's own term (raises otherwise)
     printed = T.theorem_3_1_printed() - sp.Max(0, 2 * (1 - T.u_min / T.gamma))
-    out.append(V.judge("wen2020:thm31-printed-display", **_check("bhc_form", printed)))
+    out.append(V.judge("wen2020:thm31-printed-display", **_check("bhc_form_proof", printed)))
     return out
 
 

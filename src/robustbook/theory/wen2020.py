@@ -204,15 +204,36 @@ def check_lemma_3_1(per_region: bool = True, seed: int = 0, trials: int = 20, di
 
 
 def check_bhc_form(printed: sp.Expr | None = None) -> Result:
-    """The BHC term with K = (2 C_X/eps)^k equals sqrt(log2 2^(k+1) C_X^k/(eps^k m) + 2 log(1/eta)/m) (`printed`)."""
+    """The book's reading: the BHC term with K = (2 C_X/eps)^k (cells of diameter eps) equals
+    sqrt(log2 2^(k+1) C_X^k/(eps^k m) + 2 log(1/eta)/m) (`printed`)."""
     ours = bhc_term(partition_size(), m, eta, 1)
     if printed is None:
         printed = sp.sqrt(sp.log(2) * 2 ** (k + 1) * C_X ** k / (eps ** k * m) + 2 * sp.log(1 / eta) / m)
+    _same_square(ours, printed, "BHC term (K = (2 C_X/eps)^k)")
+    return Result("bhc_form", "M sqrt((2K log 2 + 2 log(1/eta))/m) with K = (2 C_X/eps)^k is the last display with "
+                  "eps^k (the book's reading of the cell count)", "sympy: difference of squares simplifies to 0", {})
+
+
+def _same_square(ours: sp.Expr, printed: sp.Expr, what: str) -> None:
     diff = sp.simplify(sp.expand_power_base(ours ** 2 - printed ** 2, force=True))
     diff = sp.simplify(sp.powsimp(sp.expand(diff), force=True))
-    assert diff == 0, f"BHC term mismatch: ours^2 - printed^2 = {diff}"
-    return Result("bhc_form", "M sqrt((2K log 2 + 2 log(1/eta))/m) with K = (2 C_X/eps)^k is the last display with "
-                  "eps^k", "sympy: difference of squares simplifies to 0", {})
+    assert diff == 0, f"{what} mismatch: ours^2 - printed^2 = {diff}"
+
+
+def proof_cell_count() -> sp.Expr:
+    """K as the proof of Theorem C.1 states it (App. C): the eps-cover's covering number C_X^k / eps^k."""
+    return covering_number(C_X, eps, k)
+
+
+def check_bhc_form_proof(printed: sp.Expr | None = None) -> Result:
+    """Theorem C.1's term with the proof's own K = C_X^k/eps^k equals `printed` (default: that term written out,
+    sqrt(2 log2 C_X^k/(eps^k m) + 2 log(1/eta)/m)). The printed display is judged against it."""
+    ours = bhc_term(proof_cell_count(), m, eta, 1)
+    if printed is None:
+        printed = sp.sqrt(2 * sp.log(2) * C_X ** k / (eps ** k * m) + 2 * sp.log(1 / eta) / m)
+    _same_square(ours, printed, "BHC term (the proof's K = C_X^k/eps^k)")
+    return Result("bhc_form_proof", "M sqrt((2K log 2 + 2 log(1/eta))/m) with the proof's K = C_X^k/eps^k",
+                  "sympy: difference of squares simplifies to 0", {})
 
 
 def check_bhc_tail(radius: Callable[[int, int, float], float] | None = None) -> Result:
@@ -314,14 +335,15 @@ def _hidden_sigma_min(net: ReLUNet) -> float:
 
 
 def margin_chain_ratios(masked: bool = True, nets: int = 20, points: int = 50, width: int = 8, depth: int = 2,
-                        seed: int = 0) -> np.ndarray:
+                        seed: int = 0, sigma: str = "min") -> np.ndarray:
     """|(prod W_i^q)^T (w_y - w_yhat)| / (|w_y - w_yhat| prod sigma_min(W_i)) at random inputs of random ReLU nets with
     square hidden layers; masked=False drops the ReLU masks (every unit on). (13)-(14) claim every ratio >= 1."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(nets):
         net = ReLUNet.random([width] * (depth + 1) + [3], seed + i)
-        smin = _hidden_sigma_min(net)
+        smin = (_hidden_sigma_min(net) if sigma == "min"
+                else float(np.prod([np.linalg.svd(w, compute_uv=False).max() for w in net.weights[:-1]])))
         for _ in range(points):
             x = rng.normal(size=width)
             pats = net.pattern(x) if masked else [np.ones(width, bool)] * depth
@@ -335,15 +357,47 @@ def margin_chain_ratios(masked: bool = True, nets: int = 20, points: int = 50, w
     return np.asarray(out)
 
 
-def check_margin_chain(masked: bool = False) -> Result:
+MARGIN_SETTINGS = ("every unit on", "ReLU masks", "sigma_max")
+
+
+def check_margin_chain(setting: str = "every unit on") -> Result:
     """(13)-(14): |(w_y - w_yhat)^T prod W_i^q d| >= |w_y - w_yhat| prod sigma_min(W_i) |d| for d orthogonal to the
-    null space; true when no unit is switched off (square layers), checked on random nets; masked=True is the
-    paper's ReLU setting."""
-    ratios = margin_chain_ratios(masked)
+    null space, checked on random nets. `setting`: "every unit on" (the book's corrected statement: square layers, no
+    unit switched off; it holds), "ReLU masks" (the paper's setting: the masks of the input's region, as printed;
+    claim wen2020:thm31-margin-chain), "sigma_max" (a wrong variant: each layer's largest singular value in place of
+    its smallest, with every unit on)."""
+    if setting not in MARGIN_SETTINGS:
+        raise ValueError(f"setting {setting!r}: one of {MARGIN_SETTINGS}")
+    ratios = margin_chain_ratios(setting == "ReLU masks", sigma="max" if setting == "sigma_max" else "min")
     assert ratios.min() >= 1 - 1e-9, (f"(13) fails: ratio {ratios.min():.3g} < 1 at "
                                       f"{(ratios < 1).mean():.0%} of the points")
-    return Result("margin_chain", "(13)-(14) with every unit on", "20 random 8-8-8-3 ReLU nets x 50 inputs",
+    return Result("margin_chain", f"(13)-(14) ({setting})", "20 random 8-8-8-3 ReLU nets x 50 inputs",
                   {"min ratio": float(ratios.min())})
+
+
+def check_one_label_cells(bound: Callable[[float, float], float] | None = None, trials: int = 2000,
+                          seed: int = 0) -> Result:
+    """(15)-(16) under the book's added assumption: each cell holds one label and the classifier predicts one class
+    on it, so either every point of the cell is classified correctly with margin >= u_min (case 1) or every point is
+    misclassified (case 2, ramp loss 1 throughout); then |l(z) - l(z')| <= bound(u_min, gamma), by default
+    max{0, 1 - u_min/gamma}. Random cells of ramp losses (clipped to [0, 1])."""
+    bound = (lambda u, g: max(0.0, 1 - u / g)) if bound is None else bound
+    ramp = lambda u, g: min(1.0, max(0.0, 1 - u / g))  # noqa: E731
+    rng = np.random.default_rng(seed)
+    worst = 0.0
+    for _ in range(trials):
+        g = float(rng.uniform(0.2, 2.0))
+        if rng.random() < 0.5:  # case 1: every point correct, margins >= u_min (u_min attained by one of them)
+            umin = float(rng.uniform(0, 2 * g))
+            margins = np.concatenate([[umin], umin + rng.exponential(g, 8)])
+        else:  # case 2: every point misclassified (margin <= 0)
+            umin, margins = 0.0, -rng.exponential(g, 9)
+        losses = np.array([ramp(u, g) for u in margins])
+        var = float(losses.max() - losses.min())
+        worst = max(worst, var - bound(umin, g))
+        assert var <= bound(umin, g) + 1e-12, f"(16) fails: variation {var:.3g} > bound {bound(umin, g):.3g}"
+    return Result("one_label_cells", "|l(z) - l(z')| <= max{0, 1 - u_min/gamma} in a one-label, one-prediction cell",
+                  f"{trials} random cells (cases 1 and 2 of the proof)", {"max variation - bound": worst})
 
 
 def refute_margin_chain() -> dict[str, Any]:
@@ -500,22 +554,47 @@ def table6_matches_table3() -> dict[str, Any]:
 
 
 CHECKS: dict[str, Callable[..., Result]] = {
-    "lemma_3_1": check_lemma_3_1, "bhc_form": check_bhc_form, "bhc_tail": check_bhc_tail,
-    "ramp_variation": check_ramp_variation, "step9_11": check_step9_11, "sum_over_cells": check_sum_over_cells, "margin_chain": check_margin_chain,
+    "lemma_3_1": check_lemma_3_1, "bhc_form": check_bhc_form, "bhc_form_proof": check_bhc_form_proof,
+    "bhc_tail": check_bhc_tail, "ramp_variation": check_ramp_variation, "step9_11": check_step9_11,
+    "sum_over_cells": check_sum_over_cells, "margin_chain": check_margin_chain, "one_label_cells": check_one_label_cells,
     "region_margin": check_region_margin,
+}
+
+# How each check works (the overview counts them by kind), and the checks whose claim is the book's corrected or
+# completed statement rather than the paper's as printed (the printed form is then its own claim, or a row of the
+# step table that reads "false as printed" or "holds under an extra assumption").
+CHECK_HOW: dict[str, str] = {
+    "lemma_3_1": "exact region walk on random ReLU networks", "bhc_form": "sympy identity",
+    "bhc_form_proof": "sympy identity", "bhc_tail": "Monte Carlo", "ramp_variation": "exact rational grid",
+    "step9_11": "random draws", "sum_over_cells": "random draws", "margin_chain": "random ReLU networks",
+    "one_label_cells": "random draws", "region_margin": "random ReLU networks",
+}
+CORRECTED: dict[str, str] = {
+    "lemma_3_1": "the segment x + t(x' - x) and a vector identity (eq. (7) prints x - t(x' - x) under a norm)",
+    "bhc_form": "cells of diameter eps, K = (2 C_X/eps)^k (the proof states K = C_X^k/eps^k)",
+    "step9_11": "'>=' where (9)-(11) print '='",
+    "margin_chain": "every unit on (the proof's ReLU masks break it)",
+    "one_label_cells": "one label and one prediction per cell, an assumption the text does not state",
+    "region_margin": "the region factor ||(prod W_i^q)^T (w_y - w_yhat)|| in place of the singular values",
 }
 
 MUTANTS: dict[str, list[Mutant]] = {
     "lemma_3_1": [Mutant("one Jacobian (at x) for the whole segment", False)],
-    "bhc_form": [Mutant("gamma^k (as printed)", sp.sqrt(sp.log(2) * 2 ** (k + 1) * C_X ** k / (gamma ** k * m)
-                                                        + 2 * sp.log(1 / eta) / m)),
-                 Mutant("K = (C_X/eps)^k: 2 instead of 2^(k+1)", sp.sqrt(sp.log(2) * 2 * C_X ** k / (eps ** k * m)
-                                                                         + 2 * sp.log(1 / eta) / m))],
+    # wrong variants of the formula, none of them a form the paper states (the printed display is its own claim)
+    "bhc_form": [Mutant("2^k in place of 2^(k+1) (a constant changed)",
+                        sp.sqrt(sp.log(2) * 2 ** k * C_X ** k / (eps ** k * m) + 2 * sp.log(1 / eta) / m)),
+                 Mutant("log(1/eta) in place of 2 log(1/eta) (a constant changed)",
+                        sp.sqrt(sp.log(2) * 2 ** (k + 1) * C_X ** k / (eps ** k * m) + sp.log(1 / eta) / m))],
+    "bhc_form_proof": [Mutant("4 log 2 in place of 2 log 2 (a constant changed)",
+                              sp.sqrt(4 * sp.log(2) * C_X ** k / (eps ** k * m) + 2 * sp.log(1 / eta) / m)),
+                       Mutant("C_X^(k+1) in place of C_X^k (an exponent changed)",
+                              sp.sqrt(2 * sp.log(2) * C_X ** (k + 1) / (eps ** k * m) + 2 * sp.log(1 / eta) / m))],
     "bhc_tail": [Mutant("radius without the 2^K factor", _no_cells)],
     "ramp_variation": [Mutant("max{0, .} dropped, minus 1/10", 1 - u_min / gamma - sp.Rational(1, 10))],
     "step9_11": [Mutant("equality (as printed)", "eq")],
     "sum_over_cells": [Mutant("(17) <= v / 2", 0.5)],
-    "margin_chain": [Mutant("ReLU masks kept (the paper's setting)", True)],
+    "margin_chain": [Mutant("each layer's largest singular value in place of its smallest", "sigma_max")],
+    "one_label_cells": [Mutant("the bound halved", lambda u, g: 0.5 * max(0.0, 1 - u / g))],
     "region_margin": [Mutant("||w_y - w_yhat|| prod sigma_min(W_i^q) on the directions not annihilated (our old reading)",
                              _factor_restricted_masked),
                       Mutant("||w_y - w_yhat|| prod sigma_min(W_i) on the directions not annihilated (unmasked layers)",
@@ -572,15 +651,16 @@ def steps_theorem31():
                    "what holds is the region factor ||(prod W_i^q)^T (w_y - w_yhat)|| (`region_margin`)",
                    check_margin_chain, _refute_chain_and_mask),
         step_extra(pr, "(15)-(16)", "one label and one prediction per cell, so only cases 1) and 2)",
-                   "the ramp grid under the assumption; a mixed cell without it",
-                   "every cell holds one label and the classifier is constant on it", check_ramp_variation,
+                   "random one-label cells under the assumption; a mixed cell without it",
+                   "every cell holds one label and the classifier is constant on it", check_one_label_cells,
                    refute_mixed_cell),
         step_check(pr, "(17)", "(17) <= max{0, 2(1 - u_min/gamma)}", "random cell assignments, tight variation",
                    check_sum_over_cells, lambda res: _ev(res) + ": even factor 1 holds"),
         step_check(pr, "(18)", "BHC: M sum |N_i/m - mu(C_i)| <= M sqrt((2K log 2 + 2 log(1/eta))/m)", "Monte Carlo",
                    check_bhc_tail, _ev),
         step_false(pr, "last display", "K's term with gamma^k", "evaluate both at gamma != eps", refute_printed_gamma,
-                   "yes, with eps^k (`bhc_form`)"),
+                   "yes, with eps^k and the book's cells of diameter eps (`bhc_form`); the proof's own K = C_X^k/eps^k "
+                   "gives 2 where the display has 2^(k+1) (`bhc_form_proof`)"),
     ])
 
 
