@@ -115,19 +115,24 @@ def test_paper_numbers_come_from_the_transcription():
     assert dg.q1_claim("PACS").endswith("q1-robust-not-better")
 
 
-def test_q4_threshold_claim_is_the_papers_qualitative_claim():
-    """Q4 reads 'a considerable portion ... is maintained' (the book's REFERENCE_SHARE), not the one ResNet-50/PACS
-    figure of a 6 % drop as a bound for other models and data; it is gated on points per domain."""
+def test_q4_threshold_claim_is_the_papers_printed_drop():
+    """Q4 is judged against the paper's own number (the ACR drops 'by around 6% only', Q4_PIXEL_ACR_DROP), not a
+    book constant looser than the drop the paper calls concerning; deformations read the same threshold; it is
+    gated on points per domain, and another sigma is its registered alternative."""
     from robustbook.papers import registry
 
+    concerning = 1 - paper.CAMELYON_DROP_FACTOR * paper.Q4_PIXEL_ACR_DROP
     for name in ("q4-pixel-acr-kept", "q4-deformation-acr-kept"):
         c = registry.claim("alhamoud2023:" + name)
-        assert c.threshold[0] == V.REFERENCE_SHARE and "REFERENCE_SHARE" in c.threshold_source
+        assert c.threshold[0] == pytest.approx(1 - paper.Q4_PIXEL_ACR_DROP) and c.threshold[0] > concerning
+        assert c.threshold_source.startswith("paper:") and "Q4_PIXEL_ACR_DROP" in c.threshold_source
+        assert "REFERENCE_SHARE" not in c.threshold_source
         assert "sample size" in c.preconditions and "sigma" in c.alternatives
     assert registry.claim("alhamoud2023:q4-deformation-acr-kept").kind == "book-reading"
     assert registry.claim("alhamoud2023:q2-robustness-drops").kind == "demonstration"  # holds nearly by construction
     assert registry.claim("alhamoud2023:a3-trades-generalizes-worse").kind == "book-reading"
-    assert registry.claim("alhamoud2023:q5-capacity-surrogate").kind == "book-reading"
+    assert registry.claim("alhamoud2023:q5-capacity-surrogate").kind == "demonstration"  # capacity, not Q5
+    assert "two-hidden-layer" in registry.claim("alhamoud2023:q5-capacity-surrogate").statement
     assert dg.q5_claim(dg.CERTIFIED["cpu"]).endswith("q5-capacity-surrogate")
     assert dg.q5_claim(dg.CERTIFIED["gpu"]).endswith("q5-stronger-backbone")
     assert not hasattr(dg, "Q4_KEEP") and not hasattr(dg, "Q6_NULL") and not hasattr(dg, "Q2_MIN_RHO")
@@ -162,28 +167,35 @@ def _matrices(src_acc, tgt_acc, n=300):
 
 
 def test_q2_claim_ranks_models_within_columns_and_rejects_a_pooled_artefact():
-    # four models x three attack columns; accuracy falls along eval eps on both domains
-    src_acc = np.array([[0.60, 0.40, 0.20], [0.70, 0.50, 0.30], [0.80, 0.60, 0.40], [0.90, 0.70, 0.50]])
-    cells = np.ones((4, 3), bool)
+    # five models x three attack columns; accuracy falls along eval eps on both domains
+    src_acc = np.array([[0.55, 0.35, 0.15], [0.65, 0.45, 0.25], [0.75, 0.55, 0.35], [0.85, 0.65, 0.45],
+                        [0.95, 0.75, 0.55]])
+    cells = np.ones((5, 3), bool)
     src, tgt = _matrices(src_acc, src_acc - 0.05)  # same model order on the target
     assert dg.q2_rank_verdict("t", src, tgt, cells, GATES).outcome == V.AGREES
     # planted artefact: the target keeps the eval-eps axis but shuffles the models within each column
-    shuffled = np.stack([src_acc[[2, 0, 3, 1], 0], src_acc[[1, 3, 0, 2], 1], src_acc[[3, 1, 2, 0], 2]], 1) - 0.05
+    shuffled = np.stack([src_acc[[2, 0, 4, 3, 1], 0], src_acc[[1, 3, 0, 4, 2], 1], src_acc[[3, 1, 2, 0, 4], 2]],
+                        1) - 0.05
     pooled = V.rank_correlation(src_acc.ravel(), shuffled.ravel())
     assert pooled > 0.5  # the old pooled statistic "agrees" on it
     _, tgt_sh = _matrices(src_acc, shuffled)
     assert dg.q2_rank_verdict("t", src, tgt_sh, cells, GATES).outcome != V.AGREES
-    mean, share = dg.shuffled_rank_control(src_acc, src_acc, cells, n=500)
-    assert abs(mean) < 0.1 and share < 0.05  # the control: shuffles average 0 and rarely match perfectly
+    mean, share = dg.shuffled_rank_control(src_acc, src_acc, cells, n=2000)
+    assert abs(mean) < 0.1 and share == pytest.approx(1 / 120, abs=0.01)  # 5 models: a perfect match 1 in 5!
     _, tgt_rev = _matrices(src_acc, src_acc[::-1])
     assert dg.q2_rank_verdict("t", src, tgt_rev, cells, GATES).outcome == V.DISAGREES
-    few = np.zeros((4, 3), bool)
-    few[:3, :2] = True  # 3! ** 2 = 36 orderings: a perfect match is not rarer than the 2.5 % tail
-    assert dg.rank_orderings(few) == 36
-    assert dg.q2_rank_verdict("t", src, tgt, few, GATES).outcome == V.NOT_TESTABLE
+    # four models (the paper's grid): the columns are not independent, so a perfect match is 1 in 4! = 24, not
+    # 1 in 24 ** 3: the control permutes models jointly, and the gate counts models (MIN_RANK_POINTS)
+    four = cells.copy()
+    four[4] = False
+    assert dg.models_ranked(four) == 4 < V.MIN_RANK_POINTS <= dg.models_ranked(cells)
+    _, share4 = dg.shuffled_rank_control(src_acc, src_acc, four, n=2000)
+    assert share4 == pytest.approx(1 / 24, abs=0.015) and share4 > (1 - V.LEVEL) / 2
+    v4 = dg.q2_rank_verdict("t", src, tgt, four, GATES)
+    assert v4.outcome == V.NOT_TESTABLE and "models ranked" in v4.precondition.text
     assert dg.q2_drop_verdict("t", src[1, 1], tgt[1, 1], GATES).kind == "demonstration"
-    broken = np.column_stack([src_acc, np.zeros(4)])  # a column where every model is broken orders nothing
-    assert dg.within_column_rank(broken, broken, np.ones((4, 4), bool)) == pytest.approx(1.0)
+    broken = np.column_stack([src_acc, np.zeros(5)])  # a column where every model is broken orders nothing
+    assert dg.within_column_rank(broken, broken, np.ones((5, 4), bool)) == pytest.approx(1.0)
 
 
 def test_q3_claims_are_paired_and_read_at_the_papers_radius():
@@ -229,19 +241,21 @@ def _q4(kind, src, tgt, alts=None):
 
 def test_q4_can_disagree_and_q5_q6_reach_their_outcomes():
     src = _certs(_bits(0.8), 0.5)
-    assert _q4("pixel", src, _certs(_bits(0.8, seed=3), 0.5)).outcome == V.AGREES
+    assert _q4("pixel", src, _certs(src["correct"].to_numpy(), 0.55)).outcome == V.AGREES  # keeps 110 %
     assert _q4("pixel", src, _certs(_bits(0.8, seed=3), 0.1)).outcome == V.DISAGREES  # keeps ~20 %
-    v = _q4("scaling", src, _certs(_bits(0.8, seed=3), 0.3))  # keeps ~60 %: more than half
-    assert v.claim_id.endswith("q4-deformation-acr-kept") and v.outcome == V.AGREES
+    v = _q4("scaling", src, _certs(_bits(0.8, seed=3), 0.3))  # keeps ~60 %: more than half, far below 94 %
+    assert v.claim_id.endswith("q4-deformation-acr-kept") and v.outcome == V.DISAGREES
+    assert v.claim.startswith("scaling:")  # the label names the perturbation, not the data-chosen sigma
     small = _q4("pixel", _certs(_bits(0.8)[:50], 0.5), _certs(_bits(0.8, seed=3)[:50], 0.45))
     assert small.outcome == V.NOT_TESTABLE and "certified points" in small.precondition.text  # 50 points: under MIN_SAMPLE
-    flipped = _q4("pixel", src, _certs(_bits(0.8, seed=3), 0.5), {"sigma 0.5": (src, _certs(_bits(0.8, seed=3), 0.1))})
+    flipped = _q4("pixel", src, _certs(src["correct"].to_numpy(), 0.55),
+                  {"sigma 0.5": (src, _certs(_bits(0.8, seed=3), 0.1))})
     assert V.outcome_of(flipped.outcome) == V.INCONCLUSIVE and "sigma 0.5" in flipped.outcome
     weak, strong = _certs(_bits(0.5), 0.2), _certs(_bits(0.5), 0.6)
     assert dg.q5_verdict("rotation", weak, strong, ("a", "b"), [OK]).outcome == V.AGREES
     assert dg.q5_verdict("rotation", strong, weak, ("a", "b"), [OK]).outcome == V.DISAGREES
     assert dg.q5_verdict("rotation", weak, strong, ("a", "b"), [OK],
-                         claim=dg.q5_claim(dg.CERTIFIED["cpu"])).kind == "book-reading"
+                         claim=dg.q5_claim(dg.CERTIFIED["cpu"])).kind == "demonstration"
 
 
 def test_q6_claim_power_gate_makes_agree_reachable_or_says_not_testable():
@@ -296,3 +310,31 @@ def test_frechet_shift_precondition():
     a = rng.standard_normal((400, 4))
     assert dg.frechet_shift(a, a + 3.0).met
     assert not dg.frechet_shift(a, rng.standard_normal((400, 4))).met
+
+
+def test_noise_control_is_registered_and_can_unmake_a_clean_accuracy_verdict():
+    """The referee's first alternative to the clean-accuracy rows: the same training with a uniform random point of
+    the eps-ball in place of the PGD point. Where the noise model is as good as the robust one, the verdict
+    against the standard model is not replicated."""
+    from robustbook.papers import registry
+
+    for name in ("q1-robust-not-better", "q3-target-clean-cost", "a1-lambda-clean-cost"):
+        assert "uniform noise" in registry.claim("alhamoud2023:" + name).alternatives
+    c = dg.noise_config(dg.empirical_settings("cpu"), 8 / 255)
+    assert c.objective == "noise_augmented" and c.eps == 8 / 255 and c.lam == 0.5
+    std = _bits(0.6)
+    robust = std | _bits(0.5, seed=2)  # robust beats standard: Q1 disagrees against the standard model
+    assert dg.q1_verdict("t", std, robust, GATES).outcome == V.DISAGREES
+    v = dg.q1_verdict("t", std, robust, GATES, noise_clean=robust)  # noise does as well: not adversarial
+    assert V.outcome_of(v.outcome) == V.INCONCLUSIVE and "uniform noise" in v.outcome
+    assert dg.q1_verdict("t", std, robust, GATES, noise_clean=std).outcome == V.DISAGREES  # noise no help
+    eps = (0, 8 / 255, 16 / 255, 32 / 255)
+    m = np.array([[0.7, 0.3, 0.05, 0.02], [0.8, 0.6, 0.3, 0.05], [0.85, 0.6, 0.5, 0.06], [0.95, 0.5, 0.4, 0.08]])
+    _, t = _matrices(m, m)
+    assert dg.q3_verdicts("t", eps, t, GATES)[1].outcome == V.DISAGREES
+    assert V.outcome_of(dg.q3_verdicts("t", eps, t, GATES, noise_clean=t[-1, 0])[1].outcome) == V.INCONCLUSIVE
+    small, large = _bits(0.9, seed=4), _bits(0.7, seed=5)
+    plain = dg.lambda_verdicts(small, large, small, large, [OK])[1]
+    netted = dg.lambda_verdicts(small, large, small, large, [OK], noise_small=small, noise_large=large)[1]
+    assert plain.outcome == V.DISAGREES and V.outcome_of(netted.outcome) == V.INCONCLUSIVE
+    assert dg.noise_radii(dg.EMPIRICAL["cpu"], "photo_digits") == (8 / 255, 32 / 255)

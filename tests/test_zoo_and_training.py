@@ -24,7 +24,7 @@ def test_fit_is_deterministic():
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
 
 
-@pytest.mark.parametrize("objective", ["standard", "adversarial", "augmented", "trades"])
+@pytest.mark.parametrize("objective", ["standard", "adversarial", "augmented", "trades", "noise_augmented"])
 def test_every_objective_trains_and_lowers_the_loss(objective):
     torch.manual_seed(0)
     m = build("linear", 10, 1)

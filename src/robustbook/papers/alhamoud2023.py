@@ -43,7 +43,12 @@ Q6_PHOTO = {"fid": 34.3, "rfid": 87.7, "delta_acr_translation": -0.1}  # Q6 (p. 
 # networks (the chapters' "What differs from the paper" sections), not other claims.
 from .registry import Claim
 
-_SHIFT = "effect in reference"  # the domains differ: the standard model loses clean accuracy source -> target
+_SHIFT = "effect in reference"
+# The referee's first alternative to a clean-accuracy comparison here: the book's standard model trains without
+# DomainBed's data augmentation, so any perturbation of the inputs may help it on a shifted target.
+NOISE_ALT = ("a model trained the same way with a random point of the ball in place of the PGD point (uniform noise of the "
+             "same radius, same lambda): it separates 'adversarial' from 'any perturbation', which the book's "
+             "un-augmented standard model cannot (DomainBed trains its baseline with data augmentation)")  # the domains differ: the standard model loses clean accuracy source -> target
 CLAIMS = (
     Claim("alhamoud2023:q1-robust-not-better", "Sec. 4.2, Q1, Table 2", "paper-claim",
           "adversarially trained models do not generalize better to an unseen domain than standard ones (on "
@@ -51,14 +56,15 @@ CLAIMS = (
           "on PACS); effect = robust - standard clean target accuracy at eps 8/255, paired over target points",
           "sign", direction=-1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (the answer "
           "'no' has no size; the 3.6-point figure excludes PACS)", preconditions=("above chance", _SHIFT),
-          control="none: a comparison of two trained models", units="points of accuracy"),
+          control="none: a comparison of two trained models", units="points of accuracy",
+          alternatives="the standard model replaced by " + NOISE_ALT),
     Claim("alhamoud2023:q1-camelyon-robust-better", "Sec. 6, 'Adversarial augmentation for better "
           "generalizability'", "paper-claim",
           "on Camelyon17's unseen hospital, unlike Table 2's data sets, robust training raises clean target "
           "accuracy (94.05 -> 95.28 %); effect = robust - standard clean target accuracy, paired",
           "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
           preconditions=("above chance", _SHIFT), control="none: a comparison of two trained models",
-          units="points of accuracy"),
+          units="points of accuracy", alternatives="the standard model replaced by " + NOISE_ALT),
     Claim("alhamoud2023:q2-source-target-rank", "Sec. 4.2, Q2, Fig. 1", "paper-claim",
           "higher robustness on the source domains goes with higher robustness on the target (the source and "
           "target matrices of Fig. 1 show the same pattern); the claim is about models, so the effect ranks the "
@@ -67,9 +73,11 @@ CLAIMS = (
           "accuracy (the shared eval-eps axis, along which every model falls on both domains, cannot drive it)",
           "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN (the paper "
           "compares colour patterns, without a size)", preconditions=("above chance", _SHIFT, "sample size"),
-          control="models shuffled within each column: the mean rho over every within-column shuffle is 0 by "
-          "construction, and a perfect match must be rarer than the interval's tail ((1 - LEVEL) / 2) among "
-          "those shuffles (the 'sample size' gate); tests plant a pooled-cell agreement with shuffled models",
+          control="model identities permuted jointly across the columns (the same models fill every column, "
+          "so the columns are not independent): the share of permutations whose mean rho reaches the "
+          "observed one; the 'sample size' gate is verdicts.MIN_RANK_POINTS models ranked (4 models: a "
+          "perfect match has chance 1 in 24 under unrelated source and target ranks, whatever the columns); "
+          "tests plant a pooled-cell agreement with shuffled models",
           units="Spearman rho (mean within columns)"),
     Claim("alhamoud2023:q2-robustness-drops", "Sec. 4.2, Q2", "demonstration",
           "a robust model loses some robust accuracy when evaluated on the target (TerraIncognita at 8/255: "
@@ -94,7 +102,7 @@ CLAIMS = (
           "model's, paired over target points (four radii are too few to rank)",
           "sign", direction=-1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
           preconditions=("above chance", _SHIFT), control="none: a comparison of two trained models",
-          units="points of accuracy"),
+          units="points of accuracy", alternatives="the standard model replaced by " + NOISE_ALT),
     Claim("alhamoud2023:a1-lambda-robustness", "App. A.1, Fig. 5", "paper-claim",
           "the smaller lambda (the weight of the clean loss in Eq. 5), the more robust the model on the target; "
           "effect = target robust accuracy of the smallest lambda above 0 (Fig. 5's 0.1 where it is trained) "
@@ -107,13 +115,15 @@ CLAIMS = (
           "smallest lambda above 0 (Fig. 5's 0.1 where it is trained) minus the largest, paired",
           "sign", direction=-1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
           preconditions=("above chance",), control="none: a comparison of two trained models",
-          units="points of accuracy"),
+          units="points of accuracy", alternatives="the same comparison with each lambda's model net of " + NOISE_ALT + " (per point: "
+          "(PGD - noise) at the small lambda minus (PGD - noise) at the large one)"),
     Claim("alhamoud2023:a2-l2-source-target-rank", "App. A.2, Fig. 7", "paper-claim",
           "Q2 holds for l2 adversarial augmentation too (eps in {0, 0.5, 1, 5}): higher source robustness goes "
           "with higher target robustness; effect = mean within-column Spearman rho over the models, as for Q2",
           "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
           preconditions=("above chance", "sample size"),
-          control="models shuffled within each column, as for Q2", units="Spearman rho (mean within columns)"),
+          control="model identities permuted jointly across the columns, and MIN_RANK_POINTS models, as for Q2",
+          units="Spearman rho (mean within columns)"),
     Claim("alhamoud2023:a3-trades-generalizes-worse", "App. A.3, Fig. 8", "book-reading",
           "TRADES, the stronger defence, carries less of its robustness to the target ('in general ... lower "
           "robustness generalizability', without a measure); the book reads generalizability as the mean over "
@@ -125,21 +135,23 @@ CLAIMS = (
           control="none: a comparison of two training methods", units="ratio"),
     Claim("alhamoud2023:q4-pixel-acr-kept", "Sec. 5.2, Q4, Fig. 2", "paper-claim",
           "a considerable portion of the certified robustness acquired by randomized smoothing is maintained "
-          "on the unseen domain (for ResNet-50 on PACS the pixel-noise ACR drops by about 6 %, a number shown "
-          "beside the verdict, not a bound for other models and data); effect = target ACR / source ACR at the "
-          "sigma with the best source ACR; 'considerable' is read as more than half",
-          "range", threshold=(0.5, float("inf")),
-          threshold_source="book: robustbook.verdicts.REFERENCE_SHARE (the paper gives a portion, not a size)",
+          "on the unseen domain: for ResNet-50 on PACS the pixel-noise ACR drops 'by around 6% only'; the book "
+          "judges against that printed number (the target keeps at least 1 - Q4_PIXEL_ACR_DROP of the source "
+          "ACR), although it is one network on one data set; effect = target ACR / source ACR at the sigma with "
+          "the best source ACR",
+          "range", threshold=(1 - Q4_PIXEL_ACR_DROP, float("inf")),
+          threshold_source="paper: Sec. 5.2, Q4, p. 7 (Q4_PIXEL_ACR_DROP)",
           preconditions=("above chance", _SHIFT, "sample size"),
           control="none: one smoothed classifier on two domains", units="ratio",
           alternatives="every other sigma of the same perturbation in the profile's grid whose model is above "
                        "chance on both domains"),
     Claim("alhamoud2023:q4-deformation-acr-kept", "Sec. 5.2, Q4, Fig. 2", "book-reading",
           "the paper extends Q4's pixel result to deformations (naming rotation and translation; Fig. 2 shows "
-          "all five) without a number of its own; the book reads 'extends this result' as the same reading for "
-          "each deformation: the target keeps more than half of the source ACR; effect as for pixels",
-          "range", threshold=(0.5, float("inf")),
-          threshold_source="book: robustbook.verdicts.REFERENCE_SHARE (the paper gives a portion, not a size)",
+          "all five) without a number of its own; the book reads 'extends this result' as the same threshold "
+          "for each deformation: the target keeps at least 1 - Q4_PIXEL_ACR_DROP of the source ACR; effect "
+          "as for pixels",
+          "range", threshold=(1 - Q4_PIXEL_ACR_DROP, float("inf")),
+          threshold_source="paper: Sec. 5.2, Q4, p. 7 (Q4_PIXEL_ACR_DROP), the pixel result the paper extends",
           preconditions=("above chance", _SHIFT, "sample size"),
           control="none: one smoothed classifier on two domains", units="ratio",
           alternatives="every other sigma of the same perturbation in the profile's grid whose model is above "
@@ -150,10 +162,12 @@ CLAIMS = (
           "paired", "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN "
           "(the paper says 'significant' without a size)", preconditions=("above chance",),
           control="none: a comparison of two trained models", units="radius"),
-    Claim("alhamoud2023:q5-capacity-surrogate", "Sec. 5.2, Q5, Fig. 2", "book-reading",
+    Claim("alhamoud2023:q5-capacity-surrogate", "Sec. 5.2, Q5, Fig. 2", "demonstration",
           "Q5 with a substitution: where no second non-trivial network is trained (the `cpu` profile), the book "
-          "compares a linear classifier with a one-hidden-layer MLP, which measures capacity rather than a "
-          "better feature extractor; effect as for Q5, stronger minus weaker per-point target radius, paired",
+          "compares a linear classifier with a two-hidden-layer MLP, which measures capacity rather than a "
+          "better feature extractor (a linear model on raw rotated pixels is expected to certify less): shown, "
+          "never tallied for or against the paper; effect as for Q5, stronger minus weaker per-point target "
+          "radius, paired",
           "sign", direction=+1, threshold=0.0, threshold_source="book: robustbook.verdicts.NO_MARGIN",
           preconditions=("above chance",), control="none: a comparison of two trained models", units="radius"),
     Claim("alhamoud2023:q6-fid-not-predictive", "Sec. 5.2, Q6, Fig. 3; App. B.2, Fig. 10", "book-reading",

@@ -68,3 +68,13 @@ def trades(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainConfig
     logits = model(x)
     robust = F.kl_div(F.log_softmax(model(x + delta), 1), F.softmax(logits, 1), reduction="batchmean")
     return F.cross_entropy(logits, y) + cfg.beta * robust
+
+
+@objective("noise_augmented", reads=("eps", "norm", "lam"))
+def noise_augmented(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: "TrainConfig") -> torch.Tensor:
+    """The control of adversarial augmentation (alhamoud2023's referee): Eq. 5's mixture with a uniform random point
+    of the eps-ball (PGD's random start, without its ascent) in place of the PGD point."""
+    from ..attacks.base import random_start
+
+    x_noise = x + random_start(x, cfg.eps, cfg.norm, None)
+    return (1 - cfg.lam) * F.cross_entropy(model(x), y) + cfg.lam * F.cross_entropy(model(x_noise), y)
