@@ -23,7 +23,7 @@ DEPARTURES: tuple[Departure, ...] = (
               "K inner ascent steps from condition (37) as printed, K >= (L22 / mu_x) log(8 T mu_w d0 r^2 / (G L)) "
               "(Theorem 3, 'with the stated step sizes and K')",
               "the least K meeting the book's corrected inner-loop condition (the printed one drops a square "
-              "root, so it asks for about half the inner steps the proof needs; see the chapter's step check); "
+              "root, so it asks for fewer inner steps than the proof needs; see the chapter's step check); "
               "the printed K is run beside it as the paper-setting alternative of the rate claim, and a single "
               "inner step as its negative control",
               "the same",
