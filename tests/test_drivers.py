@@ -55,13 +55,14 @@ def _lemma_table(w_inf_shift=0.0, w2_equal=False):
                          LP_COLUMNS[2]: w_2})
 
 
-def test_found_claim_lemma1_is_a_check_that_can_fail():
+def test_found_claim_lemma1_is_a_demonstration_whose_check_can_fail():
     from robustbook import verdicts as V
     from robustbook.experiments import foundations as ex
     from robustbook.papers.registry import claim
 
     c = claim("yi2021:lemma1-pointwise-worst-case")
-    assert c.kind == "printed-formula" and c.rule == "check" and c.tallied and not c.preconditions
+    # an identity on a grid (the W_inf LP separates per atom): shown, never tallied (referee 3, F1)
+    assert c.kind == "demonstration" and c.rule == "check" and not c.tallied and not c.preconditions
     assert ex.verdict_lemma1(_lemma_table()).outcome == V.AGREES
     assert ex.verdict_lemma1(_lemma_table(w_inf_shift=1e-3)).outcome == V.DISAGREES  # planted: identity broken
     assert ex.verdict_lemma1(_lemma_table(w2_equal=True)).outcome == V.INCONCLUSIVE  # mutant let through

@@ -118,7 +118,7 @@ def paper_standard_row() -> pd.Series:
 
 # ---------------------------------------------------------------------------------------------- verdicts
 # The claims are registered before any run: yi2021's Lemma 1 (an identity the threat-models chapter solves
-# exactly) in FOUNDATIONS_CLAIMS of robustbook.papers.yi2021; the book's own demonstrations (Madry et al.'s
+# exactly on a grid, where the check cannot fail: a demonstration) in FOUNDATIONS_CLAIMS of robustbook.papers.yi2021; the book's own demonstrations (Madry et al.'s
 # premises, the proof's construction on a trained network, Table 1's Std row read on the book's data) in
 # robustbook.papers.book (shown, never tallied). These functions compute the effects and the gates the entries
 # name; `verdicts.judge` gives the verdict.
@@ -140,7 +140,8 @@ def lemma1_check(lemma_lp: pd.DataFrame) -> dict:
 
 
 def verdict_lemma1(lemma_lp: pd.DataFrame):
-    """yi2021's Lemma 1, judged as a printed-formula check on the LP table (no trained model)."""
+    """yi2021's Lemma 1, shown as a check on the LP table (no trained model): a demonstration, never tallied, since
+    on a grid the W_inf LP decomposes per atom into the pointwise maximisation it is compared with."""
     from .. import verdicts as V
 
     return V.judge("yi2021:lemma1-pointwise-worst-case", **lemma1_check(lemma_lp))

@@ -16,8 +16,10 @@ def _ablation_departures() -> tuple[Departure, ...]:
                   "r = 2^x/12 for x = -5..7 (l2) and 2^x/255 for x = -4..4 (l_inf), step r/4 (App. D.1)",
                   f"x in {list(c.grid_l2)} (l2) and {list(c.grid_linf)} (l_inf)",
                   f"x in {list(g.grid_l2)} (l2) and {list(g.grid_linf)} (l_inf): the paper's grids",
-                  "2 cores: four radii per norm keep both ends, Table 1's radius and two interior points, enough to "
-                  "tell an interior peak from a monotone curve",
+                  "2 cores: four radii per norm, both ends and two interior points, one of them Table 1's radius. "
+                  "Every radius is read (a model at chance at any of them makes D.1 'not testable here', the grid "
+                  "is never truncated); at cpu the largest radius collapses both norms' training to chance "
+                  "(measured), so D.1 is not testable at cpu until a grid whose largest radius trains is run",
                   reads=("SETTINGS[p].grid_l2", "SETTINGS[p].grid_linf")),
         Departure("App. D.2 (Figs. 5-6)", "data",
                   "training sets of 20% to 100% of CIFAR-10 in steps of 20%, both norms, 200 epochs each (App. D.2)",
@@ -46,8 +48,9 @@ def _group_matrix(correct: dict, keys: list, cols: tuple[str, ...]) -> np.ndarra
 
 
 def interior_peak(m: np.ndarray) -> float:
-    """max over interior grid points k of min(acc_k - acc_first, acc_k - acc_last) (points): > 0 is an
-    inverted U whose peak beats both ends; nan when the grid has no interior point."""
+    """max over interior grid points k of min(acc_k - acc_first, acc_k - acc_last) (points), i.e. the best
+    interior accuracy minus the better (higher) of the two ends: > 0 is an inverted U whose peak beats both ends;
+    nan when the grid has no interior point."""
     acc = 100 * m.mean(0)
     if acc.size < 3:
         return float("nan")
@@ -85,24 +88,20 @@ def inverted_u_verdicts(correct: dict[tuple[str, float], np.ndarray], std_correc
     `correct[(norm, x)]` is a (points, 1 + 15) 0/1 array (`corruption_correctness`); `histories` maps
     "Std" and "Adv-<norm> x=<x>" to training-loss curves (a missing curve: not flattened). The effect is
     `interior_peak` of the group's per-point accuracy over the grid; its 95% interval a bootstrap over test
-    points that re-selects the peak in every resample. A model whose training collapsed to chance on clean data
-    (the book's near-chance rule) leaves the grid, named in the gate: a peak "beating" a collapsed end would only
-    say that too large a radius breaks training. An inverted U needs an interior point: "sample size" asks for 3
-    radii left (the least a grid with an interior has, not a tuned number).
+    points that re-selects the peak in every resample. Every radius of the grid is read: a model at chance at
+    any radius (the book's near-chance rule) fails the "above chance" gate of the whole claim, which then reads
+    "not testable here"; the grid is never truncated (referee 3, Y3: dropping a collapsed end turns the next
+    radius into an end and the paper's own inverted U into a refutation). An inverted U needs an interior point:
+    "sample size" asks for 3 radii (the least a grid with an interior has, not a tuned number).
     """
     from ... import verdicts as V
     histories = histories or {}
     out = []
     for norm in sorted({k[0] for k in correct}):
-        every = sorted((k for k in correct if k[0] == norm), key=lambda k: k[1])
-        keys = [k for k in every if not V.near_chance(float(correct[k][:, 0].mean()), num_classes)]
-        gone = [f"x={k[1]:g}" for k in every if k not in keys]
-        names = {k: f"Adv-{norm} x={k[1]:g}" for k in every}
+        keys = sorted((k for k in correct if k[0] == norm), key=lambda k: k[1])
+        names = {k: f"Adv-{norm} x={k[1]:g}" for k in keys}
         for name, cols in column_groups().items():
-            size = V.enough("radii left whose models trained above chance (an interior needs 3)", len(keys), 3)
-            if gone:
-                size = V.Precondition(f"collapsed to chance, left out: {', '.join(gone)}; {size.text}", size.met,
-                                      size.kind)
+            size = V.enough("radii in the grid (an interior needs 3)", len(keys), 3)
             if len(keys) < 3:  # no interior radius: the gate fails and the verdict is "not testable"
                 eff = lo = hi = float("nan")
             else:
