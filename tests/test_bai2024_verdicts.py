@@ -48,6 +48,8 @@ def test_claim_gates_on_loss_flattened_for_pretrained_and_finetuned_models():
     before, after = _ev(w2=0.2), _ev(w2=0.6)
     flat = ex.flattened({"net": _flat()}, ["net"])
     good = ex.verdict_finetune("net", before, after, loss_gate=flat, ft_history=_flat())
+    assert [v.claim_id for v in good] == ["bai2024:finetune-raises-w2", "bai2024:finetune-raises-winf-original-data",
+                                          "bai2024:finetune-keeps-winf"]
     assert good[0].this_run == V.AGREES and good[1].this_run != V.NOT_TESTABLE
     for gate, ft in ((flat, _falling()), (ex.flattened({"net": _falling()}, ["net"]), _flat()), (flat, None)):
         assert all(v.outcome == V.NOT_TESTABLE for v in ex.verdict_finetune("net", before, after, loss_gate=gate,
@@ -55,6 +57,65 @@ def test_claim_gates_on_loss_flattened_for_pretrained_and_finetuned_models():
     assert ex.verdict_w2_stronger("net", _ev()).outcome == V.NOT_TESTABLE  # no curve given: not flattened
     published = ex.flattened({}, ["Zhang et al. (2019)"], published=True)
     assert published.met and published.kind == "loss flattened" and "RobustBench" in published.text
+
+
+def test_claim_budget_feasible_gate_allows_float32_rounding_only():
+    ev, flat = _ev(), ex.flattened({"net": _flat()}, ["net"])
+    budget = np.r_[np.ones(N // 5), np.zeros(N - N // 5)]
+    for cost, met in ((1.0, True), (1 + 5e-6, True), (1 + 2 * V.FLOAT32_SLACK, False), (1.067, False)):
+        v = ex.verdict_budget("net", ev, budget, cost, (budget, cost), 200, loss_gate=flat)[1]
+        assert (v.outcome != V.NOT_TESTABLE) == met, cost  # an attack spending delta up to rounding is feasible
+
+
+def test_claim_sec8_winf_row_only_for_networks_trained_on_original_data():
+    before, after = _ev(winf=0.5), _ev(winf=0.5)
+    flat = ex.flattened({"net": _flat()}, ["net"])
+    ids = [v.claim_id for v in ex.verdict_finetune("net", before, after, loss_gate=flat, ft_history=_flat(),
+                                                   original_data=False)]
+    assert ids == ["bai2024:finetune-raises-w2", "bai2024:finetune-keeps-winf"]
+
+
+def test_claim_keeps_winf_is_a_demonstration_that_an_unchanged_winf_cannot_make_agree():
+    same = {"clean": np.ones(N), "winf": np.r_[np.ones(N // 2), np.zeros(N // 2)], "w2": np.zeros(N)}
+    moved = dict(same, winf=np.r_[np.ones(N // 2 - 20), np.zeros(20), np.ones(20), np.zeros(N // 2 - 20)])
+    flat = ex.flattened({"net": _flat()}, ["net"])
+    keeps = ex.verdict_finetune("net", same, moved, loss_gate=flat, ft_history=_flat())[-1]
+    assert keeps.claim_id == "bai2024:finetune-keeps-winf" and not keeps.tallied
+    assert keeps.effect == 0 and keeps.this_run == V.INCONCLUSIVE  # the zero margin: "kept" reads inconclusive
+
+
+def test_claim_case_study_statements_judge_both_threats_together():
+    rng2 = np.random.default_rng(1)
+    before = {"clean": np.ones(N), "winf": (rng2.random(N) < 0.6).astype(float),
+              "w2": (rng2.random(N) < 0.4).astype(float)}
+    down = {k: v * (rng2.random(N) < 0.7) for k, v in before.items()}  # both threats lose ~30% of their points
+    up_both = {k: np.maximum(v, rng2.random(N) < 0.5) for k, v in before.items()}  # both gain
+    up_w2 = dict(before, w2=up_both["w2"], winf=down["winf"])  # W_2 up, W_inf down
+    up_w2["clean"] = np.ones(N)
+    flat, h = ex.flattened({"net": _flat()}, ["net"]), _flat()
+    last, whole = ex.verdict_case_study("net", before, down, up_both, loss_gate=flat, last_history=h,
+                                        whole_history=h)
+    assert (last.claim_id, whole.claim_id) == ("bai2024:lastlayer-no-gain", "bai2024:whole-improves-both")
+    assert last.this_run == V.AGREES and whole.this_run == V.AGREES
+    # planted: the last layer alone raises W_2 (the larger change is positive), the whole network loses W_inf
+    last2, whole2 = ex.verdict_case_study("net", before, up_w2, up_w2, loss_gate=flat, last_history=h,
+                                          whole_history=h)
+    assert last2.this_run == V.DISAGREES and whole2.this_run == V.DISAGREES
+    # a fine-tuning run still falling: not testable
+    falling = ex.verdict_case_study("net", before, down, up_both, loss_gate=flat, last_history=_falling(),
+                                    whole_history=h)
+    assert falling[0].outcome == V.NOT_TESTABLE and falling[1].outcome != V.NOT_TESTABLE
+
+
+def test_claim_fig71_row_shows_the_exact_p_value_not_an_out_of_range_interval():
+    names = [f"n{i}" for i in range(5)]
+    flat = ex.flattened({k: _flat() for k in names}, names)
+    v = ex.verdict_upsilon_estimate(dict(zip(names, [10.0, 20, 30, 40, 50])), dict(zip(names, [1, 2, 3, 4, 5.0])),
+                                    loss_gate=flat)
+    assert v.high > 1  # the inverted interval leaves [-1, 1] here ...
+    row = V.table([v]).iloc[0]
+    assert "p = 1 for rho < 0, 0.00833 for rho > 0" in row["interval"]  # ... the row shows the p-values instead
+    assert "[" not in V._here(row) and v.kind == "book-reading"
 
 
 def test_claim_fig71_uses_the_exact_permutation_test_at_small_n():

@@ -113,7 +113,7 @@ def test_fixture_caps_of_the_drivers_leave_real_runs_alone(monkeypatch):
     assert evaluating.fixture_suites(evaluating.CHAPTER_SUITES["gpu"]) == s
     b = bai2024.settings("gpu")
     assert (b.attack_steps, b.ft_epochs, b.upsilon_draws) == (2, 1, runtime.FIXTURE_CAPS["points"])
-    assert bai2024.settings("cpu").ft_epochs == 1 and bai2024.SETTINGS["cpu"].ft_epochs == 3
+    assert bai2024.settings("cpu").ft_epochs == 1 and bai2024.SETTINGS["cpu"].ft_epochs == 20
     assert nlu.nlu_settings("gpu").epochs == 1
 
 

@@ -61,10 +61,12 @@ SETTINGS: dict[str, Bai2024Settings] = {
     "smoke": Bai2024Settings("digits32", 0.1, 3, 1.875, 256, 0.25, 64, 1, 2, 3, 0.1, 1, 64, (0.1, 0.01), (0.1, 1.0),
                              ("last", "whole"), 0.05, 6.0, 256),
     # cpu: digits32 (1 channel), delta = 0.1 (at 8/255 the digit models lose almost nothing), attacks with the
-    # paper's 20 steps; fine-tuning for 3 epochs with batch 128 instead of 20 epochs of 512 (2 cores).
-    # Pre-training runs 20 epochs, not 6: at 6 no network had reached the book's plateau rule
-    # (verdicts.loss_flattened), so every claim reading them was untestable; the chapter shows each share
-    "cpu": Bai2024Settings("digits32", 0.1, 20, 1.875, None, 0.2, None, 20, 5, 10, 0.1, 3, 128, (0.1, 0.01), (0.1, 1.0),
+    # paper's 20 steps; fine-tuning for the paper's 20 epochs, with batch 128 instead of 512 (the digit training
+    # split is ~1,150 images: batches of 512 would make 3 SGD steps an epoch). Fine-tuning ran 3 epochs until
+    # referee round 3 (B1): the plateau gate read 3-point curves and made 3 of 4 fine-tuning rows untestable;
+    # the 20 epochs cost about 3.5 minutes more at cpu. Pre-training runs 20 epochs, not 6: at 6 no network had
+    # reached the book's plateau rule (verdicts.loss_flattened); the chapter shows each run's gate
+    "cpu": Bai2024Settings("digits32", 0.1, 20, 1.875, None, 0.2, None, 20, 5, 10, 0.1, 20, 128, (0.1, 0.01), (0.1, 1.0),
                            ("last", "whole"), 0.05, 6.0, 512),
     # gpu: the paper's setting (Sec. 6): CIFAR-10 40k/10k/10k, delta = 8/255, 20-step attacks, 20 epochs of
     # batch 512, beta = 6; the five RobustBench networks of Table 1 by name
@@ -91,7 +93,8 @@ def _bai_departures() -> tuple[Departure, ...]:
                   "for 100 to 2400 epochs (Sec. 6)",
                   f"4 digit classifiers of the book's zoo (a linear model and MLPs), TRADES-trained for "
                   f"{c.pretrain_epochs} epochs with {c.pretrain_steps} inner steps, beta 1 or 6, training radius 0.1 "
-                  "or 0.2 (`CPU_NETWORKS`, defined below); the case study is the least robust",
+                  "or 0.2 (`CPU_NETWORKS`, defined below); the case study is mlp-b1 (beta 1, the weakest TRADES weight), "
+                  "the chapter's Table 1 shows where it ranks",
                   "the paper's five networks, loaded from RobustBench by their pinned names",
                   "WideResNets on CIFAR-10 do not train on 2 cores; the zoo models keep a spread of robustness, "
                   "which Fig. 7.1's claim needs",
@@ -133,7 +136,8 @@ def _bai_departures() -> tuple[Departure, ...]:
                   f"{c.ft_batch_size}",
                   f"SGD, tau in {list(g.ft_taus)}, eta in {list(g.ft_etas)}, {g.ft_epochs} epochs of batch "
                   f"{g.ft_batch_size}",
-                  "2 cores: each batch runs a 20-step W-PGD and two sensitivity passes",
+                  "the batch size only (the epochs are the paper's): the cpu digit training split holds about "
+                  "1,150 images, so batches of 512 would make 3 SGD steps an epoch; at gpu the paper's schedule",
                   reads=("SETTINGS[p].ft_taus", "SETTINGS[p].ft_etas", "SETTINGS[p].ft_epochs",
                          "SETTINGS[p].ft_batch_size")),
         Departure("Algorithm 1 (Table 4, whole network)", "model",
@@ -197,7 +201,9 @@ CPU_NETWORKS: dict[str, dict] = {
     "mlp-b6": dict(arch="mlp", beta=6.0, eps=0.1),
     "mlp-b6-e0.2": dict(arch="mlp", beta=6.0, eps=0.2),
 }
-CASE_STUDY_CPU = "mlp-b1"  # the least robust network, in the role of Zhang et al. (2019)
+# the case study, in the role of Zhang et al. (2019): the MLP with the weakest TRADES weight (beta 1), chosen by its
+# recipe before any run; it is not the least robust on both threats (the chapter's Table 1 shows where it ranks)
+CASE_STUDY_CPU = "mlp-b1"
 
 # gpu: the paper's RobustBench CIFAR-10 L_inf networks, pinned by name (Table 1)
 GPU_NETWORKS: dict[str, str] = dict(zip(NETWORKS, (  # the RobustBench ids of Table 1's networks, in its order
@@ -544,7 +550,9 @@ def verdict_budget(label: str, ev: dict[str, np.ndarray], budget: np.ndarray, co
     alternatives = alternatives or {}
     weaker = {k: V.paired_difference(b, w) for k, (b, _, w, _) in alternatives.items()}
     stronger = {k: V.paired_difference(ev["winf"], b) for k, (b, *_) in alternatives.items()}
-    within = V.at_most("W_2 cost of the budget attack's perturbation / delta", cost_ratio, 1 + V.BOUND_SLACK,
+    # the cost is measured through float32 tensors: the book's slack for a bound attained exactly in float32
+    # (BOUND_SLACK, 1e-9, failed an attack spending exactly delta through rounding alone; referee round 3, B4)
+    within = V.at_most("W_2 cost of the budget attack's perturbation / delta", cost_ratio, 1 + V.FLOAT32_SLACK,
                        "budget feasible")
     return [V.judge("bai2024:budget-weaker-than-wpgd", *V.paired_difference(budget, matched[0]),
                     gates=[*common, matched_cost_gate(cost_ratio, matched[1])], label=label, alternatives=weaker),
@@ -554,33 +562,95 @@ def verdict_budget(label: str, ev: dict[str, np.ndarray], budget: np.ndarray, co
 
 def verdict_finetune(label: str, before: dict[str, np.ndarray], after: dict[str, np.ndarray],
                      num_classes: int = 10, loss_gate: V.Precondition | None = None,
-                     ft_history: pd.DataFrame | None = None) -> list[V.Verdict]:
-    """Table 5: fine-tuning raises W_2 accuracy, and keeps W_inf accuracy. Both models are read: the pre-trained
-    one (`loss_gate`) and the fine-tuned one (its `finetune` history, whose loss must have flattened too)."""
+                     ft_history: pd.DataFrame | None = None, original_data: bool = True) -> list[V.Verdict]:
+    """Table 5: fine-tuning raises W_2 accuracy; Sec. 8: on a network trained on the original training set only
+    (`original_data`; the claim is not about the others, which get no row) it raises W_inf accuracy too; the
+    abstract's "keeps W_inf" (a demonstration until the book has an equivalence tolerance). Both models are read:
+    the pre-trained one (`loss_gate`) and the fine-tuned one (its `finetune` history, whose loss must have
+    flattened too)."""
+    gates = _tuned_gates(label, before, after, num_classes, loss_gate, ft_history)
+    winf = V.paired_difference(after["winf"], before["winf"])
+    out = [V.judge("bai2024:finetune-raises-w2", *V.paired_difference(after["w2"], before["w2"]), gates=gates,
+                   label=label)]
+    if original_data:
+        out.append(V.judge("bai2024:finetune-raises-winf-original-data", *winf, gates=gates, label=label))
+    out.append(V.judge("bai2024:finetune-keeps-winf", *winf, gates=gates, label=label))
+    return out
+
+
+def _tuned_gates(label: str, before: dict[str, np.ndarray], after: dict[str, np.ndarray], num_classes: int,
+                 loss_gate: V.Precondition | None, ft_history: pd.DataFrame | None,
+                 reference: bool = True) -> list[V.Precondition]:
+    """The gates of a claim reading a pre-trained network and its fine-tuned copy: both above chance, both loss
+    curves flattened, and (`reference`) the W_inf attack leaving something to take before fine-tuning."""
     tuned = f"{label} fine-tuned"
     gates = [V.trained_above_chance({label: float(before["clean"].mean()), tuned: float(after["clean"].mean())},
                                     num_classes),
-             V.at_least("W_inf accuracy (the attack leaves something to take)", float(before["winf"].mean()),
-                        V.NEAR_CHANCE_MARGIN, "effect in reference"),
              V.all_of(_loss_gate(label, loss_gate), V.loss_flattened({tuned: ft_history}, [tuned]))]
-    return [V.judge("bai2024:finetune-raises-w2", *V.paired_difference(after["w2"], before["w2"]), gates=gates,
-                    label=label),
-            V.judge("bai2024:finetune-keeps-winf", *V.paired_difference(after["winf"], before["winf"]),
-                    gates=gates, label=label)]
+    if reference:
+        gates.insert(1, V.at_least("W_inf accuracy (the attack leaves something to take)",
+                                   float(before["winf"].mean()), V.NEAR_CHANCE_MARGIN, "effect in reference"))
+    return gates
+
+
+def both_changes(before: dict[str, np.ndarray], after: dict[str, np.ndarray], which: str,
+                 n_boot: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """(effect, low, high): the larger (`which='max'`) or smaller ('min') of the W_2 and W_inf accuracy changes,
+    after - before, with a percentile bootstrap over the test points that resamples both changes together."""
+    stat = {"max": np.max, "min": np.min}[which]
+    d = np.stack([np.asarray(after[k], float) - np.asarray(before[k], float) for k in ("w2", "winf")], axis=1)
+    est, lo, hi = V.bootstrap_interval(d, lambda v: float(stat(v.mean(axis=0))), n_boot=n_boot, seed=seed)
+    return est, min(lo, est), max(hi, est)
+
+
+def verdict_case_study(label: str, before: dict[str, np.ndarray], last: dict[str, np.ndarray],
+                       whole: dict[str, np.ndarray], num_classes: int = 10,
+                       loss_gate: V.Precondition | None = None, last_history: pd.DataFrame | None = None,
+                       whole_history: pd.DataFrame | None = None) -> list[V.Verdict]:
+    """Sec. 7 on the case-study network: only the last layer does not improve robustness (the larger of the
+    W_2 / W_inf changes is negative); the whole network can improve both (the smaller is positive). `last` and
+    `whole` are the test correctness at each mode's best configuration and epoch (best validation W_2)."""
+    return [V.judge("bai2024:lastlayer-no-gain", *both_changes(before, last, "max"),
+                    gates=_tuned_gates(label, before, last, num_classes, loss_gate, last_history, reference=False),
+                    label=f"{label} (case study), last layer"),
+            V.judge("bai2024:whole-improves-both", *both_changes(before, whole, "min"),
+                    gates=_tuned_gates(label, before, whole, num_classes, loss_gate, whole_history,
+                                       reference=False),
+                    label=f"{label} (case study), whole network")]
+
+
+@dataclasses.dataclass(frozen=True)
+class _ExactTestVerdict(V.Verdict):
+    """A verdict judged by the exact permutation test: its row shows the one-sided p-value in place of the
+    inverted "interval", which is rho's excess over the null's critical values and may leave [-1, 1] (a reader
+    would take [0, 2] for an interval of rho). The outcome is `verdicts.judge`'s, unchanged."""
+
+    p_value: float = float("nan")  # P(R <= rho): the claim's side (rho < 0)
+    p_other: float = float("nan")  # P(R >= rho): the other side
+
+    def row(self, digits: int = 3) -> dict[str, object]:
+        r = super().row(digits)
+        r["interval"] = (f"(exact one-sided permutation p = {self.p_value:.3g} for rho < 0, {self.p_other:.3g} for "
+                         f"rho > 0; a side is shown at p <= {V.ALPHA:g})")
+        return r
 
 
 def verdict_upsilon_estimate(robust_acc: dict[str, float], rel_error: dict[str, float],
                              loss_gate: V.Precondition | None = None) -> V.Verdict:
     """Fig. 7.1: more robust networks have a better 10% Upsilon estimate (negative rank correlation). Up to
-    `verdicts.EXACT_MAX` networks the interval is the exact permutation test's (`verdicts.spearman_exact`): a
-    bootstrap over a handful of pairs takes a handful of values."""
+    `verdicts.EXACT_MAX` networks the rule reads the exact permutation test (`verdicts.spearman_exact`; a
+    bootstrap over a handful of pairs takes a handful of values) and the row shows its one-sided p-value."""
     names = list(robust_acc)
     x, y = [robust_acc[k] for k in names], [rel_error[k] for k in names]
     gates = [_loss_gate(", ".join(names), loss_gate), V.enough("networks ranked", len(names), V.MIN_RANK_POINTS)]
     if len(names) < 3:  # no correlation at all: the sample-size gate reads it
         return V.judge("bai2024:robust-nets-closer-estimate", float("nan"), gates=gates)
-    rho, lo, hi = (V.spearman_exact if len(names) <= V.EXACT_MAX else V.spearman_interval)(x, y)
-    return V.judge("bai2024:robust-nets-closer-estimate", rho, lo, hi, gates=gates)
+    if len(names) > V.EXACT_MAX:
+        return V.judge("bai2024:robust-nets-closer-estimate", *V.spearman_interval(x, y), gates=gates)
+    v = V.judge("bai2024:robust-nets-closer-estimate", *V.spearman_exact(x, y), gates=gates)
+    p_low, p_high = V.spearman_p_values(x, y)  # the claim's side (rho < 0), the other side
+    return _ExactTestVerdict(**{f.name: getattr(v, f.name) for f in dataclasses.fields(v)}, p_value=p_low,
+                             p_other=p_high)
 
 
 def verdict_remainder(rate: float, control_rate: float, deltas) -> V.Verdict:
