@@ -40,7 +40,7 @@ class Chapter:
     profile: str = ""
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # KEY -> rows
     parameters: dict[str, Any] = field(default_factory=dict)  # what it was executed with
-    current: bool = True  # its run key still matches its source, parameters and code
+    key: str = ""  # the run key it was executed under (`notebooks.execution_key`)
 
 
 def glued_values(nb: Any) -> dict[str, str]:
@@ -86,8 +86,7 @@ def read_chapter(root: Path, source: Path, executed: Path | None = None) -> Chap
                   if k.endswith(RECORDS_SUFFIX)}
     except Exception:  # noqa: BLE001 - nbformat raises several kinds on a corrupt file
         return Chapter(rel, UNREADABLE)
-    current = "key" in meta and meta["key"] == execution_key(source, parameters)
-    return Chapter(rel, BUILT if tables else NO_TABLE, profile, tables, parameters, current)
+    return Chapter(rel, BUILT if tables else NO_TABLE, profile, tables, parameters, str(meta.get("key", "")))
 
 
 def chapter_sources(root: Path) -> list[Path]:
@@ -116,9 +115,10 @@ def other_seeds(root: Path | str = ".") -> dict[int, list[Chapter]]:
         chapters = []
         for s in sources:
             c = read_chapter(root, s, seed_output(root, s, int(seed)))
-            same = _but_seed(c.parameters) == _but_seed(book[s].parameters)
-            if c.status in (BUILT, NO_TABLE) and not (same and c.current and book[s].current):
-                c = Chapter(c.notebook, STALE, c.profile, {}, c.parameters, c.current)
+            if c.status in (BUILT, NO_TABLE) and not (
+                    _but_seed(c.parameters) == _but_seed(book[s].parameters)
+                    and c.key == execution_key(s, c.parameters) and book[s].key == execution_key(s, book[s].parameters)):
+                c = Chapter(c.notebook, STALE, c.profile, {}, c.parameters, c.key)
             chapters.append(c)
         out[int(seed)] = chapters
     return out
